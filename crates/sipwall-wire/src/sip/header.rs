@@ -1,0 +1,3 @@
+//! (being written)
+pub struct Header;
+pub enum HeaderName {}

@@ -1,0 +1,4 @@
+//! (being written)
+pub struct Limits;
+pub struct Message;
+pub enum StartLine {}

@@ -1,0 +1,3 @@
+//! (being written)
+pub struct NameAddr;
+pub enum Contact {}

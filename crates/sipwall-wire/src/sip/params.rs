@@ -1,0 +1,3 @@
+//! (being written)
+pub struct Param;
+pub struct Params;

@@ -1,0 +1,4 @@
+//! (being written)
+pub enum Host {}
+pub enum Scheme {}
+pub struct Uri;

@@ -1,0 +1,2 @@
+//! RFC 4475 / RFC 5118 conformance (being written).
+fn main() {}

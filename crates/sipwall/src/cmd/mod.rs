@@ -1,0 +1,5 @@
+//! One module per subcommand: each defines its clap `Args` and `run(args) -> Result<ExitCode>`.
+
+pub mod check_config;
+pub mod ports;
+pub mod sip;

@@ -1,0 +1,43 @@
+//! The `sipwall` command: argument parsing and output only; the logic lives in the library crates.
+//!
+//! Exit codes: 0 success, 1 the input was examined and found invalid (e.g. `sip parse` of a
+//! malformed message), 2 usage or configuration errors.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+#[derive(Parser)]
+#[command(name = "sipwall", version, about = "SIP-aware zone-based firewall")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// SIP message tools.
+    Sip(cmd::sip::SipArgs),
+    /// Load a configuration file and print a summary, or its errors as FILE:LINE:COL: message.
+    CheckConfig(cmd::check_config::CheckConfigArgs),
+    /// Cisco Expressway port reference: list tables, generate firewall config, check captures.
+    Ports(cmd::ports::PortsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sip(args) => cmd::sip::run(args),
+        Command::CheckConfig(args) => cmd::check_config::run(args),
+        Command::Ports(args) => cmd::ports::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("sipwall: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
