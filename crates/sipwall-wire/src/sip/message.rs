@@ -409,6 +409,12 @@ impl<'a> Message<'a> {
         &self.input[self.start..]
     }
 
+    /// The parsed input up to the end of the message (including CRLFs ignored before the start
+    /// line): the slice that offsets from [`Message::span_of`] index.
+    pub fn bytes_in_input(&self) -> &'a [u8] {
+        self.input
+    }
+
     /// Offset of the start line in the parsed input (non-zero only when CRLFs preceded it).
     pub fn start_offset(&self) -> usize {
         self.start
