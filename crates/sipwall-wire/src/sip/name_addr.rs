@@ -1,3 +1,459 @@
-//! (being written)
-pub struct NameAddr;
-pub enum Contact {}
+//! `name-addr / addr-spec` header values: From, To, Contact, Route, Record-Route, Refer-To
+//! (RFC 3261 §20.10, §20.20, §20.34, §20.39, §25.1; RFC 3515 §2.1).
+
+use super::params::Params;
+use super::text::{
+    is_wsp, offset_in, parse_quoted_string, skip_lws, split_list, token_end, trim_lws,
+};
+use super::uri::Uri;
+use crate::error::{ErrorKind, ParseError};
+
+/// One `name-addr` or `addr-spec` with its header parameters.
+///
+/// RFC 3261 §20 / §20.10: when the URI is not in `<>` (`angle == false`), parameters after it
+/// are *header* parameters (`;tag=` of From/To, `;expires=` of Contact), never URI
+/// parameters, and such a bare `addr-spec` may not contain `,`, `?` or `;` of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameAddr<'a> {
+    /// The element as parsed (surrounding LWS trimmed).
+    pub raw: &'a [u8],
+    /// The display name: the content of a quoted-string without the quotes (quoted-pairs still
+    /// escaped), or the `*(token LWS)` run as written (interior LWS kept, trailing LWS cut).
+    pub display_name: Option<&'a [u8]>,
+    pub uri: Uri<'a>,
+    /// Header parameters after the URI (`;tag`, `;expires`, `;q`, ...).
+    pub params: Params<'a>,
+    /// True for the `name-addr` form (`<...>`).
+    pub angle: bool,
+}
+
+fn bad(at: usize) -> ParseError {
+    ParseError::new(ErrorKind::BadNameAddr, at)
+}
+
+impl<'a> NameAddr<'a> {
+    /// Parse one element. Surrounding LWS is trimmed; the element must end after its
+    /// parameters (a `,` is an error here: split lists with [`parse_name_addr_list`]).
+    ///
+    /// RFC 3261 §25.1:
+    /// `name-addr = [ display-name ] LAQUOT addr-spec RAQUOT`,
+    /// `display-name = *(token LWS) / quoted-string`, `LAQUOT = SWS "<"`, `RAQUOT = ">" SWS`,
+    /// `addr-spec = SIP-URI / SIPS-URI / absoluteURI`, then `*( SEMI generic-param )`.
+    /// No LWS is needed before `<` (RFC 4475 §3.1.1.6 lwsdisp); none is allowed inside `<>`
+    /// (RFC 4475 §3.1.2.14 badaspec). Errors: `BadNameAddr` (structure, non-token display
+    /// name: RFC 4475 §3.1.2.15 baddn; URI with `?` or `,` outside `<>`: RFC 4475 §3.1.2.13
+    /// regbadct), `BadQuotedString` (RFC 4475 §3.1.2.6 quotbal), and URI/param errors.
+    pub fn parse(input: &'a [u8]) -> Result<NameAddr<'a>, ParseError> {
+        let t = trim_lws(input);
+        let lead = offset_in(input, t).unwrap_or(0);
+        Self::parse_trimmed(t).map_err(|e| e.shifted(lead))
+    }
+
+    fn parse_trimmed(t: &'a [u8]) -> Result<NameAddr<'a>, ParseError> {
+        // Locate the `<` of a name-addr and the display name before it, if any.
+        let mut display_name = None;
+        let mut laquot = None;
+        let mut scan_stop = 0;
+        match t.first() {
+            None => return Err(bad(0)),
+            Some(b'"') => {
+                let (content, end) = parse_quoted_string(t, 0)?;
+                let p = skip_lws(t, end);
+                if t.get(p) != Some(&b'<') {
+                    return Err(bad(p));
+                }
+                display_name = Some(content);
+                laquot = Some(p);
+            }
+            Some(b'<') => laquot = Some(0),
+            Some(_) => {
+                // display-name = *(token LWS), the last LWS optional before `<`.
+                let mut p = 0;
+                loop {
+                    let te = token_end(t, p);
+                    if te == p {
+                        scan_stop = p;
+                        break;
+                    }
+                    let q = skip_lws(t, te);
+                    if t.get(q) == Some(&b'<') {
+                        display_name = t.get(..te);
+                        laquot = Some(q);
+                        break;
+                    }
+                    if q == te {
+                        scan_stop = te;
+                        break;
+                    }
+                    p = q;
+                }
+            }
+        }
+
+        if let Some(lt) = laquot {
+            let ustart = lt + 1;
+            let rest = t.get(ustart..).unwrap_or(&[]);
+            let ulen = rest.iter().position(|&b| b == b'>').ok_or(bad(lt))?;
+            let uri_bytes = rest.get(..ulen).unwrap_or(&[]);
+            let uri = Uri::parse_exact(uri_bytes).map_err(|e| e.shifted(ustart))?;
+            let pstart = ustart + ulen + 1;
+            let (params, used) =
+                Params::parse(t.get(pstart..).unwrap_or(&[])).map_err(|e| e.shifted(pstart))?;
+            let end = skip_lws(t, pstart + used);
+            if end != t.len() {
+                return Err(bad(end));
+            }
+            return Ok(NameAddr {
+                raw: t,
+                display_name,
+                uri,
+                params,
+                angle: true,
+            });
+        }
+
+        // addr-spec: the URI runs to the first LWS or `;` (RFC 3261 §20.10).
+        let addr_spec = || -> Result<NameAddr<'a>, ParseError> {
+            let ulen = t
+                .iter()
+                .position(|&b| b == b';' || is_wsp(b) || b == b'\r' || b == b'\n')
+                .unwrap_or(t.len());
+            let uri_bytes = t.get(..ulen).unwrap_or(&[]);
+            if let Some(i) = uri_bytes.iter().position(|&b| b == b'?' || b == b',') {
+                return Err(bad(i));
+            }
+            let uri = Uri::parse_exact(uri_bytes)?;
+            let (params, used) =
+                Params::parse(t.get(ulen..).unwrap_or(&[])).map_err(|e| e.shifted(ulen))?;
+            let end = skip_lws(t, ulen + used);
+            if end != t.len() {
+                return Err(bad(end));
+            }
+            Ok(NameAddr {
+                raw: t,
+                display_name: None,
+                uri,
+                params: if params.is_empty() {
+                    Params::empty_at(t, ulen)
+                } else {
+                    params
+                },
+                angle: false,
+            })
+        };
+        addr_spec().map_err(|e| {
+            // A `<` later on means the display name had a non-token byte (RFC 4475 baddn).
+            if t.contains(&b'<') {
+                bad(scan_stop)
+            } else {
+                e
+            }
+        })
+    }
+
+    /// The `tag` parameter (RFC 3261 §19.3), if present with a value.
+    pub fn tag(&self) -> Option<&'a [u8]> {
+        self.params.get(b"tag").flatten()
+    }
+
+    /// The Contact `expires` parameter (RFC 3261 §20.10: `delta-seconds`). `None` when absent
+    /// *or* malformed / larger than `u32::MAX` (RFC 4475 §3.1.2.4 allows treating an overlarge
+    /// expiry as absent, i.e. the default). Use `params.get(b"expires")` to tell them apart.
+    pub fn expires(&self) -> Option<u32> {
+        let v = self.params.get(b"expires").flatten()?;
+        super::cseq::parse_u32_decimal(v).ok()
+    }
+
+    /// The Contact `q` parameter (RFC 3261 §20.10, §25.1 `qvalue`) in thousandths
+    /// (`q=0.33` -> 330, `q=1` -> 1000). `None` when absent or malformed.
+    pub fn q(&self) -> Option<u16> {
+        parse_qvalue(self.params.get(b"q").flatten()?)
+    }
+}
+
+/// RFC 3261 §25.1 `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`, in
+/// thousandths.
+pub fn parse_qvalue(v: &[u8]) -> Option<u16> {
+    let (int, frac) = match v.iter().position(|&b| b == b'.') {
+        Some(i) => (v.get(..i)?, v.get(i + 1..)?),
+        None => (v, &[][..]),
+    };
+    if frac.len() > 3 || !frac.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut thousandths: u16 = 0;
+    for (i, &d) in frac.iter().enumerate() {
+        let scale = [100u16, 10, 1].get(i).copied()?;
+        thousandths += u16::from(d - b'0') * scale;
+    }
+    match int {
+        b"0" => Some(thousandths),
+        b"1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// A Contact header value (RFC 3261 §20.10, §25.1:
+/// `Contact = ("Contact" / "m") HCOLON ( STAR / (contact-param *(COMMA contact-param)))`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contact<'a> {
+    /// `*` (only valid in REGISTER with `Expires: 0`, RFC 3261 §10.2.2; checked by the caller).
+    Star,
+    Addrs(Vec<NameAddr<'a>>),
+}
+
+impl<'a> Contact<'a> {
+    /// Parse a Contact value: `*` alone, or a list of at most `max` name-addr/addr-spec
+    /// elements (more: `TooManyValues`).
+    pub fn parse(value: &'a [u8], max: usize) -> Result<Contact<'a>, ParseError> {
+        // STAR = SWS "*" SWS
+        if trim_lws(value) == b"*" {
+            return Ok(Contact::Star);
+        }
+        parse_name_addr_list(value, max).map(Contact::Addrs)
+    }
+}
+
+/// Parse a comma-separated list of `name-addr / addr-spec` elements (Route, Record-Route,
+/// Contact; RFC 3261 §7.3.1, §25.1). At least one element; at most `max` (else
+/// `TooManyValues` at the first extra element). Offsets are relative to `value`.
+pub fn parse_name_addr_list(value: &[u8], max: usize) -> Result<Vec<NameAddr<'_>>, ParseError> {
+    let mut out = Vec::new();
+    for elem in split_list(value) {
+        let off = offset_in(value, elem).unwrap_or(0);
+        if out.len() >= max {
+            return Err(ParseError::new(ErrorKind::TooManyValues, off));
+        }
+        out.push(NameAddr::parse(elem).map_err(|e| e.shifted(off))?);
+    }
+    if out.is_empty() {
+        return Err(bad(0));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::uri::{Host, Scheme};
+    use super::*;
+
+    fn e(kind: ErrorKind, offset: usize) -> ParseError {
+        ParseError::new(kind, offset)
+    }
+
+    #[test]
+    fn wsinv_to_and_from() {
+        // RFC 4475 wsinv `TO :` value: addr-spec with LWS around `;` and `=`, folded.
+        let v: &[u8] = b"\r\n sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n";
+        let na = NameAddr::parse(v).unwrap();
+        assert!(!na.angle);
+        assert_eq!(na.display_name, None);
+        assert_eq!(na.uri.host, Some(Host::Name(b"chair-dnrc.example.com")));
+        assert!(na.uri.params.is_empty());
+        assert_eq!(na.tag(), Some(&b"1918181833n"[..]));
+        assert_eq!(offset_in(v, na.uri.raw), Some(3));
+        // wsinv `from` value: quoted display name with escapes, folded params.
+        let v: &[u8] =
+            b"\"J Rosenberg \\\\\\\"\"       <sip:jdrosen@example.com>\r\n  ;\r\n  tag = 98asjd8";
+        let na = NameAddr::parse(v).unwrap();
+        assert!(na.angle);
+        assert_eq!(na.display_name, Some(&b"J Rosenberg \\\\\\\""[..]));
+        assert_eq!(na.uri.user, Some(&b"jdrosen"[..]));
+        assert_eq!(na.tag(), Some(&b"98asjd8"[..]));
+        assert_eq!(offset_in(v, na.display_name.unwrap()), Some(1));
+    }
+
+    #[test]
+    fn wsinv_contact_q_and_params() {
+        let v: &[u8] = b"\"Quoted string \\\"\\\"\" <sip:jdrosen@example.com> ; newparam =\r\n      newvalue ;\r\n  secondparam ; q = 0.33";
+        let na = NameAddr::parse(v).unwrap();
+        assert_eq!(na.display_name, Some(&b"Quoted string \\\"\\\""[..]));
+        assert_eq!(na.q(), Some(330));
+        assert_eq!(na.params.get(b"newparam"), Some(Some(&b"newvalue"[..])));
+        assert_eq!(na.params.get(b"secondparam"), Some(None));
+        assert_eq!(na.expires(), None);
+    }
+
+    #[test]
+    fn token_display_names() {
+        // RFC 4475 intmeth From.
+        let v = "token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;fromParam''~+*_!.-%=\"\u{0440}\u{0430}\u{0431}\";tag=_token~1'+`*%!-.".as_bytes();
+        let na = NameAddr::parse(v).unwrap();
+        assert_eq!(
+            na.display_name,
+            Some(&b"token1~` token2'+_ token3*%!.-"[..])
+        );
+        assert_eq!(na.tag(), Some(&b"_token~1'+`*%!-."[..]));
+        // RFC 4475 lwsdisp: no LWS before `<`.
+        let na = NameAddr::parse(b"caller<sip:caller@example.com>;tag=323").unwrap();
+        assert_eq!(na.display_name, Some(&b"caller"[..]));
+        assert_eq!(na.tag(), Some(&b"323"[..]));
+        // No display name, angle form.
+        let na =
+            NameAddr::parse(b"<sip:services.example.com;lr;unknownwith=value;unknown-no-value>")
+                .unwrap();
+        assert_eq!(na.display_name, None);
+        assert_eq!(na.uri.params.get(b"lr"), Some(None));
+        assert!(na.params.is_empty());
+        // RFC 5118 ipv4-mapped Contact.
+        let na = NameAddr::parse(b"\"T. desk phone\" <sip:ted@[::ffff:192.0.2.2]>").unwrap();
+        assert_eq!(na.display_name, Some(&b"T. desk phone"[..]));
+        assert_eq!(na.uri.host_raw, Some(&b"[::ffff:192.0.2.2]"[..]));
+    }
+
+    #[test]
+    fn addr_spec_params_belong_to_header() {
+        // RFC 4475 cparam01 vs cparam02.
+        let na = NameAddr::parse(b"sip:+19725552222@gw1.example.net;unknownparam").unwrap();
+        assert!(na.uri.params.is_empty());
+        assert_eq!(na.params.get(b"unknownparam"), Some(None));
+        let na = NameAddr::parse(b"<sip:+19725552222@gw1.example.net;unknownparam>").unwrap();
+        assert_eq!(na.uri.params.get(b"unknownparam"), Some(None));
+        assert!(na.params.is_empty());
+        // RFC 4475 unksm2: other schemes.
+        let na = NameAddr::parse(b"isbn:2983792873").unwrap();
+        assert_eq!(na.uri.scheme, Scheme::Other);
+        let na = NameAddr::parse(b"<http://www.example.com>;tag=3234233").unwrap();
+        assert_eq!(na.uri.raw, b"http://www.example.com");
+        assert_eq!(na.tag(), Some(&b"3234233"[..]));
+        // RFC 4475 escnull To with tag.
+        let na = NameAddr::parse(b"sip:null-%00-null@example.com;tag=839923423").unwrap();
+        assert_eq!(na.uri.user, Some(&b"null-%00-null"[..]));
+    }
+
+    #[test]
+    fn rfc4475_invalid_values() {
+        // regbadct: `?` in a bare addr-spec.
+        assert_eq!(
+            NameAddr::parse(b"sip:user@example.com?Route=%3Csip:sip.example.com%3E").unwrap_err(),
+            e(ErrorKind::BadNameAddr, 20)
+        );
+        // badaspec: spaces inside <>.
+        assert_eq!(
+            NameAddr::parse(b"\"Watson, Thomas\" < sip:t.watson@example.org >").unwrap_err(),
+            e(ErrorKind::BadUri, 18)
+        );
+        // baddn: non-token display name.
+        assert_eq!(
+            NameAddr::parse(b"Bell, Alexander <sip:a.g.bell@example.com>;tag=43").unwrap_err(),
+            e(ErrorKind::BadNameAddr, 4)
+        );
+        // quotbal: unterminated quote.
+        assert_eq!(
+            NameAddr::parse(b"\"Mr. J. User <sip:j.user@example.com>").unwrap_err(),
+            e(ErrorKind::BadQuotedString, 0)
+        );
+        // badinv01: empty params.
+        assert_eq!(
+            NameAddr::parse(b"\"Joe\" <sip:joe@example.org>;;;;").unwrap_err(),
+            e(ErrorKind::BadParam, 28)
+        );
+    }
+
+    #[test]
+    fn other_invalid_values() {
+        assert_eq!(
+            NameAddr::parse(b"").unwrap_err(),
+            e(ErrorKind::BadNameAddr, 0)
+        );
+        assert_eq!(
+            NameAddr::parse(b"   ").unwrap_err(),
+            e(ErrorKind::BadNameAddr, 3)
+        );
+        assert_eq!(
+            NameAddr::parse(b"<sip:a@b").unwrap_err(),
+            e(ErrorKind::BadNameAddr, 0)
+        );
+        assert_eq!(
+            NameAddr::parse(b"\"x\" sip:a@b").unwrap_err(),
+            e(ErrorKind::BadNameAddr, 4)
+        );
+        assert_eq!(
+            NameAddr::parse(b"<sip:a@b> x").unwrap_err(),
+            e(ErrorKind::BadNameAddr, 10)
+        );
+        assert_eq!(
+            NameAddr::parse(b"sip:a@b x").unwrap_err(),
+            e(ErrorKind::BadNameAddr, 8)
+        );
+        assert_eq!(
+            NameAddr::parse(b"sip:a@b,sip:c@d").unwrap_err(),
+            e(ErrorKind::BadNameAddr, 7)
+        );
+        assert_eq!(NameAddr::parse(b"<>").unwrap_err(), e(ErrorKind::BadUri, 1));
+        // Offsets relative to untrimmed input.
+        assert_eq!(
+            NameAddr::parse(b"  <sip:a@b> x").unwrap_err(),
+            e(ErrorKind::BadNameAddr, 12)
+        );
+    }
+
+    #[test]
+    fn contact_lists() {
+        assert_eq!(Contact::parse(b"  * ", 4).unwrap(), Contact::Star);
+        // esc01 Contact (folded).
+        let v: &[u8] = b"\r\n  <sip:cal%6Cer@host5.example.net;%6C%72;n%61me=v%61lue%25%34%31>";
+        match Contact::parse(v, 4).unwrap() {
+            Contact::Addrs(a) => {
+                assert_eq!(a.len(), 1);
+                assert_eq!(a[0].uri.user, Some(&b"cal%6Cer"[..]));
+            }
+            Contact::Star => panic!("not a star"),
+        }
+        // scalar02: overlarge expires reads as None; a sane one as its value.
+        let v: &[u8] = b"<sip:user@host129.example.com>\r\n  ;expires=280297596632815";
+        let Contact::Addrs(a) = Contact::parse(v, 4).unwrap() else {
+            panic!("not a star")
+        };
+        assert_eq!(a[0].expires(), None);
+        assert_eq!(
+            a[0].params.get(b"expires"),
+            Some(Some(&b"280297596632815"[..]))
+        );
+        let Contact::Addrs(a) =
+            Contact::parse(b"<sip:a@b>;expires=3600;q=1, \"B, b\" <sip:c@d>;q=0.5", 4).unwrap()
+        else {
+            panic!("not a star")
+        };
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[0].expires(), Some(3600));
+        assert_eq!(a[0].q(), Some(1000));
+        assert_eq!(a[1].display_name, Some(&b"B, b"[..]));
+        assert_eq!(a[1].q(), Some(500));
+        // A star among addresses, limits, empties, error offsets within the list.
+        assert_eq!(
+            Contact::parse(b"*, <sip:a@b>", 4).unwrap_err().kind,
+            ErrorKind::BadUri
+        );
+        assert_eq!(
+            Contact::parse(b"<sip:a@b>, <sip:c@d>, <sip:e@f>", 2).unwrap_err(),
+            e(ErrorKind::TooManyValues, 22)
+        );
+        assert_eq!(
+            parse_name_addr_list(b"<sip:a@b>, <sip:c:x>", 4).unwrap_err(),
+            e(ErrorKind::BadPort, 18)
+        );
+        assert_eq!(
+            parse_name_addr_list(b" , ", 4).unwrap_err().kind,
+            ErrorKind::BadNameAddr
+        );
+        let rr =
+            parse_name_addr_list(b"<sip:p1.example.com;lr>,<sip:p2.example.com;lr>", 8).unwrap();
+        assert_eq!(rr.len(), 2);
+        assert_eq!(rr[1].uri.host, Some(Host::Name(b"p2.example.com")));
+    }
+
+    #[test]
+    fn qvalues() {
+        assert_eq!(parse_qvalue(b"0"), Some(0));
+        assert_eq!(parse_qvalue(b"0."), Some(0));
+        assert_eq!(parse_qvalue(b"0.001"), Some(1));
+        assert_eq!(parse_qvalue(b"0.7"), Some(700));
+        assert_eq!(parse_qvalue(b"1.000"), Some(1000));
+        assert_eq!(parse_qvalue(b"1.5"), None);
+        assert_eq!(parse_qvalue(b"0.1234"), None);
+        assert_eq!(parse_qvalue(b"2"), None);
+        assert_eq!(parse_qvalue(b""), None);
+        assert_eq!(parse_qvalue(b"0.a"), None);
+    }
+}

@@ -1,3 +1,390 @@
-//! (being written)
-pub struct Param;
-pub struct Params;
+//! Parameter runs: `;name[=value]` after a header value (`generic-param`) or inside a SIP URI
+//! (`uri-parameter`), RFC 3261 §25.1.
+//!
+//! A [`Params`] is a validated view over the bytes of the run; iteration re-lexes them lazily,
+//! so nothing is allocated. Every slice handed out is a sub-slice of the parsed input.
+
+use super::text::{eq_ignore_case, is_token_char, parse_quoted_string, skip_lws, token_end};
+use crate::error::{ErrorKind, ParseError};
+
+/// One parameter.
+///
+/// - `name`: the name as written (compare with [`eq_ignore_case`]; RFC 3261 §7.3.1 / §19.1.4
+///   make parameter names case-insensitive).
+/// - `value`: `None` for a flag (`;lr`). For a quoted-string value, the content *without* the
+///   quotes (quoted-pairs still escaped); otherwise the value as written.
+/// - `value_raw`: the value exactly as written, *including* the quotes of a quoted-string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param<'a> {
+    pub name: &'a [u8],
+    pub value: Option<&'a [u8]>,
+    pub value_raw: Option<&'a [u8]>,
+}
+
+/// Which grammar a run follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Header parameters: `*( SEMI generic-param )`, LWS allowed around `;` and `=`.
+    Header,
+    /// URI parameters: `*( ";" uri-parameter )`, no LWS (RFC 3261 §19.1.1, §25.1).
+    Uri,
+}
+
+/// A validated run of parameters. `raw()` starts at the first `;` (empty when there are none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params<'a> {
+    raw: &'a [u8],
+    kind: Kind,
+}
+
+/// RFC 3261 §25.1 `unreserved = alphanum / mark`,
+/// `mark = "-" / "_" / "." / "!" / "~" / "*" / "'" / "(" / ")"`.
+#[inline]
+pub(crate) fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+        )
+}
+
+/// RFC 3261 §25.1 `paramchar = param-unreserved / unreserved / escaped`,
+/// `param-unreserved = "[" / "]" / "/" / ":" / "&" / "+" / "$"` (escapes checked separately).
+#[inline]
+fn is_paramchar(b: u8) -> bool {
+    is_unreserved(b) || matches!(b, b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$' | b'%')
+}
+
+/// Characters of an unquoted `gen-value = token / host` (RFC 3261 §25.1). `host` adds `:`,
+/// `[` and `]` to the token set (IPv6 references; RFC 3261 `via-received` and RFC 5118 §4.5 also
+/// allow a bare IPv6 address in `received`).
+#[inline]
+fn is_gen_value_char(b: u8) -> bool {
+    is_token_char(b) || matches!(b, b':' | b'[' | b']')
+}
+
+/// Check RFC 3986/3261 `escaped = "%" HEXDIG HEXDIG` at every `%` in `s`; returns the offset
+/// (within `s`) of the first bad escape.
+pub(crate) fn check_escapes(s: &[u8]) -> Result<(), usize> {
+    let mut i = 0;
+    while let Some(&b) = s.get(i) {
+        if b == b'%' {
+            let ok = s.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && s.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+            if !ok {
+                return Err(i);
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Lex one parameter starting at `pos` (which must be at `;` for URI runs, or at SWS before `;`
+/// for header runs). Returns `Ok(None)` when no `;` follows, else the parameter and the index
+/// just past it (trailing LWS not consumed).
+fn next_param(
+    input: &[u8],
+    pos: usize,
+    kind: Kind,
+) -> Result<Option<(Param<'_>, usize)>, ParseError> {
+    let bad = |at: usize| ParseError::new(ErrorKind::BadParam, at);
+    match kind {
+        Kind::Header => {
+            // SEMI = SWS ";" SWS ; generic-param = token [ EQUAL gen-value ] ; EQUAL = SWS "=" SWS
+            let semi = skip_lws(input, pos);
+            if input.get(semi) != Some(&b';') {
+                return Ok(None);
+            }
+            let name_start = skip_lws(input, semi + 1);
+            let name_end = token_end(input, name_start);
+            if name_end == name_start {
+                return Err(bad(name_start));
+            }
+            let name = input.get(name_start..name_end).ok_or(bad(name_start))?;
+            let eq = skip_lws(input, name_end);
+            if input.get(eq) != Some(&b'=') {
+                return Ok(Some((
+                    Param {
+                        name,
+                        value: None,
+                        value_raw: None,
+                    },
+                    name_end,
+                )));
+            }
+            let vstart = skip_lws(input, eq + 1);
+            if input.get(vstart) == Some(&b'"') {
+                let (content, vend) = parse_quoted_string(input, vstart)?;
+                let raw = input.get(vstart..vend).ok_or(bad(vstart))?;
+                return Ok(Some((
+                    Param {
+                        name,
+                        value: Some(content),
+                        value_raw: Some(raw),
+                    },
+                    vend,
+                )));
+            }
+            let rest = input.get(vstart..).unwrap_or(&[]);
+            let vend = vstart + rest.iter().take_while(|&&b| is_gen_value_char(b)).count();
+            if vend == vstart {
+                return Err(bad(vstart));
+            }
+            let value = input.get(vstart..vend).ok_or(bad(vstart))?;
+            Ok(Some((
+                Param {
+                    name,
+                    value: Some(value),
+                    value_raw: Some(value),
+                },
+                vend,
+            )))
+        }
+        Kind::Uri => {
+            // uri-parameter = pname [ "=" pvalue ] ; pname = 1*paramchar ; pvalue = 1*paramchar
+            if input.get(pos) != Some(&b';') {
+                return Ok(None);
+            }
+            let run = |from: usize| {
+                let rest = input.get(from..).unwrap_or(&[]);
+                from + rest.iter().take_while(|&&b| is_paramchar(b)).count()
+            };
+            let name_start = pos + 1;
+            let name_end = run(name_start);
+            if name_end == name_start {
+                return Err(bad(name_start));
+            }
+            let name = input.get(name_start..name_end).ok_or(bad(name_start))?;
+            check_escapes(name).map_err(|o| bad(name_start + o))?;
+            if input.get(name_end) != Some(&b'=') {
+                return Ok(Some((
+                    Param {
+                        name,
+                        value: None,
+                        value_raw: None,
+                    },
+                    name_end,
+                )));
+            }
+            let vstart = name_end + 1;
+            let vend = run(vstart);
+            if vend == vstart {
+                return Err(bad(vstart));
+            }
+            let value = input.get(vstart..vend).ok_or(bad(vstart))?;
+            check_escapes(value).map_err(|o| bad(vstart + o))?;
+            Ok(Some((
+                Param {
+                    name,
+                    value: Some(value),
+                    value_raw: Some(value),
+                },
+                vend,
+            )))
+        }
+    }
+}
+
+impl<'a> Params<'a> {
+    /// Parse header parameters (`*( SEMI generic-param )`, RFC 3261 §25.1) from the start of
+    /// `input`. Stops before the first byte (after SWS) that is not `;`; returns the run and
+    /// the number of bytes consumed (trailing LWS is not consumed). The caller decides what may
+    /// follow (end of value, `,`). Errors: `BadParam`, `BadQuotedString`.
+    pub fn parse(input: &'a [u8]) -> Result<(Params<'a>, usize), ParseError> {
+        Self::parse_kind(input, Kind::Header)
+    }
+
+    /// Parse URI parameters (`*( ";" uri-parameter )`, RFC 3261 §25.1): the whole of `input`
+    /// must be the run (no LWS, `%` escapes well formed).
+    pub(crate) fn parse_uri(input: &'a [u8]) -> Result<Params<'a>, ParseError> {
+        let (p, used) = Self::parse_kind(input, Kind::Uri)?;
+        if used != input.len() {
+            return Err(ParseError::new(ErrorKind::BadParam, used));
+        }
+        Ok(p)
+    }
+
+    fn parse_kind(input: &'a [u8], kind: Kind) -> Result<(Params<'a>, usize), ParseError> {
+        let mut pos = 0;
+        let mut first = None;
+        while let Some((_, end)) = next_param(input, pos, kind)? {
+            if first.is_none() {
+                first = Some(match kind {
+                    Kind::Header => skip_lws(input, pos),
+                    Kind::Uri => pos,
+                });
+            }
+            pos = end;
+        }
+        let start = first.unwrap_or(pos);
+        let raw = input.get(start..pos).unwrap_or(&[]);
+        Ok((Params { raw, kind }, pos))
+    }
+
+    /// An empty run positioned at `at` (a zero-length sub-slice of the input).
+    pub(crate) fn empty_at(input: &'a [u8], at: usize) -> Params<'a> {
+        let raw = input.get(at..at).unwrap_or(&[]);
+        Params {
+            raw,
+            kind: Kind::Header,
+        }
+    }
+
+    /// The bytes of the run, from the first `;` to the end of the last parameter.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// True when there are no parameters.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// The parameters in order.
+    pub fn iter(&self) -> ParamIter<'a> {
+        ParamIter {
+            raw: self.raw,
+            pos: 0,
+            kind: self.kind,
+        }
+    }
+
+    /// Look a parameter up by name (case-insensitive). Outer `None`: absent; `Some(None)`: a
+    /// flag without value; `Some(Some(v))`: its value (quotes stripped, see [`Param`]).
+    /// The first occurrence wins.
+    pub fn get(&self, name: &[u8]) -> Option<Option<&'a [u8]>> {
+        self.find(name).map(|p| p.value)
+    }
+
+    /// Look a parameter up by name (case-insensitive), returning the whole [`Param`].
+    pub fn find(&self, name: &[u8]) -> Option<Param<'a>> {
+        self.iter().find(|p| eq_ignore_case(p.name, name))
+    }
+}
+
+impl<'a> IntoIterator for Params<'a> {
+    type Item = Param<'a>;
+    type IntoIter = ParamIter<'a>;
+    fn into_iter(self) -> ParamIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over a validated [`Params`] run.
+#[derive(Debug, Clone)]
+pub struct ParamIter<'a> {
+    raw: &'a [u8],
+    pos: usize,
+    kind: Kind,
+}
+
+impl<'a> Iterator for ParamIter<'a> {
+    type Item = Param<'a>;
+
+    fn next(&mut self) -> Option<Param<'a>> {
+        // The run was validated when parsed, so lexing cannot fail here; an error would simply
+        // end the iteration.
+        match next_param(self.raw, self.pos, self.kind) {
+            Ok(Some((p, end))) => {
+                self.pos = end;
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::text::offset_in;
+    use super::*;
+
+    #[test]
+    fn header_params_with_lws_and_folds() {
+        // RFC 4475 wsinv, the `m:` (Contact) value after the name-addr.
+        let v: &[u8] = b" ; newparam =\r\n      newvalue ;\r\n  secondparam ; q = 0.33";
+        let (p, used) = Params::parse(v).unwrap();
+        assert_eq!(used, v.len());
+        let all: Vec<Param> = p.iter().collect();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].name, b"newparam");
+        assert_eq!(all[0].value, Some(&b"newvalue"[..]));
+        assert_eq!(all[1].name, b"secondparam");
+        assert_eq!(all[1].value, None);
+        assert_eq!(p.get(b"Q"), Some(Some(&b"0.33"[..])));
+        assert_eq!(p.get(b"secondparam"), Some(None));
+        assert_eq!(p.get(b"absent"), None);
+        assert!(p.raw().starts_with(b";"));
+        assert!(p.raw().ends_with(b"0.33"));
+        for x in p.iter() {
+            assert!(offset_in(v, x.name).is_some());
+            assert!(offset_in(v, x.value.unwrap_or(x.name)).is_some());
+        }
+    }
+
+    #[test]
+    fn quoted_and_ipv6_values() {
+        let v: &[u8] = br#";fromParam''~+*_!.-%="a \"b\"";tag=_token~1'+`*%!-.;received=[2001:db8::9:255];r2=2001:db8::1"#;
+        let (p, used) = Params::parse(v).unwrap();
+        assert_eq!(used, v.len());
+        let f = p.find(b"FROMPARAM''~+*_!.-%").unwrap();
+        assert_eq!(f.value, Some(&br#"a \"b\""#[..]));
+        assert_eq!(f.value_raw, Some(&br#""a \"b\"""#[..]));
+        assert_eq!(p.get(b"tag"), Some(Some(&b"_token~1'+`*%!-."[..])));
+        assert_eq!(p.get(b"received"), Some(Some(&b"[2001:db8::9:255]"[..])));
+        assert_eq!(p.get(b"r2"), Some(Some(&b"2001:db8::1"[..])));
+    }
+
+    #[test]
+    fn header_params_stop_and_errors() {
+        // Stops before something that is not `;`; trailing LWS not consumed.
+        let (p, used) = Params::parse(b";a=1 , next").unwrap();
+        assert_eq!(used, 4);
+        assert_eq!(p.iter().count(), 1);
+        let (p, used) = Params::parse(b"  no params").unwrap();
+        assert_eq!(used, 0);
+        assert!(p.is_empty());
+        assert_eq!(p.iter().count(), 0);
+        // RFC 4475 badinv01: `;;;;` -> empty parameter name.
+        assert_eq!(
+            Params::parse(b";;;;").unwrap_err(),
+            ParseError::new(ErrorKind::BadParam, 1)
+        );
+        // Missing value after '='.
+        assert_eq!(Params::parse(b";branch= ").unwrap_err().offset, 9);
+        assert_eq!(
+            Params::parse(b";a=\"open").unwrap_err().kind,
+            ErrorKind::BadQuotedString
+        );
+        assert_eq!(Params::parse(b"; ").unwrap_err().kind, ErrorKind::BadParam);
+    }
+
+    #[test]
+    fn uri_params() {
+        // RFC 4475 esc01 Contact URI params; wsinv Route URI params.
+        let p = Params::parse_uri(b";%6C%72;n%61me=v%61lue%25%34%31").unwrap();
+        assert_eq!(p.get(b"%6C%72"), Some(None));
+        assert_eq!(p.get(b"n%61me"), Some(Some(&b"v%61lue%25%34%31"[..])));
+        let p = Params::parse_uri(b";lr;unknownwith=value;unknown-no-value;maddr=[::1]").unwrap();
+        assert_eq!(p.iter().count(), 4);
+        assert_eq!(p.get(b"LR"), Some(None));
+        assert_eq!(p.get(b"maddr"), Some(Some(&b"[::1]"[..])));
+        // No LWS in URI params (RFC 4475 lwsruri).
+        assert_eq!(Params::parse_uri(b"; lr").unwrap_err().offset, 1);
+        assert_eq!(Params::parse_uri(b";a=b c").unwrap_err().offset, 4);
+        assert_eq!(Params::parse_uri(b";a%zz").unwrap_err().offset, 2);
+        assert_eq!(Params::parse_uri(b";a=").unwrap_err().offset, 3);
+        assert!(Params::parse_uri(b"").unwrap().is_empty());
+        assert_eq!(Params::parse_uri(b"x").unwrap_err().offset, 0);
+    }
+
+    #[test]
+    fn escapes() {
+        assert_eq!(check_escapes(b"%00%ff"), Ok(()));
+        assert_eq!(check_escapes(b"ab%4"), Err(2));
+        assert_eq!(check_escapes(b"%"), Err(0));
+    }
+}

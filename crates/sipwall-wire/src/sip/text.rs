@@ -1,1 +1,306 @@
-//! (being written)
+//! Lexical rules shared by every header grammar (RFC 3261 §25.1, §7.3.1).
+//!
+//! All functions work on bytes, never allocate, never panic, and return sub-slices of their
+//! input. Positions are byte indexes into the slice that was passed in.
+
+use crate::error::{ErrorKind, ParseError};
+
+/// RFC 3261 §25.1: `token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")`.
+#[inline]
+pub fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+        )
+}
+
+/// True when `s` is a non-empty `token` (RFC 3261 §25.1).
+pub fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_token_char(b))
+}
+
+/// RFC 3261 §25.1 (via RFC 5234): `WSP = SP / HTAB`.
+#[inline]
+pub fn is_wsp(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// ASCII case-insensitive comparison (header names, parameter names, URI schemes:
+/// RFC 3261 §7.3.1, §19.1.4).
+#[inline]
+pub fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+/// Index of the first byte at or after `pos` that is not linear white space.
+///
+/// RFC 3261 §25.1: `LWS = [*WSP CRLF] 1*WSP`, `SWS = [LWS]`. A line break (CRLF, or a bare LF
+/// for robustness, RFC 3261 §7.5) is skipped only when it is a fold, i.e. followed by WSP;
+/// a line break that is not a fold stops the scan (it is not LWS).
+pub fn skip_lws(input: &[u8], mut pos: usize) -> usize {
+    let wsp_at = |i: usize| input.get(i).is_some_and(|&b| is_wsp(b));
+    loop {
+        match input.get(pos) {
+            Some(b' ' | b'\t') => pos += 1,
+            Some(b'\r') if input.get(pos + 1) == Some(&b'\n') && wsp_at(pos + 2) => pos += 3,
+            Some(b'\n') if wsp_at(pos + 1) => pos += 2,
+            _ => return pos,
+        }
+    }
+}
+
+/// Remove leading and trailing white space, including folds (RFC 3261 §7.3.1: LWS around a
+/// value is not part of it). At the edges of a value every SP, HTAB, CR and LF is removed, so a
+/// value passed with its line terminator still trims cleanly. Interior bytes are untouched.
+pub fn trim_lws(s: &[u8]) -> &[u8] {
+    let ws = |b: &u8| matches!(*b, b' ' | b'\t' | b'\r' | b'\n');
+    let start = s.iter().position(|b| !ws(b)).unwrap_or(s.len());
+    let end = s.iter().rposition(|b| !ws(b)).map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or(&[])
+}
+
+/// Index just past the run of `token` characters starting at `pos` (== `pos` if none).
+pub fn token_end(input: &[u8], pos: usize) -> usize {
+    let rest = input.get(pos..).unwrap_or(&[]);
+    pos + rest.iter().take_while(|&&b| is_token_char(b)).count()
+}
+
+/// Byte offset of `inner` inside `outer`, when `inner` is a sub-slice of `outer`.
+///
+/// The integrator uses this to turn returned slices into byte ranges (zero-copy contract).
+/// Computed from addresses only; no `unsafe`.
+pub fn offset_in(outer: &[u8], inner: &[u8]) -> Option<usize> {
+    let o = outer.as_ptr() as usize;
+    let i = inner.as_ptr() as usize;
+    let off = i.checked_sub(o)?;
+    (off.checked_add(inner.len())? <= outer.len()).then_some(off)
+}
+
+/// Parse a `quoted-string` whose opening `DQUOTE` is at `pos` (the caller skips any leading
+/// SWS). Returns the content between the quotes (quoted-pairs left escaped, folds left in) and
+/// the index just past the closing quote.
+///
+/// RFC 3261 §25.1:
+/// `quoted-string = SWS DQUOTE *(qdtext / quoted-pair ) DQUOTE`,
+/// `qdtext = LWS / %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII`,
+/// `quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)`.
+/// Non-ASCII bytes must form valid UTF-8 (`UTF8-NONASCII`). Errors are `BadQuotedString`:
+/// unterminated (offset of the opening quote) or a forbidden byte (its offset).
+pub fn parse_quoted_string(input: &[u8], pos: usize) -> Result<(&[u8], usize), ParseError> {
+    let err = |at: usize| ParseError::new(ErrorKind::BadQuotedString, at);
+    if input.get(pos) != Some(&b'"') {
+        return Err(err(pos));
+    }
+    let start = pos + 1;
+    let mut i = start;
+    loop {
+        match input.get(i) {
+            None => return Err(err(pos)),
+            Some(b'"') => {
+                let content = input.get(start..i).ok_or(err(pos))?;
+                return Ok((content, i + 1));
+            }
+            Some(b'\\') => match input.get(i + 1) {
+                Some(&c) if c <= 0x7f && c != b'\r' && c != b'\n' => i += 2,
+                None => return Err(err(pos)),
+                Some(_) => return Err(err(i + 1)),
+            },
+            Some(b' ' | b'\t') => i += 1,
+            Some(b'\r' | b'\n') => {
+                let j = skip_lws(input, i);
+                if j == i {
+                    // A line break that is not a fold cannot be inside a header value.
+                    return Err(err(i));
+                }
+                i = j;
+            }
+            Some(&c) if c >= 0x80 => {
+                let rest = input.get(i..).unwrap_or(&[]);
+                let run = rest.iter().take_while(|&&b| b >= 0x80).count();
+                let bytes = rest.get(..run).unwrap_or(&[]);
+                if let Err(e) = std::str::from_utf8(bytes) {
+                    return Err(err(i + e.valid_up_to()));
+                }
+                i += run;
+            }
+            Some(&c) if c == 0x21 || (0x23..=0x5b).contains(&c) || (0x5d..=0x7e).contains(&c) => {
+                i += 1
+            }
+            Some(_) => return Err(err(i)),
+        }
+    }
+}
+
+/// Iterator over the elements of a comma-separated list header (RFC 3261 §7.3.1: a header
+/// whose grammar is `element *(COMMA element)` may be split on commas, and several header
+/// lines of the same name are equivalent to one comma-separated list).
+///
+/// Splits only at commas outside quoted strings (with `\` quoted-pairs) and outside `<...>`;
+/// each element is trimmed of LWS; empty elements are skipped. An unterminated quote or `<`
+/// makes the rest of the value one element, for the element parser to reject.
+#[derive(Debug, Clone)]
+pub struct SplitList<'a> {
+    rest: &'a [u8],
+}
+
+/// Split a list header value into its elements. See [`SplitList`].
+pub fn split_list(value: &[u8]) -> SplitList<'_> {
+    SplitList { rest: value }
+}
+
+impl<'a> Iterator for SplitList<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
+            }
+            let s = self.rest;
+            let mut in_quote = false;
+            let mut in_angle = false;
+            let mut i = 0;
+            let mut cut = s.len();
+            while let Some(&b) = s.get(i) {
+                if in_quote {
+                    match b {
+                        b'\\' => i += 1,
+                        b'"' => in_quote = false,
+                        _ => {}
+                    }
+                } else if in_angle {
+                    if b == b'>' {
+                        in_angle = false;
+                    }
+                } else {
+                    match b {
+                        b'"' => in_quote = true,
+                        b'<' => in_angle = true,
+                        b',' => {
+                            cut = i;
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                i += 1;
+            }
+            let elem = s.get(..cut).unwrap_or(s);
+            self.rest = s.get(cut + 1..).unwrap_or(&[]);
+            let elem = trim_lws(elem);
+            if !elem.is_empty() {
+                return Some(elem);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_chars() {
+        assert!(is_token(b"z9hG4bK-.!%66*_+`'~"));
+        assert!(is_token(b"!interesting-Method0123456789_*+`.%indeed'~"));
+        assert!(!is_token(b""));
+        assert!(!is_token(b"a b"));
+        for b in b"()<>@,;:\\\"/[]?={} \t" {
+            assert!(!is_token_char(*b), "{}", *b as char);
+        }
+        assert!(!is_token_char(0x80));
+        assert!(!is_token_char(0));
+    }
+
+    #[test]
+    fn lws_skipping_and_trimming() {
+        assert_eq!(skip_lws(b"  \t x", 0), 4);
+        assert_eq!(skip_lws(b" \r\n  x", 0), 5);
+        assert_eq!(skip_lws(b"\n\tx", 0), 2);
+        // A line break without following WSP is not LWS.
+        assert_eq!(skip_lws(b" \r\nx", 0), 1);
+        assert_eq!(skip_lws(b"\r\n", 0), 0);
+        assert_eq!(skip_lws(b"x", 5), 5);
+        assert_eq!(trim_lws(b"\r\n sip:a@b \r\n"), b"sip:a@b");
+        assert_eq!(trim_lws(b"   "), b"");
+        assert_eq!(trim_lws(b""), b"");
+        assert_eq!(trim_lws(b"a \r\n b"), b"a \r\n b");
+        assert!(eq_ignore_case(b"TaG", b"tag"));
+        assert!(!eq_ignore_case(b"tag", b"tags"));
+    }
+
+    #[test]
+    fn quoted_strings() {
+        // RFC 4475 wsinv: `"J Rosenberg \\\""`
+        let v = br#""J Rosenberg \\\""       <sip:jdrosen@example.com>"#;
+        let (c, end) = parse_quoted_string(v, 0).unwrap();
+        assert_eq!(c, br#"J Rosenberg \\\""#);
+        assert_eq!(v.get(end..end + 1), Some(&b" "[..]));
+        // RFC 4475 intmeth: quoted-pairs of control characters.
+        let v = b"\"BEL:\\\x07 NUL:\\\x00 DEL:\\\x7f\" <sip:x@y>";
+        let (c, end) = parse_quoted_string(v, 0).unwrap();
+        assert_eq!(c, b"BEL:\\\x07 NUL:\\\x00 DEL:\\\x7f");
+        assert_eq!(end, 22);
+        // UTF-8 content (RFC 4475 intmeth fromParam value).
+        let v = "\"\u{0441}\u{0435}\u{0440}\"".as_bytes();
+        assert_eq!(parse_quoted_string(v, 0).unwrap().1, v.len());
+        // Folded line inside.
+        assert!(parse_quoted_string(b"\"a\r\n b\"", 0).is_ok());
+        // Unterminated (RFC 4475 quotbal): offset of the opening quote.
+        let e = parse_quoted_string(b"x \"Mr. J. User <sip:j.user@example.com>", 2).unwrap_err();
+        assert_eq!(e, ParseError::new(ErrorKind::BadQuotedString, 2));
+        // Raw control, bare CR/LF, invalid UTF-8, escaped CR, trailing backslash.
+        assert_eq!(parse_quoted_string(b"\"a\x07\"", 0).unwrap_err().offset, 2);
+        assert_eq!(parse_quoted_string(b"\"a\r\nb\"", 0).unwrap_err().offset, 2);
+        assert_eq!(parse_quoted_string(b"\"ab\xff\"", 0).unwrap_err().offset, 3);
+        assert_eq!(parse_quoted_string(b"\"\xd0\"", 0).unwrap_err().offset, 1);
+        assert!(parse_quoted_string(b"\"a\\\r\"", 0).is_err());
+        assert!(parse_quoted_string(b"\"a\\", 0).is_err());
+        assert!(parse_quoted_string(b"abc", 0).is_err());
+        assert!(parse_quoted_string(b"", 3).is_err());
+    }
+
+    #[test]
+    fn list_splitting() {
+        let v: &[u8] = b" <sip:a@b;x=1,2>, \"Bell, A\" <sip:c@d> ,,\r\n sip:e@f ,";
+        let elems: Vec<&[u8]> = split_list(v).collect();
+        assert_eq!(
+            elems,
+            vec![
+                &b"<sip:a@b;x=1,2>"[..],
+                &b"\"Bell, A\" <sip:c@d>"[..],
+                &b"sip:e@f"[..]
+            ]
+        );
+        for e in &elems {
+            assert!(offset_in(v, e).is_some());
+        }
+        assert_eq!(offset_in(v, elems[1]), Some(18));
+        // Escaped quote does not end the quoted string.
+        let v = br#""a\",b" <sip:x@y>, sip:z@w"#;
+        assert_eq!(split_list(v).count(), 2);
+        // RFC 4475 wsinv Via list with folds.
+        let v = b"SIP  / 2.0  / TCP     spindle.example.com   ;\r\n  branch  =   z9hG4bK9ikj8  ,\r\n SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239";
+        let elems: Vec<&[u8]> = split_list(v).collect();
+        assert_eq!(elems.len(), 2);
+        assert!(elems[1].starts_with(b"SIP  /"));
+        assert!(elems[1].ends_with(b"z9hG4bK30239"));
+        // Unterminated quote swallows the rest.
+        assert_eq!(split_list(b"\"a, b").count(), 1);
+        assert_eq!(split_list(b" , ,, ").count(), 0);
+        assert_eq!(split_list(b"").count(), 0);
+    }
+
+    #[test]
+    fn offsets() {
+        let v = b"hello";
+        assert_eq!(offset_in(v, &v[2..4]), Some(2));
+        assert_eq!(offset_in(v, &v[5..]), Some(5));
+        assert_eq!(offset_in(&v[1..], &v[..1]), None);
+        let other = b"hello";
+        let _ = offset_in(v, other); // unrelated slices: no panic
+        assert_eq!(token_end(b"abc def", 0), 3);
+        assert_eq!(token_end(b"abc", 9), 9);
+    }
+}

@@ -1,4 +1,756 @@
-//! (being written)
-pub enum Host {}
-pub enum Scheme {}
-pub struct Uri;
+//! URIs: `sip:`/`sips:` (RFC 3261 §19.1, §25.1), `tel:` (RFC 3966 §3) and any other scheme
+//! (`absoluteURI`, RFC 3261 §25.1 / RFC 2396), kept as written.
+//!
+//! Every field is a sub-slice of the input, so a NAT rewrite can compute the byte range of the
+//! host or port by pointer offset ([`super::text::offset_in`]).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::params::{check_escapes, is_unreserved, Params};
+use super::text::trim_lws;
+use crate::error::{ErrorKind, ParseError};
+
+/// URI scheme (compared case-insensitively, RFC 3261 §19.1.4; RFC 3966 §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    Sip,
+    Sips,
+    Tel,
+    /// Any other scheme; the URI is kept raw (see [`Uri::scheme_raw`]).
+    Other,
+}
+
+/// A host: RFC 3261 §25.1 `host = hostname / IPv4address / IPv6reference`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Host<'a> {
+    Ipv4(Ipv4Addr),
+    /// From an `IPv6reference` (`[...]`); the brackets are in the raw slice only.
+    Ipv6(Ipv6Addr),
+    /// A `hostname`, as written (case not folded).
+    Name(&'a [u8]),
+}
+
+/// A parsed URI. All slices borrow from the input.
+///
+/// Field use by scheme:
+/// - `sip`/`sips`: every field as in RFC 3261 §19.1.1; `host`/`host_raw` are always `Some`.
+/// - `tel`: `user` holds the telephone-subscriber number (RFC 3966 §3), `params` its
+///   parameters; `host`, `host_raw`, `port`, `password`, `headers` are `None`.
+/// - other schemes: only `raw` and `scheme_raw` are meaningful (the rest of `raw` after the
+///   `:` is opaque); `host` is `None` and `params` empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uri<'a> {
+    /// The whole URI as written (surrounding LWS trimmed).
+    pub raw: &'a [u8],
+    pub scheme: Scheme,
+    /// The scheme as written, without the `:`.
+    pub scheme_raw: &'a [u8],
+    /// The user part, with `%` escapes and any `;` parameters of the user part left as written
+    /// (RFC 4475 §3.1.1.9 semiuri, §3.1.1.3 esc01, §3.1.1.4 escnull).
+    pub user: Option<&'a [u8]>,
+    pub password: Option<&'a [u8]>,
+    /// `None` only for `tel:` and other schemes.
+    pub host: Option<Host<'a>>,
+    /// The host as written, including the brackets of an IPv6 reference.
+    pub host_raw: Option<&'a [u8]>,
+    pub port: Option<u16>,
+    pub port_raw: Option<&'a [u8]>,
+    /// URI parameters (`uri-parameters`), without LWS.
+    pub params: Params<'a>,
+    /// The `headers` component after `?`, without the `?`.
+    pub headers: Option<&'a [u8]>,
+}
+
+fn err(kind: ErrorKind, at: usize) -> ParseError {
+    ParseError::new(kind, at)
+}
+
+/// RFC 3261 §25.1 `IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT`, each
+/// octet at most 255 (leading zeros allowed, unlike `std`'s parser).
+pub(crate) fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut n = 0;
+    for part in s.split(|&b| b == b'.') {
+        if part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let v = part
+            .iter()
+            .fold(0u16, |acc, &d| acc * 10 + u16::from(d - b'0'));
+        let slot = octets.get_mut(n)?;
+        *slot = u8::try_from(v).ok()?;
+        n += 1;
+    }
+    (n == 4).then(|| Ipv4Addr::from(octets))
+}
+
+/// RFC 3261 §25.1 `IPv6address` (RFC 4291 §2.2 text forms, including an embedded IPv4 tail).
+///
+/// RFC 5118 §4.10: RFC 3261's ABNF for `IPv6address` wrongly admits three colons before an
+/// embedded IPv4 address (`2001:db8:::192.0.2.1`). We *reject* that form (`BadHost`): it is not
+/// an IPv6 address under RFC 4291, and a firewall should not guess which address was meant.
+/// RFC 5118 §4.10 asks parsers to be robust to it; robustness here means a typed error, not a
+/// crash. Zone identifiers are not accepted (they are not part of RFC 3261's grammar).
+pub(crate) fn parse_ipv6(s: &[u8]) -> Option<Ipv6Addr> {
+    // Longest text form: 8 groups of 4 hex digits with an IPv4 tail is 45 bytes.
+    if s.is_empty()
+        || s.len() > 45
+        || !s
+            .iter()
+            .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+    {
+        return None;
+    }
+    std::str::from_utf8(s).ok()?.parse().ok()
+}
+
+/// RFC 3261 §25.1 `hostname = *( domainlabel "." ) toplabel [ "." ]`,
+/// `domainlabel = alphanum / alphanum *( alphanum / "-" ) alphanum`,
+/// `toplabel = ALPHA / ALPHA *( alphanum / "-" ) alphanum`. Returns the offset of the first
+/// bad byte.
+fn check_hostname(s: &[u8]) -> Result<(), usize> {
+    let body = s.strip_suffix(b".").unwrap_or(s);
+    if body.is_empty() || body.len() > 255 {
+        return Err(0);
+    }
+    let mut off = 0;
+    let mut last_start = 0;
+    for label in body.split(|&b| b == b'.') {
+        if label.is_empty() {
+            return Err(off);
+        }
+        if let Some(i) = label
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            return Err(off + i);
+        }
+        if label.first() == Some(&b'-') {
+            return Err(off);
+        }
+        if label.last() == Some(&b'-') {
+            return Err(off + label.len() - 1);
+        }
+        last_start = off;
+        off += label.len() + 1;
+    }
+    match body.get(last_start) {
+        Some(b) if b.is_ascii_alphabetic() => Ok(()),
+        _ => Err(last_start),
+    }
+}
+
+impl<'a> Host<'a> {
+    /// Parse exactly one `host` (RFC 3261 §25.1). IPv6 must be in brackets (RFC 5118 §4.2);
+    /// a bare IPv6 address is `BadHost`. An all-numeric dotted host must be a valid IPv4
+    /// address. Errors: `BadHost` with an offset into `s`.
+    pub fn parse(s: &'a [u8]) -> Result<Host<'a>, ParseError> {
+        match s.first() {
+            None => Err(err(ErrorKind::BadHost, 0)),
+            Some(b'[') => {
+                let inner = s
+                    .strip_suffix(b"]")
+                    .and_then(|x| x.get(1..))
+                    .ok_or(err(ErrorKind::BadHost, s.len()))?;
+                parse_ipv6(inner)
+                    .map(Host::Ipv6)
+                    .ok_or(err(ErrorKind::BadHost, 1))
+            }
+            Some(_) => {
+                if s.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
+                    return parse_ipv4(s)
+                        .map(Host::Ipv4)
+                        .ok_or(err(ErrorKind::BadHost, 0));
+                }
+                check_hostname(s).map_err(|o| err(ErrorKind::BadHost, o))?;
+                Ok(Host::Name(s))
+            }
+        }
+    }
+
+    /// Parse an address that may be a bare IPv6 address as well as a `host`: used for the Via
+    /// `received` parameter (RFC 3261 §25.1 `via-received`, RFC 5118 §4.5).
+    pub fn parse_lenient_ipv6(s: &'a [u8]) -> Result<Host<'a>, ParseError> {
+        if s.contains(&b':') && s.first() != Some(&b'[') {
+            return parse_ipv6(s)
+                .map(Host::Ipv6)
+                .ok_or(err(ErrorKind::BadHost, 0));
+        }
+        Host::parse(s)
+    }
+
+    /// The IP address, when the host is a literal.
+    pub fn ip(&self) -> Option<std::net::IpAddr> {
+        match *self {
+            Host::Ipv4(a) => Some(a.into()),
+            Host::Ipv6(a) => Some(a.into()),
+            Host::Name(_) => None,
+        }
+    }
+}
+
+/// RFC 3261 §25.1 `port = 1*DIGIT`, which must fit a `u16` (RFC 4475 §3.1.2.4). Returns the
+/// offset of the first bad byte.
+pub(crate) fn parse_port(s: &[u8]) -> Result<u16, usize> {
+    if s.is_empty() {
+        return Err(0);
+    }
+    let mut v: u16 = 0;
+    for (i, &b) in s.iter().enumerate() {
+        if !b.is_ascii_digit() {
+            return Err(i);
+        }
+        v = v
+            .checked_mul(10)
+            .and_then(|x| x.checked_add(u16::from(b - b'0')))
+            .ok_or(i)?;
+    }
+    Ok(v)
+}
+
+/// RFC 3261 §25.1 `user = 1*( unreserved / escaped / user-unreserved )`,
+/// `user-unreserved = "&" / "=" / "+" / "$" / "," / ";" / "?" / "/"`.
+fn is_user_char(b: u8) -> bool {
+    is_unreserved(b)
+        || matches!(
+            b,
+            b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/' | b'%'
+        )
+}
+
+/// RFC 3261 §25.1 `password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," )`.
+fn is_password_char(b: u8) -> bool {
+    is_unreserved(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',' | b'%')
+}
+
+/// RFC 3261 §25.1 `hname`/`hvalue` characters: `hnv-unreserved / unreserved / escaped`,
+/// `hnv-unreserved = "[" / "]" / "/" / "?" / ":" / "+" / "$"`, plus the `=` and `&` separators.
+fn is_header_char(b: u8) -> bool {
+    is_unreserved(b)
+        || matches!(
+            b,
+            b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$' | b'%' | b'=' | b'&'
+        )
+}
+
+/// RFC 2396 §3 / RFC 3261 §25.1 `absoluteURI` characters: `uric = reserved / unreserved /
+/// escaped`, `reserved = ";" / "/" / "?" / ":" / "@" / "&" / "=" / "+" / "$" / ","`; `[` and
+/// `]` are admitted for IPv6 literals (RFC 3986 §3.2.2). No LWS, `<`, `>`, `"` or controls.
+fn is_uric(b: u8) -> bool {
+    is_unreserved(b)
+        || matches!(
+            b,
+            b';' | b'/'
+                | b'?'
+                | b':'
+                | b'@'
+                | b'&'
+                | b'='
+                | b'+'
+                | b'$'
+                | b','
+                | b'%'
+                | b'['
+                | b']'
+        )
+}
+
+/// Offset of the first byte of `s` failing `ok`, or of a malformed `%` escape.
+fn check_chars(s: &[u8], ok: impl Fn(u8) -> bool) -> Result<(), usize> {
+    if let Some(i) = s.iter().position(|&b| !ok(b)) {
+        return Err(i);
+    }
+    check_escapes(s)
+}
+
+/// RFC 3966 §3 `telephone-subscriber` number part:
+/// `global-number-digits = "+" *phonedigit DIGIT *phonedigit`,
+/// `local-number-digits = *phonedigit-hex (HEXDIG / "*" / "#") *phonedigit-hex`,
+/// `phonedigit = DIGIT / visual-separator`, `visual-separator = "-" / "." / "(" / ")"`.
+fn check_tel_number(s: &[u8]) -> Result<(), usize> {
+    let visual = |b: u8| matches!(b, b'-' | b'.' | b'(' | b')');
+    if let Some(rest) = s.strip_prefix(b"+") {
+        if let Some(i) = rest
+            .iter()
+            .position(|&b| !(b.is_ascii_digit() || visual(b)))
+        {
+            return Err(i + 1);
+        }
+        if !rest.iter().any(u8::is_ascii_digit) {
+            return Err(s.len());
+        }
+    } else {
+        let hex = |b: u8| b.is_ascii_hexdigit() || b == b'*' || b == b'#';
+        if let Some(i) = s.iter().position(|&b| !(hex(b) || visual(b))) {
+            return Err(i);
+        }
+        if !s.iter().any(|&b| hex(b)) {
+            return Err(s.len());
+        }
+    }
+    Ok(())
+}
+
+impl<'a> Uri<'a> {
+    /// Parse a URI. Surrounding LWS is trimmed; any LWS, `<` or `>` inside is an error
+    /// (RFC 4475 §3.1.2.7 ltgtruri, §3.1.2.8 lwsruri). Errors: `BadUri`, `BadHost`, `BadPort`,
+    /// `BadParam`, with an offset into `input`.
+    pub fn parse(input: &'a [u8]) -> Result<Uri<'a>, ParseError> {
+        let s = trim_lws(input);
+        let lead = super::text::offset_in(input, s).unwrap_or(0);
+        Self::parse_exact(s).map_err(|e| e.shifted(lead))
+    }
+
+    /// Parse a URI that is exactly `s` (no trimming).
+    pub(crate) fn parse_exact(s: &'a [u8]) -> Result<Uri<'a>, ParseError> {
+        // RFC 3261 §25.1 / RFC 2396 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+        match s.first() {
+            Some(b) if b.is_ascii_alphabetic() => {}
+            _ => return Err(err(ErrorKind::BadUri, 0)),
+        }
+        let colon = s
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+            .unwrap_or(s.len());
+        if s.get(colon) != Some(&b':') {
+            return Err(err(ErrorKind::BadUri, colon));
+        }
+        let scheme_raw = s.get(..colon).unwrap_or(&[]);
+        let scheme = if scheme_raw.eq_ignore_ascii_case(b"sip") {
+            Scheme::Sip
+        } else if scheme_raw.eq_ignore_ascii_case(b"sips") {
+            Scheme::Sips
+        } else if scheme_raw.eq_ignore_ascii_case(b"tel") {
+            Scheme::Tel
+        } else {
+            Scheme::Other
+        };
+        let base = colon + 1;
+        let mut uri = Uri {
+            raw: s,
+            scheme,
+            scheme_raw,
+            user: None,
+            password: None,
+            host: None,
+            host_raw: None,
+            port: None,
+            port_raw: None,
+            params: Params::empty_at(s, s.len()),
+            headers: None,
+        };
+        match scheme {
+            Scheme::Sip | Scheme::Sips => Self::parse_sip(&mut uri, s, base)?,
+            Scheme::Tel => {
+                // RFC 3966 §3: telephone-uri = "tel:" telephone-subscriber; the number runs to
+                // the first ';', then `*par` (parameters share the URI paramchar set).
+                let rest = s.get(base..).unwrap_or(&[]);
+                let nlen = rest.iter().position(|&b| b == b';').unwrap_or(rest.len());
+                let number = rest.get(..nlen).unwrap_or(&[]);
+                check_tel_number(number).map_err(|o| err(ErrorKind::BadUri, base + o))?;
+                uri.user = Some(number);
+                let pstart = base + nlen;
+                uri.params = Params::parse_uri(s.get(pstart..).unwrap_or(&[]))
+                    .map_err(|e| e.shifted(pstart))?;
+            }
+            Scheme::Other => {
+                // absoluteURI = scheme ":" ( hier-part / opaque-part ): at least one byte.
+                let rest = s.get(base..).unwrap_or(&[]);
+                if rest.is_empty() {
+                    return Err(err(ErrorKind::BadUri, base));
+                }
+                check_chars(rest, is_uric).map_err(|o| err(ErrorKind::BadUri, base + o))?;
+            }
+        }
+        Ok(uri)
+    }
+
+    /// RFC 3261 §25.1:
+    /// `SIP-URI = "sip:" [ userinfo ] hostport uri-parameters [ headers ]`,
+    /// `userinfo = ( user / telephone-subscriber ) [ ":" password ] "@"`,
+    /// `hostport = host [ ":" port ]`, `headers = "?" header *( "&" header )`.
+    fn parse_sip(uri: &mut Uri<'a>, s: &'a [u8], base: usize) -> Result<(), ParseError> {
+        let rest = s.get(base..).unwrap_or(&[]);
+        // userinfo: neither user nor password nor host may contain '@', so the first '@'
+        // ends the userinfo.
+        let mut hp = base;
+        if let Some(at) = rest.iter().position(|&b| b == b'@') {
+            let userinfo = rest.get(..at).unwrap_or(&[]);
+            let (user, password) = match userinfo.iter().position(|&b| b == b':') {
+                Some(c) => (
+                    userinfo.get(..c).unwrap_or(&[]),
+                    Some(userinfo.get(c + 1..).unwrap_or(&[])),
+                ),
+                None => (userinfo, None),
+            };
+            if user.is_empty() {
+                return Err(err(ErrorKind::BadUri, base));
+            }
+            check_chars(user, is_user_char).map_err(|o| err(ErrorKind::BadUri, base + o))?;
+            if let Some(pw) = password {
+                let pbase = base + user.len() + 1;
+                check_chars(pw, is_password_char).map_err(|o| err(ErrorKind::BadUri, pbase + o))?;
+            }
+            uri.user = Some(user);
+            uri.password = password;
+            hp = base + at + 1;
+        }
+        // host
+        let after_hp = s.get(hp..).unwrap_or(&[]);
+        let host_len = if after_hp.first() == Some(&b'[') {
+            after_hp
+                .iter()
+                .position(|&b| b == b']')
+                .map(|i| i + 1)
+                .ok_or(err(ErrorKind::BadHost, hp))?
+        } else {
+            after_hp
+                .iter()
+                .position(|&b| matches!(b, b':' | b';' | b'?'))
+                .unwrap_or(after_hp.len())
+        };
+        let host_raw = after_hp.get(..host_len).unwrap_or(&[]);
+        uri.host = Some(Host::parse(host_raw).map_err(|e| e.shifted(hp))?);
+        uri.host_raw = Some(host_raw);
+        let mut pos = hp + host_len;
+        // port
+        if s.get(pos) == Some(&b':') {
+            let pstart = pos + 1;
+            let tail = s.get(pstart..).unwrap_or(&[]);
+            let plen = tail
+                .iter()
+                .position(|&b| matches!(b, b';' | b'?'))
+                .unwrap_or(tail.len());
+            let port_raw = tail.get(..plen).unwrap_or(&[]);
+            let port = parse_port(port_raw).map_err(|o| err(ErrorKind::BadPort, pstart + o))?;
+            uri.port = Some(port);
+            uri.port_raw = Some(port_raw);
+            pos = pstart + plen;
+        }
+        match s.get(pos) {
+            None | Some(b';' | b'?') => {}
+            Some(_) => return Err(err(ErrorKind::BadHost, pos)),
+        }
+        // uri-parameters, up to '?'
+        let tail = s.get(pos..).unwrap_or(&[]);
+        let qlen = tail.iter().position(|&b| b == b'?').unwrap_or(tail.len());
+        uri.params =
+            Params::parse_uri(tail.get(..qlen).unwrap_or(&[])).map_err(|e| e.shifted(pos))?;
+        // headers
+        let q = pos + qlen;
+        if s.get(q) == Some(&b'?') {
+            let h = s.get(q + 1..).unwrap_or(&[]);
+            if h.is_empty() {
+                return Err(err(ErrorKind::BadUri, q + 1));
+            }
+            check_chars(h, is_header_char).map_err(|o| err(ErrorKind::BadUri, q + 1 + o))?;
+            uri.headers = Some(h);
+        }
+        Ok(())
+    }
+
+    /// True for `sip:` and `sips:` URIs.
+    pub fn is_sip(&self) -> bool {
+        matches!(self.scheme, Scheme::Sip | Scheme::Sips)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::text::offset_in;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn e(kind: ErrorKind, offset: usize) -> ParseError {
+        ParseError::new(kind, offset)
+    }
+
+    fn assert_sub(outer: &[u8], inner: &[u8]) {
+        assert!(offset_in(outer, inner).is_some(), "not a sub-slice");
+    }
+
+    #[test]
+    fn plain_sip() {
+        let v: &[u8] = b"sip:vivekg@chair-dnrc.example.com;unknownparam";
+        let u = Uri::parse(v).unwrap();
+        assert_eq!(u.scheme, Scheme::Sip);
+        assert_eq!(u.scheme_raw, b"sip");
+        assert_eq!(u.user, Some(&b"vivekg"[..]));
+        assert_eq!(u.password, None);
+        assert_eq!(u.host, Some(Host::Name(b"chair-dnrc.example.com")));
+        assert_eq!(offset_in(v, u.host_raw.unwrap()), Some(11));
+        assert_eq!(u.port, None);
+        assert_eq!(u.params.get(b"unknownparam"), Some(None));
+        assert_eq!(u.headers, None);
+        assert!(u.is_sip());
+    }
+
+    #[test]
+    fn port_and_sub_slices() {
+        let v: &[u8] = b"  SIPS:alice:secret@192.0.2.1:05061;transport=tcp?subject=x&h=%20 ";
+        let u = Uri::parse(v).unwrap();
+        assert_eq!(u.scheme, Scheme::Sips);
+        assert_eq!(u.raw, &v[2..v.len() - 1]);
+        assert_eq!(u.password, Some(&b"secret"[..]));
+        assert_eq!(u.host, Some(Host::Ipv4(Ipv4Addr::new(192, 0, 2, 1))));
+        assert_eq!(u.port, Some(5061));
+        assert_eq!(offset_in(v, u.port_raw.unwrap()), Some(30));
+        assert_eq!(u.params.get(b"TRANSPORT"), Some(Some(&b"tcp"[..])));
+        assert_eq!(u.headers, Some(&b"subject=x&h=%20"[..]));
+        for s in [
+            u.raw,
+            u.scheme_raw,
+            u.user.unwrap(),
+            u.host_raw.unwrap(),
+            u.params.raw(),
+        ] {
+            assert_sub(v, s);
+        }
+    }
+
+    #[test]
+    fn rfc4475_user_parts() {
+        // intmeth Request-URI: odd user and password characters.
+        let v: &[u8] = b"sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com";
+        let u = Uri::parse(v).unwrap();
+        assert_eq!(
+            u.user,
+            Some(&b"1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"[..])
+        );
+        assert_eq!(
+            u.password,
+            Some(&b"&it+has=1,weird!*pas$wo~d_too.(doesn't-it)"[..])
+        );
+        assert_eq!(u.host, Some(Host::Name(b"example.com")));
+        // semiuri: ';' params in the user part stay in the user.
+        let u = Uri::parse(b"sip:user;par=u%40example.net@example.com").unwrap();
+        assert_eq!(u.user, Some(&b"user;par=u%40example.net"[..]));
+        assert!(u.params.is_empty());
+        // esc01 / escnull: escapes kept as written.
+        let u = Uri::parse(b"sip:sips%3Auser%40example.com@example.net").unwrap();
+        assert_eq!(u.user, Some(&b"sips%3Auser%40example.com"[..]));
+        let u = Uri::parse(b"sip:%00%00@host5.example.com").unwrap();
+        assert_eq!(u.user, Some(&b"%00%00"[..]));
+        let u =
+            Uri::parse(b"sip:cal%6Cer@host5.example.net;%6C%72;n%61me=v%61lue%25%34%31").unwrap();
+        assert_eq!(u.params.iter().count(), 2);
+        // cparam01: user with '+'.
+        let u = Uri::parse(b"sip:+19725552222@gw1.example.net;unknownparam").unwrap();
+        assert_eq!(u.user, Some(&b"+19725552222"[..]));
+        // regescrt: escaped header.
+        let u = Uri::parse(b"sip:user@example.com?Route=%3Csip:sip.example.com%3E").unwrap();
+        assert_eq!(u.headers, Some(&b"Route=%3Csip:sip.example.com%3E"[..]));
+        // inv2543 Record-Route URI.
+        let u = Uri::parse(b"sip:UserB@example.com;maddr=ss1.example.com").unwrap();
+        assert_eq!(u.params.get(b"maddr"), Some(Some(&b"ss1.example.com"[..])));
+    }
+
+    #[test]
+    fn rfc5118_ipv6() {
+        // §4.2: IPv6 in brackets.
+        let u = Uri::parse(b"sip:[2001:db8::10]").unwrap();
+        assert_eq!(u.host, Some(Host::Ipv6("2001:db8::10".parse().unwrap())));
+        assert_eq!(u.host_raw, Some(&b"[2001:db8::10]"[..]));
+        assert_eq!(u.port, None);
+        // §4.2: bare IPv6 is not a host.
+        assert_eq!(
+            Uri::parse(b"sip:2001:db8::10").unwrap_err().kind,
+            ErrorKind::BadHost
+        );
+        // §4.3: port ambiguity.
+        let u = Uri::parse(b"sip:[2001:db8::10:5070]").unwrap();
+        assert_eq!(
+            u.host,
+            Some(Host::Ipv6("2001:db8::10:5070".parse().unwrap()))
+        );
+        assert_eq!(u.port, None);
+        let u = Uri::parse(b"sip:[2001:db8::10]:5070").unwrap();
+        assert_eq!(u.port, Some(5070));
+        // §4.6 IPv4-mapped.
+        let u = Uri::parse(b"sip:ted@[::ffff:192.0.2.2]").unwrap();
+        assert_eq!(
+            u.host,
+            Some(Host::Ipv6("::ffff:192.0.2.2".parse().unwrap()))
+        );
+        // §4.10: two colons is right, three colons rejected (documented choice).
+        assert!(Uri::parse(b"sip:user@[2001:db8::192.0.2.1]").is_ok());
+        assert_eq!(
+            Uri::parse(b"sip:user@[2001:db8:::192.0.2.1]").unwrap_err(),
+            e(ErrorKind::BadHost, 10)
+        );
+        // Unclosed bracket, junk after bracket.
+        assert_eq!(
+            Uri::parse(b"sip:[::1").unwrap_err(),
+            e(ErrorKind::BadHost, 4)
+        );
+        assert_eq!(
+            Uri::parse(b"sip:[::1]x").unwrap_err(),
+            e(ErrorKind::BadHost, 9)
+        );
+        assert_eq!(Uri::parse(b"sip:[]").unwrap_err().kind, ErrorKind::BadHost);
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            Host::parse(b"192.000.002.001").unwrap(),
+            Host::Ipv4(Ipv4Addr::new(192, 0, 2, 1))
+        );
+        assert_eq!(
+            Host::parse(b"255.255.255.255").unwrap(),
+            Host::Ipv4(Ipv4Addr::BROADCAST)
+        );
+        assert!(Host::parse(b"host.example.com.").is_ok());
+        assert!(Host::parse(b"a").is_ok());
+        assert!(Host::parse(b"1a.b-c.d").is_ok());
+        assert_eq!(
+            Host::parse(b"1.2.3.256").unwrap_err().kind,
+            ErrorKind::BadHost
+        );
+        assert_eq!(Host::parse(b"1.2.3").unwrap_err().kind, ErrorKind::BadHost);
+        assert_eq!(Host::parse(b"a..b").unwrap_err().offset, 2);
+        assert_eq!(Host::parse(b"-a.com").unwrap_err().offset, 0);
+        assert_eq!(Host::parse(b"a-.com").unwrap_err().offset, 1);
+        assert_eq!(Host::parse(b"a_b.com").unwrap_err().offset, 1);
+        assert_eq!(Host::parse(b"example.123").unwrap_err().offset, 8);
+        assert_eq!(Host::parse(b"").unwrap_err().offset, 0);
+        assert_eq!(Host::parse(b".").unwrap_err().offset, 0);
+        assert_eq!(
+            Host::parse_lenient_ipv6(b"2001:db8::9:255").unwrap(),
+            Host::Ipv6("2001:db8::9:255".parse().unwrap())
+        );
+        assert!(Host::parse_lenient_ipv6(b"[2001:db8::9:255]").is_ok());
+        assert!(Host::parse_lenient_ipv6(b"192.0.2.1").is_ok());
+        assert!(Host::parse_lenient_ipv6(b"x:y").is_err());
+        assert_eq!(
+            Host::parse(b"[::1]").unwrap().ip(),
+            Some("::1".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn ports() {
+        // RFC 4475 scalar02 style: port does not fit 16 bits.
+        assert_eq!(
+            Uri::parse(b"sip:host.example.com:9999999999").unwrap_err(),
+            e(ErrorKind::BadPort, 25)
+        );
+        assert_eq!(Uri::parse(b"sip:h:65535").unwrap().port, Some(65535));
+        assert_eq!(
+            Uri::parse(b"sip:h:65536").unwrap_err().kind,
+            ErrorKind::BadPort
+        );
+        assert_eq!(Uri::parse(b"sip:h:").unwrap_err(), e(ErrorKind::BadPort, 6));
+        assert_eq!(
+            Uri::parse(b"sip:h:5x").unwrap_err(),
+            e(ErrorKind::BadPort, 7)
+        );
+        assert_eq!(Uri::parse(b"sip:h:0;lr").unwrap().port, Some(0));
+    }
+
+    #[test]
+    fn tel_and_other_schemes() {
+        let u = Uri::parse(b"tel:+1-201-555-0123;phone-context=example.com").unwrap();
+        assert_eq!(u.scheme, Scheme::Tel);
+        assert_eq!(u.user, Some(&b"+1-201-555-0123"[..]));
+        assert_eq!(u.host, None);
+        assert_eq!(
+            u.params.get(b"phone-context"),
+            Some(Some(&b"example.com"[..]))
+        );
+        assert!(Uri::parse(b"tel:7042;phone-context=+1-212").is_ok());
+        assert!(Uri::parse(b"TEL:*69#").is_ok());
+        assert_eq!(Uri::parse(b"tel:+").unwrap_err(), e(ErrorKind::BadUri, 5));
+        assert_eq!(Uri::parse(b"tel:+1x").unwrap_err(), e(ErrorKind::BadUri, 6));
+        assert_eq!(Uri::parse(b"tel:").unwrap_err(), e(ErrorKind::BadUri, 4));
+        // RFC 4475 unkscm, novelsc, unksm2.
+        for v in [
+            &b"nobodyKnowsThisScheme:totallyopaquecontent"[..],
+            b"soap.beep://192.0.2.103:3002",
+            b"isbn:2983792873",
+            b"http://www.example.com",
+            b"name:John_Smith",
+        ] {
+            let u = Uri::parse(v).unwrap();
+            assert_eq!(u.scheme, Scheme::Other);
+            assert_eq!(u.raw, v);
+            assert_eq!(u.host, None);
+            assert!(u.params.is_empty());
+        }
+        assert_eq!(
+            Uri::parse(b"soap.beep://192.0.2.103:3002")
+                .unwrap()
+                .scheme_raw,
+            b"soap.beep"
+        );
+        assert_eq!(Uri::parse(b"foo:").unwrap_err(), e(ErrorKind::BadUri, 4));
+        assert_eq!(Uri::parse(b"foo:a b").unwrap_err(), e(ErrorKind::BadUri, 5));
+    }
+
+    #[test]
+    fn invalid_uris() {
+        // RFC 4475 ltgtruri: <> around the URI.
+        assert_eq!(
+            Uri::parse(b"<sip:user@example.com>").unwrap_err(),
+            e(ErrorKind::BadUri, 0)
+        );
+        // lwsruri: embedded LWS before a param.
+        assert_eq!(
+            Uri::parse(b"sip:user@example.com; lr").unwrap_err(),
+            e(ErrorKind::BadParam, 21)
+        );
+        assert_eq!(
+            Uri::parse(b"sip:us er@h").unwrap_err(),
+            e(ErrorKind::BadUri, 6)
+        );
+        assert_eq!(
+            Uri::parse(b"sip:user@exa mple.com").unwrap_err().kind,
+            ErrorKind::BadHost
+        );
+        assert_eq!(Uri::parse(b"sip:@h").unwrap_err(), e(ErrorKind::BadUri, 4));
+        assert_eq!(
+            Uri::parse(b"sip:u%4@h").unwrap_err(),
+            e(ErrorKind::BadUri, 5)
+        );
+        assert_eq!(
+            Uri::parse(b"sip:u:p@ss@h").unwrap_err().kind,
+            ErrorKind::BadHost
+        );
+        assert_eq!(
+            Uri::parse(b"sip:u@h?").unwrap_err(),
+            e(ErrorKind::BadUri, 8)
+        );
+        assert_eq!(
+            Uri::parse(b"sip:u@h?a=<b>").unwrap_err(),
+            e(ErrorKind::BadUri, 10)
+        );
+        assert_eq!(Uri::parse(b"sip:").unwrap_err().kind, ErrorKind::BadHost);
+        assert_eq!(Uri::parse(b"sip").unwrap_err(), e(ErrorKind::BadUri, 3));
+        assert_eq!(Uri::parse(b"").unwrap_err(), e(ErrorKind::BadUri, 0));
+        assert_eq!(Uri::parse(b"1sip:x").unwrap_err(), e(ErrorKind::BadUri, 0));
+        // Offsets are relative to the untrimmed input.
+        assert_eq!(
+            Uri::parse(b"  sip:h:x").unwrap_err(),
+            e(ErrorKind::BadPort, 8)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn no_panic_on_arbitrary_bytes(v in proptest::collection::vec(any::<u8>(), 0..64)) {
+            if let Ok(u) = Uri::parse(&v) {
+                prop_assert!(offset_in(&v, u.raw).is_some());
+                for p in u.params.iter() {
+                    prop_assert!(offset_in(&v, p.name).is_some());
+                }
+            }
+            let _ = Host::parse(&v);
+            let _ = Host::parse_lenient_ipv6(&v);
+        }
+
+        #[test]
+        fn no_panic_on_uri_like_bytes(v in "(sips?|tel|x):[a-z0-9@:;=?&%\\[\\]. +-]{0,40}") {
+            let _ = Uri::parse(v.as_bytes());
+        }
+    }
+}
