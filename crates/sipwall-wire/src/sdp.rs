@@ -567,13 +567,11 @@ fn error_offset(e: &sdp_types::ParserError, body: &[u8], scan: &Scan) -> usize {
             .map_or(body.len(), |l| l.start)
     } else {
         // Original text: count physical lines as bstr's `lines()` does (split on LF).
-        let mut line = 1usize;
         let mut off = 0usize;
-        for i in memchr::memchr_iter(b'\n', body) {
+        for (line, i) in (1usize..).zip(memchr::memchr_iter(b'\n', body)) {
             if line == n {
                 return off;
             }
-            line += 1;
             off = i + 1;
         }
         off.min(body.len())
