@@ -190,7 +190,7 @@ pub enum MediaKind {
 }
 
 impl MediaKind {
-    fn from_str_lossy(s: &str) -> MediaKind {
+    fn from_string(s: String) -> MediaKind {
         const KNOWN: [(&str, MediaKind); 6] = [
             ("audio", MediaKind::Audio),
             ("video", MediaKind::Video),
@@ -204,7 +204,7 @@ impl MediaKind {
                 return kind;
             }
         }
-        MediaKind::Other(s.to_owned())
+        MediaKind::Other(s)
     }
 }
 
@@ -670,14 +670,17 @@ fn convert_bandwidths(b: &[sdp_types::Bandwidth]) -> Vec<Bandwidth> {
         .collect()
 }
 
-fn convert_attributes(a: &[sdp_types::Attribute]) -> Attributes {
-    a.iter()
-        .map(|a| {
-            (
-                a.attribute.trim().to_owned(),
-                a.value.as_ref().map(|v| v.trim().to_owned()),
-            )
-        })
+/// Moves the strings out of sdp-types' attributes (no copy unless blanks must be trimmed).
+fn convert_attributes(a: Vec<sdp_types::Attribute>) -> Attributes {
+    fn trimmed(s: String) -> String {
+        if s.trim().len() == s.len() {
+            s
+        } else {
+            s.trim().to_owned()
+        }
+    }
+    a.into_iter()
+        .map(|a| (trimmed(a.attribute), a.value.map(trimmed)))
         .collect()
 }
 
@@ -750,7 +753,7 @@ fn ike_setup(v: &str) -> IkeSetup {
 fn build(
     body: &[u8],
     scan: &Scan,
-    s: sdp_types::Session,
+    mut s: sdp_types::Session,
 ) -> Result<SessionDescription, ParseError> {
     let lines = &scan.lines;
     let first_m = scan.media_starts.first().copied().unwrap_or(lines.len());
@@ -764,15 +767,15 @@ fn build(
     let origin = match session_lines.iter().find(|l| l.key == b'o') {
         Some(raw) => {
             let span = tokens(body, raw.value()).nth(5).ok_or(bad(raw.start))?;
-            let o = &s.origin;
+            let o = &mut s.origin;
             Some(Origin {
-                username: o.username.clone().unwrap_or_else(|| "-".to_owned()),
-                sess_id: o.sess_id.clone(),
+                username: o.username.take().unwrap_or_else(|| "-".to_owned()),
+                sess_id: std::mem::take(&mut o.sess_id),
                 sess_version: o.sess_version,
                 nettype: o.nettype.to_string(),
                 addrtype: o.addrtype.to_string(),
-                address: o.unicast_address.clone(),
                 ip: o.unicast_address.parse().ok(),
+                address: std::mem::take(&mut o.unicast_address),
                 address_span: span,
                 line: raw.start..raw.end,
             })
@@ -785,7 +788,7 @@ fn build(
         (None, None) => None,
         _ => return Err(bad(0)),
     };
-    let attributes = convert_attributes(&s.attributes);
+    let attributes = convert_attributes(std::mem::take(&mut s.attributes));
     let session_direction = direction_of(&attributes);
     let fingerprints = attributes
         .iter()
@@ -794,7 +797,7 @@ fn build(
         .collect();
 
     let mut media = Vec::with_capacity(s.medias.len());
-    for (i, m) in s.medias.iter().enumerate() {
+    for (i, m) in std::mem::take(&mut s.medias).into_iter().enumerate() {
         let start = scan.media_starts.get(i).copied().ok_or(bad(0))?;
         let end = scan.media_starts.get(i + 1).copied().unwrap_or(lines.len());
         let seg = lines.get(start..end).ok_or(bad(0))?;
@@ -824,7 +827,7 @@ fn build(
 
 fn build_media(
     body: &[u8],
-    m: &sdp_types::Media,
+    m: sdp_types::Media,
     m_line: &RawLine,
     seg: &[RawLine],
     session_has_connection: bool,
@@ -856,7 +859,8 @@ fn build_media(
         None
     };
 
-    let attributes = convert_attributes(&m.attributes);
+    let formats = m.fmt.split_ascii_whitespace().map(str::to_owned).collect();
+    let attributes = convert_attributes(m.attributes);
     let a_lines: Vec<&RawLine> = seg.iter().filter(|l| l.key == b'a').collect();
     if a_lines.len() != attributes.len() {
         return Err(bad(m_line.start));
@@ -898,13 +902,13 @@ fn build_media(
     };
 
     Ok(Media {
-        kind: MediaKind::from_str_lossy(&m.media),
+        kind: MediaKind::from_string(m.media),
         port: m.port,
         port_span,
         port_count: m.num_ports.unwrap_or(1),
         port_count_span,
-        proto: m.proto.clone(),
-        formats: m.fmt.split_ascii_whitespace().map(str::to_owned).collect(),
+        proto: m.proto,
+        formats,
         connections,
         connection_level,
         bandwidths: convert_bandwidths(&m.bandwidths),
