@@ -218,7 +218,8 @@ pub struct Rtcp {
     pub connection: Option<Connection>,
 }
 
-/// `a=ike-setup` (RFC 6193 §4.2... role of the endpoint in the IKE exchange).
+/// `a=ike-setup` (RFC 6193): the endpoint's role in the IKE exchange, like `a=setup` of
+/// RFC 4145.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum IkeSetup {
@@ -229,7 +230,9 @@ pub enum IkeSetup {
 }
 
 /// `a=fingerprint:<hash-func> <fingerprint>` (RFC 8122 §5, formerly RFC 4572 §5), and the
-/// same shape for `a=psk-fingerprint` (RFC 6193).
+/// same shape assumed for `a=psk-fingerprint` (RFC 6193; grammar not checked against the RFC
+/// text, which was not at hand: `hash-func SP value` is parsed, the raw line stays in
+/// `attributes`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fingerprint {
     pub hash_func: String,
