@@ -1,0 +1,451 @@
+use super::*;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+fn at(body: &[u8], r: &Range<usize>) -> String {
+    String::from_utf8_lossy(&body[r.clone()]).into_owned()
+}
+
+/// A typical G.711 offer (RFC 3264 §10.1 style, written for this test).
+const G711: &[u8] = b"v=0\r\n\
+o=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\n\
+s=-\r\n\
+c=IN IP4 192.0.2.10\r\n\
+t=0 0\r\n\
+m=audio 49170 RTP/AVP 0 8 101\r\n\
+a=rtpmap:0 PCMU/8000\r\n\
+a=rtpmap:8 PCMA/8000\r\n\
+a=rtpmap:101 telephone-event/8000\r\n\
+a=fmtp:101 0-15\r\n\
+a=ptime:20\r\n";
+
+#[test]
+fn g711_offer() {
+    let sd = parse(G711).unwrap();
+    assert!(!sd.normalized);
+    let o = sd.origin.as_ref().unwrap();
+    assert_eq!(o.username, "alice");
+    assert_eq!(o.sess_id, "2890844526");
+    assert_eq!(o.sess_version, 2890844526);
+    assert_eq!(o.nettype, "IN");
+    assert_eq!(o.addrtype, "IP4");
+    assert_eq!(o.ip, Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10))));
+    assert_eq!(at(G711, &o.address_span), "192.0.2.10");
+    assert_eq!(
+        at(G711, &o.line),
+        "o=alice 2890844526 2890844526 IN IP4 192.0.2.10"
+    );
+
+    let c = sd.connection.as_ref().unwrap();
+    assert_eq!(c.ip, Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10))));
+    assert_eq!(at(G711, &c.address_span), "192.0.2.10");
+    assert_eq!(at(G711, &c.line), "c=IN IP4 192.0.2.10");
+    assert!(!c.is_hold_address());
+
+    assert_eq!(sd.media.len(), 1);
+    let m = &sd.media[0];
+    assert_eq!(m.kind, MediaKind::Audio);
+    assert_eq!(m.port, 49170);
+    assert_eq!(at(G711, &m.port_span), "49170");
+    assert_eq!(m.port_count, 1);
+    assert_eq!(m.port_count_span, None);
+    assert_eq!(m.proto, "RTP/AVP");
+    assert!(m.is_rtp());
+    assert_eq!(m.formats, ["0", "8", "101"]);
+    assert_eq!(m.connection_level, Some(ConnectionLevel::Session));
+    assert_eq!(m.effective_connection(&sd).unwrap().address, "192.0.2.10");
+    assert_eq!(m.direction, Direction::SendRecv);
+    assert_eq!(m.direction_attribute, None);
+    assert_eq!(m.rtcp_port, Some(49171));
+    assert!(!m.is_hold(&sd));
+    assert_eq!(m.attributes.len(), 5);
+    assert_eq!(m.attribute("ptime"), Some(Some("20")));
+    assert_eq!(
+        m.attributes[0],
+        ("rtpmap".to_owned(), Some("0 PCMU/8000".to_owned()))
+    );
+    assert_eq!(at(G711, &m.line), "m=audio 49170 RTP/AVP 0 8 101");
+}
+
+#[test]
+fn lf_only_lines_same_result() {
+    let lf: Vec<u8> = G711.iter().copied().filter(|&b| b != b'\r').collect();
+    let a = parse(G711).unwrap();
+    let b = parse(&lf).unwrap();
+    assert!(!b.normalized);
+    assert_eq!(a.media[0].formats, b.media[0].formats);
+    assert_eq!(at(&lf, &b.media[0].port_span), "49170");
+    assert_eq!(
+        at(&lf, &b.connection.as_ref().unwrap().address_span),
+        "192.0.2.10"
+    );
+}
+
+#[test]
+fn hold_sendonly_and_zero_address() {
+    let body = b"v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
+m=audio 4000 RTP/AVP 0\r\na=sendonly\r\n";
+    let sd = parse(body).unwrap();
+    assert_eq!(sd.media[0].direction, Direction::SendOnly);
+    assert_eq!(sd.media[0].direction_attribute, Some(Direction::SendOnly));
+    assert!(sd.media[0].is_hold(&sd));
+
+    // RFC 3264 §8.4: the RFC 2543 form, c=0.0.0.0.
+    let body = b"v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n\
+m=audio 4000 RTP/AVP 0\r\n";
+    let sd = parse(body).unwrap();
+    let c = sd.connection.as_ref().unwrap();
+    assert!(c.is_hold_address());
+    assert!(c.is_unspecified());
+    assert_eq!(sd.media[0].direction, Direction::SendRecv);
+    assert!(sd.media[0].is_hold(&sd));
+
+    // Session-level inactive is the default for media without their own attribute.
+    let body = b"v=0\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\na=inactive\r\n\
+m=audio 4000 RTP/AVP 0\r\nm=video 4002 RTP/AVP 31\r\na=recvonly\r\n";
+    let sd = parse(body).unwrap();
+    assert_eq!(sd.direction, Some(Direction::Inactive));
+    assert_eq!(sd.media[0].direction, Direction::Inactive);
+    assert_eq!(sd.media[1].direction, Direction::RecvOnly);
+    assert!(sd.origin.is_none(), "no o= line: no invented origin");
+}
+
+#[test]
+fn port_count() {
+    // RFC 8866 §5.14: m=<media> <port>/<number of ports> <proto> <fmt>
+    let body = b"v=0\r\ns=-\r\nc=IN IP4 224.2.1.1/127/3\r\nt=0 0\r\nm=video 49170/2 RTP/AVP 31\r\n";
+    let sd = parse(body).unwrap();
+    let m = &sd.media[0];
+    assert_eq!(m.port, 49170);
+    assert_eq!(m.port_count, 2);
+    assert_eq!(at(body, &m.port_span), "49170");
+    assert_eq!(at(body, m.port_count_span.as_ref().unwrap()), "2");
+    let c = sd.connection.as_ref().unwrap();
+    assert_eq!(c.address, "224.2.1.1");
+    assert_eq!(c.ttl, Some(127));
+    assert_eq!(c.count, Some(3));
+    assert!(c.is_multicast());
+    assert_eq!(at(body, &c.address_span), "224.2.1.1");
+}
+
+#[test]
+fn rtcp_with_address_and_mux() {
+    // RFC 3605 §2.1 example form, and RFC 5761 rtcp-mux.
+    let body = b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
+m=audio 49170 RTP/AVP 0\r\na=rtcp:53020 IN IP4 126.16.64.4\r\n\
+m=audio 49180 RTP/AVP 0\r\na=rtcp:53030\r\n\
+m=video 49190 RTP/AVP 31\r\na=rtcp-mux\r\n\
+m=audio 0 RTP/AVP 0\r\n";
+    let sd = parse(body).unwrap();
+    let m = &sd.media[0];
+    let r = m.rtcp.as_ref().unwrap();
+    assert_eq!(r.port, 53020);
+    assert_eq!(at(body, &r.port_span), "53020");
+    let rc = r.connection.as_ref().unwrap();
+    assert_eq!(rc.ip, Some(IpAddr::V4(Ipv4Addr::new(126, 16, 64, 4))));
+    assert_eq!(at(body, &rc.address_span), "126.16.64.4");
+    assert_eq!(m.rtcp_port, Some(53020));
+
+    let m = &sd.media[1];
+    assert_eq!(m.rtcp.as_ref().unwrap().connection, None);
+    assert_eq!(m.rtcp_port, Some(53030));
+
+    let m = &sd.media[2];
+    assert!(m.rtcp_mux);
+    assert_eq!(m.rtcp_port, Some(49190));
+
+    let m = &sd.media[3];
+    assert!(m.is_disabled());
+    assert_eq!(m.rtcp_port, None);
+}
+
+#[test]
+fn t38_image_offer() {
+    // Shape of a T.38 re-INVITE as sent by common gateways.
+    let body = b"v=0\r\n\
+o=gw 1234 1235 IN IP4 198.51.100.7\r\n\
+s=SIP Call\r\n\
+c=IN IP4 198.51.100.7\r\n\
+t=0 0\r\n\
+m=image 17002 udptl t38\r\n\
+c=IN IP4 198.51.100.8\r\n\
+a=T38FaxVersion:0\r\n\
+a=T38MaxBitRate:14400\r\n\
+a=T38FaxFillBitRemoval:0\r\n\
+a=T38FaxRateManagement:transferredTCF\r\n\
+a=T38FaxMaxBuffer:200\r\n\
+a=T38FaxMaxDatagram:72\r\n\
+a=T38FaxUdpEC:t38UDPRedundancy\r\n";
+    let sd = parse(body).unwrap();
+    let m = &sd.media[0];
+    assert_eq!(m.kind, MediaKind::Image);
+    assert_eq!(m.proto, "udptl");
+    assert!(m.is_t38());
+    assert!(!m.is_rtp());
+    assert_eq!(m.connection_level, Some(ConnectionLevel::Media));
+    assert_eq!(m.effective_connection(&sd).unwrap().address, "198.51.100.8");
+    assert_eq!(at(body, &m.connections[0].address_span), "198.51.100.8");
+    let t38: Vec<_> = m.t38_attributes().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(t38.len(), 7);
+    assert_eq!(
+        m.attribute("T38FaxRateManagement"),
+        Some(Some("transferredTCF"))
+    );
+}
+
+#[test]
+fn rfc6193_ike_offer_answer() {
+    // Modelled on the RFC 6193 offer/answer: IKE media with ike-setup and fingerprint.
+    let offer = b"v=0\r\n\
+o=alice 2890844526 2890844526 IN IP4 192.0.2.1\r\n\
+s=-\r\n\
+c=IN IP4 192.0.2.1\r\n\
+t=0 0\r\n\
+m=application 500 udp ike-esp\r\n\
+a=ike-setup:actpass\r\n\
+a=fingerprint:SHA-1 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB\r\n\
+m=application 4500 udp ike-esp-udpencap\r\n\
+a=ike-setup:actpass\r\n\
+a=psk-fingerprint:SHA-1 12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56:78\r\n";
+    let sd = parse(offer).unwrap();
+    let m = &sd.media[0];
+    assert_eq!(m.kind, MediaKind::Application);
+    assert_eq!(m.port, 500);
+    assert_eq!(m.proto, "udp");
+    assert_eq!(m.formats, ["ike-esp"]);
+    assert_eq!(m.ike_setup, Some(IkeSetup::ActPass));
+    assert_eq!(m.fingerprints[0].hash_func, "SHA-1");
+    assert!(m.fingerprints[0].value.starts_with("4A:AD"));
+    let m = &sd.media[1];
+    assert_eq!(m.formats, ["ike-esp-udpencap"]);
+    assert_eq!(m.psk_fingerprints.len(), 1);
+
+    let answer = b"v=0\r\no=bob 1 1 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\n\
+m=application 500 udp ike-esp\r\na=ike-setup:passive\r\n\
+a=fingerprint:SHA-256 AB:CD\r\n";
+    let sd = parse(answer).unwrap();
+    assert_eq!(sd.media[0].ike_setup, Some(IkeSetup::Passive));
+}
+
+#[test]
+fn ike_proto_field_form() {
+    // Some stacks write the IKE identifier in the proto field.
+    let body = b"v=0\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=application 500 ike-esp 0\r\na=ike-setup:active\r\n";
+    let sd = parse(body).unwrap();
+    assert!(sd.media[0].is_ike());
+    assert_eq!(sd.media[0].ike_setup, Some(IkeSetup::Active));
+}
+
+fn sip_body(msg: &[u8]) -> &[u8] {
+    let i = msg.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    &msg[i + 4..]
+}
+
+#[test]
+fn rfc5118_ipv6_in_sdp() {
+    let msg = include_bytes!("../../../../tests/fixtures/rfc5118/ersip-crlf/ipv6-in-sdp.dat");
+    let body = sip_body(msg);
+    let sd = parse(body).unwrap();
+    let v6: IpAddr = "2001:db8::20".parse::<Ipv6Addr>().unwrap().into();
+    assert_eq!(sd.origin.as_ref().unwrap().ip, Some(v6));
+    let c = sd.connection.as_ref().unwrap();
+    assert_eq!(c.addrtype, "IP6");
+    assert_eq!(c.ip, Some(v6));
+    assert_eq!(at(body, &c.address_span), "2001:db8::20");
+    assert_eq!(sd.media.len(), 2);
+    assert_eq!(sd.media[1].kind, MediaKind::Video);
+    assert_eq!(sd.media[1].port, 6024);
+    assert_eq!(at(body, &sd.media[1].port_span), "6024");
+}
+
+#[test]
+fn rfc5118_mult_ip_in_sdp() {
+    let msg = include_bytes!("../../../../tests/fixtures/rfc5118/ersip-crlf/mult-ip-in-sdp.dat");
+    let body = sip_body(msg);
+    let sd = parse(body).unwrap();
+    let o = sd.origin.as_ref().unwrap();
+    assert_eq!(o.address, "host.example.com");
+    assert_eq!(o.ip, None);
+    assert!(sd.connection.is_none());
+    assert_eq!(
+        sd.media[0].connections[0].ip,
+        Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)))
+    );
+    assert_eq!(sd.media[1].connections[0].addrtype, "IP6");
+    assert_eq!(
+        at(body, &sd.media[1].connections[0].address_span),
+        "2001:db8::1"
+    );
+}
+
+#[test]
+fn rfc5118_archive_lf_form() {
+    let msg = include_bytes!("../../../../tests/fixtures/rfc5118/archive-lf/ipv6-in-sdp.dat");
+    let i = msg.windows(2).position(|w| w == b"\n\n").unwrap();
+    let sd = parse(&msg[i + 2..]).unwrap();
+    assert_eq!(sd.media.len(), 2);
+}
+
+#[test]
+fn rfc4475_sdp01() {
+    let msg = include_bytes!("../../../../tests/fixtures/rfc4475/sdp01.dat");
+    let sd = parse(sip_body(msg)).unwrap();
+    assert_eq!(sd.media.len(), 2);
+    assert_eq!(sd.media[0].formats, ["0", "12"]);
+}
+
+#[test]
+fn hostname_connection_unresolved() {
+    let body = b"v=0\r\ns=-\r\nc=IN IP4 media.example.com\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+    let sd = parse(body).unwrap();
+    let c = sd.connection.as_ref().unwrap();
+    assert!(c.is_unresolved());
+    assert_eq!(c.address, "media.example.com");
+}
+
+#[test]
+fn bandwidth_as_levels() {
+    let body = b"v=0\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nb=AS:256\r\nt=0 0\r\n\
+m=audio 4000 RTP/AVP 0\r\nb=AS:64\r\nb=TIAS:64000\r\n";
+    let sd = parse(body).unwrap();
+    assert_eq!(sd.bandwidth_as(), Some(256));
+    assert_eq!(sd.media[0].bandwidth_as(), Some(64));
+    assert_eq!(sd.media[0].bandwidths.len(), 2);
+}
+
+#[test]
+fn lenient_path() {
+    // Trailing blanks, a double space in m=, no t=, last line ending in CR only, Latin-1 s=.
+    let body = b"v=0\r\no=- 1 1 IN IP4 192.0.2.1 \r\ns=Sitzung \xe4\r\nc=IN IP4  192.0.2.1\r\n\
+m=audio  4000 RTP/AVP 0 \r\na=sendonly\r";
+    let sd = parse(body).unwrap();
+    assert!(sd.normalized);
+    let m = &sd.media[0];
+    assert_eq!(m.port, 4000);
+    assert_eq!(m.proto, "RTP/AVP");
+    assert_eq!(m.formats, ["0"]);
+    assert_eq!(at(body, &m.port_span), "4000");
+    assert_eq!(m.direction, Direction::SendOnly);
+    assert_eq!(
+        at(body, &sd.connection.as_ref().unwrap().address_span),
+        "192.0.2.1"
+    );
+    assert_eq!(
+        at(body, &sd.origin.as_ref().unwrap().address_span),
+        "192.0.2.1"
+    );
+    assert!(sd.session_name.starts_with("Sitzung"));
+}
+
+#[test]
+fn errors() {
+    assert_eq!(parse(b"").unwrap_err().kind, ErrorKind::BadSdp);
+    assert_eq!(
+        parse(b"o=- 1 1 IN IP4 1.2.3.4\r\n").unwrap_err().kind,
+        ErrorKind::BadSdp
+    );
+    assert_eq!(parse(b"v=1\r\n").unwrap_err().kind, ErrorKind::BadSdp);
+    let e = parse(b"v=0\r\ns=-\r\nbroken line\r\n").unwrap_err();
+    assert_eq!(e, ParseError::new(ErrorKind::BadSdp, 10));
+    // Port out of range: reported on the m= line.
+    let body = b"v=0\r\ns=-\r\nm=audio 70000 RTP/AVP 0\r\n";
+    assert_eq!(
+        parse(body).unwrap_err(),
+        ParseError::new(ErrorKind::BadSdp, 10)
+    );
+    // Two session-level c= lines (RFC 8866 §5.7 allows one).
+    let body = b"v=0\r\nc=IN IP4 1.1.1.1\r\nc=IN IP4 2.2.2.2\r\n";
+    assert_eq!(
+        parse(body).unwrap_err(),
+        ParseError::new(ErrorKind::BadSdp, 23)
+    );
+}
+
+#[test]
+fn too_many_media() {
+    let mut body = b"v=0\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n".to_vec();
+    for _ in 0..3 {
+        body.extend_from_slice(b"m=audio 4000 RTP/AVP 0\r\n");
+    }
+    let limits = SdpLimits {
+        max_media: 2,
+        ..SdpLimits::default()
+    };
+    let e = parse_with(&body, &limits).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::TooManyValues);
+    assert!(parse_with(&body, &SdpLimits::default()).is_ok());
+    let limits = SdpLimits {
+        max_lines: 3,
+        ..SdpLimits::default()
+    };
+    assert_eq!(
+        parse_with(&body, &limits).unwrap_err().kind,
+        ErrorKind::TooManyValues
+    );
+}
+
+#[test]
+fn serializes_to_json() {
+    let sd = parse(G711).unwrap();
+    let j = serde_json::to_value(&sd).unwrap();
+    assert_eq!(j["media"][0]["kind"], "audio");
+    assert_eq!(j["media"][0]["direction"], "sendrecv");
+    let port_at = G711.windows(5).position(|w| w == b"49170").unwrap();
+    assert_eq!(j["media"][0]["port_span"]["start"], port_at);
+}
+
+/// Rough timing, not an assertion: `cargo test -p sipwall-wire sdp_speed -- --ignored --nocapture`.
+#[test]
+#[ignore]
+// A manual timing loop, never a timed assertion; a criterion bench can replace it.
+#[allow(clippy::disallowed_methods)]
+fn sdp_speed() {
+    let n = 100_000u32;
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(parse(std::hint::black_box(G711)).unwrap());
+    }
+    let full = t.elapsed() / n;
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(
+            scan_lines(std::hint::black_box(G711), &SdpLimits::default()).unwrap(),
+        );
+    }
+    let scan = t.elapsed() / n;
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(sdp_types::Session::parse(std::hint::black_box(G711)).unwrap());
+    }
+    let st = t.elapsed() / n;
+    println!("parse: {full:?}/SDP, line scan alone: {scan:?}, sdp-types alone: {st:?}");
+}
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = parse(&bytes);
+        }
+
+        #[test]
+        fn never_panics_sdpish(lines in proptest::collection::vec(
+            ("[vosctmab]", "[ -~\t\r\u{0}]{0,40}"), 0..24)) {
+            let mut body = b"v=0\r\n".to_vec();
+            for (k, v) in lines {
+                body.extend_from_slice(k.as_bytes());
+                body.push(b'=');
+                body.extend_from_slice(v.as_bytes());
+                body.extend_from_slice(b"\r\n");
+            }
+            if let Ok(sd) = parse(&body) {
+                for m in &sd.media {
+                    prop_assert!(m.port_span.end <= body.len());
+                    prop_assert!(m.line.end <= body.len());
+                }
+            }
+        }
+    }
+}
