@@ -207,6 +207,13 @@ pub struct Part<'a> {
     pub offset: usize,
 }
 
+impl<'a> Part<'a> {
+    /// The value of the first part header called `name` (case-insensitive), trimmed.
+    pub fn header_value(&self, name: &[u8]) -> Option<&'a [u8]> {
+        part_header(self.headers, name, None)
+    }
+}
+
 /// Where a delimiter line starts and where the part after it starts.
 struct Delimiter {
     /// Offset of the line end before `--boundary` (or of `--` at the very start).
@@ -290,6 +297,11 @@ fn split_part(part: &[u8]) -> (&[u8], usize) {
 
 /// The Content-Type value in a part header block (folded lines allowed; RFC 2045 §3).
 fn part_content_type(headers: &[u8]) -> Option<&[u8]> {
+    part_header(headers, b"content-type", Some(b"c"))
+}
+
+/// The value of the first header called `name` (or its compact form) in a part header block.
+fn part_header<'h>(headers: &'h [u8], name: &[u8], compact: Option<&[u8]>) -> Option<&'h [u8]> {
     let mut pos = 0usize;
     while pos < headers.len() {
         let rest = headers.get(pos..)?;
@@ -297,8 +309,10 @@ fn part_content_type(headers: &[u8]) -> Option<&[u8]> {
         let line = rest.get(..line_len)?;
         let colon = memchr::memchr(b':', line);
         if let Some(c) = colon {
-            let name = trim(line.get(..c)?);
-            if name.eq_ignore_ascii_case(b"content-type") || name.eq_ignore_ascii_case(b"c") {
+            let found = trim(line.get(..c)?);
+            if found.eq_ignore_ascii_case(name)
+                || compact.is_some_and(|k| found.eq_ignore_ascii_case(k))
+            {
                 // Extend over continuation lines (starting with SP/HTAB).
                 let mut end = pos + line_len;
                 while headers.get(end).is_some_and(|&b| b == b' ' || b == b'\t') {

@@ -178,7 +178,7 @@ mod tests {
     const MSG: &[u8] = b"INVITE sip:b@192.0.2.9 SIP/2.0\r\n\
 Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK1\r\n\
 Content-Type: application/sdp\r\n\
-Content-Length: 30\r\n\
+Content-Length: 31\r\n\
 \r\n\
 c=IN IP4 10.0.0.5\r\nm=audio 4000";
 
@@ -218,7 +218,9 @@ c=IN IP4 10.0.0.5\r\nm=audio 4000";
         let m = parse(MSG);
         let e = rewrite(&m, &[Edit::new(10..20, b"x"), Edit::new(15..25, b"y")]).unwrap_err();
         assert_eq!(e.kind, ErrorKind::BadEdit);
-        let cl = m.span_of(m.header(HeaderName::ContentLength).unwrap().value).unwrap();
+        let cl = m
+            .span_of(m.header(HeaderName::ContentLength).unwrap().value)
+            .unwrap();
         assert!(rewrite(&m, &[Edit::new(cl, b"5")]).is_err());
         assert!(rewrite(&m, &[Edit::new(0..MSG.len() + 1, b"")]).is_err());
         let b = m.body_offset();

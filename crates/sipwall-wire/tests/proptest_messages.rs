@@ -25,14 +25,23 @@ fn header_strategy() -> impl Strategy<Value = (String, String)> {
     });
     prop_oneof![
         via.prop_map(|v| ("Via".to_string(), v)),
-        Just(("From".into(), "\"Alice\" <sip:alice@atlanta.example.com>;tag=1928".into())),
+        Just((
+            "From".into(),
+            "\"Alice\" <sip:alice@atlanta.example.com>;tag=1928".into()
+        )),
         Just(("To".into(), "<sip:bob@biloxi.example.com>".into())),
         Just(("Call-ID".into(), "a84b4c76e66710@pc33.example.com".into())),
-        Just(("Contact".into(), "<sip:alice@192.0.2.4:5060>;expires=60".into())),
+        Just((
+            "Contact".into(),
+            "<sip:alice@192.0.2.4:5060>;expires=60".into()
+        )),
         Just(("Max-Forwards".into(), "70".into())),
         Just(("Subject".into(), "lunch, today".into())),
         Just(("Supported".into(), "timer, 100rel".into())),
-        Just(("Record-Route".into(), "<sip:p1.example.com;lr>, <sip:p2.example.com;lr>".into())),
+        Just((
+            "Record-Route".into(),
+            "<sip:p1.example.com;lr>, <sip:p2.example.com;lr>".into()
+        )),
         Just(("X-Custom".into(), "a \"quoted, value\" <x,y>".into())),
         Just(("User-Agent".into(), "sipwall-proptest/1.0".into())),
     ]
@@ -56,7 +65,9 @@ fn compact(name: &str) -> Option<&'static str> {
 /// Render the name in a random form: compact, upper, lower, or as written.
 fn render_name(name: &str, form: u8) -> String {
     match form % 4 {
-        0 => compact(name).map(str::to_string).unwrap_or_else(|| name.to_string()),
+        0 => compact(name)
+            .map(str::to_string)
+            .unwrap_or_else(|| name.to_string()),
         1 => name.to_ascii_uppercase(),
         2 => name.to_ascii_lowercase(),
         _ => name.to_string(),

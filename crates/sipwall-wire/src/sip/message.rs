@@ -12,9 +12,13 @@ use std::ops::Range;
 
 use memchr::memchr;
 
+use super::cseq::{parse_decimal_max, parse_u32_decimal, CSeq};
 use super::framing::Transport;
 use super::header::{Header, HeaderName};
 use super::method::Method;
+use super::name_addr::{parse_name_addr_list, Contact, NameAddr};
+use super::uri::Uri;
+use super::via::{parse_via_list, Via};
 use crate::error::{ErrorKind, ParseError};
 
 /// Parser limits. Every one is a configuration value of the firewall; the defaults suit SIP
@@ -75,6 +79,8 @@ pub struct Message<'a> {
     headers: Vec<Header<'a>>,
     body_start: usize,
     content_length: Option<usize>,
+    /// `Limits::max_list_values`, kept for the list accessors.
+    max_list_values: usize,
 }
 
 /// What `parse_head` learns from the start line and header section.
@@ -401,6 +407,7 @@ impl<'a> Message<'a> {
             headers: head.headers,
             body_start: head.body_start,
             content_length: head.content_length,
+            max_list_values: limits.max_list_values,
         })
     }
 
@@ -522,6 +529,142 @@ impl<'a> Message<'a> {
             Some(r) => e.shifted(r.start),
             None => e,
         }
+    }
+}
+
+/// Typed accessors. Each decodes on demand (nothing is cached), returns sub-slices of the
+/// message, and reports errors at message offsets.
+impl<'a> Message<'a> {
+    /// The decoded Request-URI, for requests.
+    pub fn request_uri(&self) -> Option<Result<Uri<'a>, ParseError>> {
+        let raw = self.request_uri_raw()?;
+        Some(Uri::parse(raw).map_err(|e| {
+            ParseError::new(ErrorKind::BadRequestUri, e.offset)
+                .shifted(self.span_of(raw).map_or(0, |r| r.start))
+        }))
+    }
+
+    /// The value of a single-value header, decoded by `f`; `MissingHeader` when absent.
+    fn required<T>(
+        &self,
+        name: HeaderName,
+        f: impl FnOnce(&'a [u8]) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
+        let v = self
+            .header_value(name)
+            .ok_or(ParseError::new(ErrorKind::MissingHeader, self.start))?;
+        f(v).map_err(|e| self.locate(v, e))
+    }
+
+    /// The value of an optional single-value header, decoded by `f`.
+    fn optional<T>(
+        &self,
+        name: HeaderName,
+        f: impl FnOnce(&'a [u8]) -> Result<T, ParseError>,
+    ) -> Option<Result<T, ParseError>> {
+        let v = self.header_value(name)?;
+        Some(f(v).map_err(|e| self.locate(v, e)))
+    }
+
+    /// Every element of a list header, across all its header lines, in order; at most
+    /// `Limits::max_list_values` in all (`TooManyValues` beyond).
+    fn list<T>(
+        &self,
+        name: HeaderName,
+        f: impl Fn(&'a [u8], usize) -> Result<Vec<T>, ParseError>,
+    ) -> Result<Vec<T>, ParseError> {
+        let mut all = Vec::new();
+        for h in self.headers.iter().filter(|h| h.name == name) {
+            let left = self.max_list_values.saturating_sub(all.len());
+            if left == 0 {
+                return Err(ParseError::new(
+                    ErrorKind::TooManyValues,
+                    h.line_start as usize,
+                ));
+            }
+            all.extend(f(h.value, left).map_err(|e| self.locate(h.value, e))?);
+        }
+        Ok(all)
+    }
+
+    /// Every Via hop, topmost first (RFC 3261 §20.42). Empty when there is no Via.
+    pub fn vias(&self) -> Result<Vec<Via<'a>>, ParseError> {
+        self.list(HeaderName::Via, parse_via_list)
+    }
+
+    /// The topmost Via hop.
+    pub fn top_via(&self) -> Option<Result<Via<'a>, ParseError>> {
+        let v = self.header_value(HeaderName::Via)?;
+        let first = super::text::split_list(v).next().unwrap_or(v);
+        Some(Via::parse(first).map_err(|e| self.locate(first, e)))
+    }
+
+    /// From (RFC 3261 §20.20).
+    pub fn from(&self) -> Result<NameAddr<'a>, ParseError> {
+        self.required(HeaderName::From, NameAddr::parse)
+    }
+
+    /// To (RFC 3261 §20.39).
+    pub fn to(&self) -> Result<NameAddr<'a>, ParseError> {
+        self.required(HeaderName::To, NameAddr::parse)
+    }
+
+    /// CSeq (RFC 3261 §20.16).
+    pub fn cseq(&self) -> Result<CSeq<'a>, ParseError> {
+        self.required(HeaderName::CSeq, CSeq::parse)
+    }
+
+    /// Contact across all Contact header lines (RFC 3261 §20.10); `None` without Contact.
+    /// `*` must stand alone (RFC 3261 §10.2.2).
+    pub fn contacts(&self) -> Result<Option<Contact<'a>>, ParseError> {
+        let mut star = None;
+        let mut addrs: Vec<NameAddr<'a>> = Vec::new();
+        let mut any = false;
+        for h in self
+            .headers
+            .iter()
+            .filter(|h| h.name == HeaderName::Contact)
+        {
+            any = true;
+            let left = self.max_list_values.saturating_sub(addrs.len()).max(1);
+            match Contact::parse(h.value, left).map_err(|e| self.locate(h.value, e))? {
+                Contact::Star => star = Some(h.line_start as usize),
+                Contact::Addrs(a) => addrs.extend(a),
+            }
+            if addrs.len() > self.max_list_values {
+                return Err(ParseError::new(
+                    ErrorKind::TooManyValues,
+                    h.line_start as usize,
+                ));
+            }
+        }
+        match (any, star) {
+            (false, _) => Ok(None),
+            (true, None) => Ok(Some(Contact::Addrs(addrs))),
+            (true, Some(_)) if addrs.is_empty() => Ok(Some(Contact::Star)),
+            (true, Some(at)) => Err(ParseError::new(ErrorKind::BadNameAddr, at)),
+        }
+    }
+
+    /// Route entries, in order (RFC 3261 §20.34).
+    pub fn routes(&self) -> Result<Vec<NameAddr<'a>>, ParseError> {
+        self.list(HeaderName::Route, parse_name_addr_list)
+    }
+
+    /// Record-Route entries, in order (RFC 3261 §20.30).
+    pub fn record_routes(&self) -> Result<Vec<NameAddr<'a>>, ParseError> {
+        self.list(HeaderName::RecordRoute, parse_name_addr_list)
+    }
+
+    /// Max-Forwards, 0..=255 (RFC 3261 §20.22, §25.1 `1*DIGIT`; RFC 4475 §3.1.2.4 says 300 is
+    /// out of range).
+    pub fn max_forwards(&self) -> Option<Result<u32, ParseError>> {
+        self.optional(HeaderName::MaxForwards, |v| parse_decimal_max(v, 255))
+    }
+
+    /// Expires, in seconds (RFC 3261 §20.19).
+    pub fn expires(&self) -> Option<Result<u32, ParseError>> {
+        self.optional(HeaderName::Expires, parse_u32_decimal)
     }
 }
 

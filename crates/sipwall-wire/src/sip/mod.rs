@@ -31,4 +31,5 @@ pub use method::Method;
 pub use name_addr::{Contact, NameAddr};
 pub use params::{Param, Params};
 pub use uri::{Host, Scheme, Uri};
+pub use validate::{check_sip_date, ValidateOptions};
 pub use via::Via;
