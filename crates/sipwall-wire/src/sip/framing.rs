@@ -83,7 +83,7 @@ pub fn frame(input: &[u8], transport: Transport, limits: &Limits) -> Framing {
             };
         }
     }
-    let head = match parse_head(input, limits) {
+    let head = match parse_head(input, limits, transport) {
         Ok(h) => h,
         Err(e) if e.kind == ErrorKind::MissingEndOfHeaders && transport == Transport::Stream => {
             return Framing::Incomplete { needed: None };

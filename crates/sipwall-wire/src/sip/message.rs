@@ -251,7 +251,16 @@ fn trim_value(bytes: &[u8], mut start: usize, mut end: usize) -> (usize, usize) 
 }
 
 /// Parse the start line and the header section of `bytes`.
-pub(crate) fn parse_head<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Head<'a>, ParseError> {
+///
+/// On a datagram, input that ends right after a complete header line, with no empty line, is
+/// taken as a header section with an empty body: the datagram's end is unambiguous, and real
+/// stacks (and the RFC 4475 archive's baddn.dat) send such messages. On a stream the empty
+/// line is required, since more bytes may follow.
+pub(crate) fn parse_head<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    transport: Transport,
+) -> Result<Head<'a>, ParseError> {
     let start = leading_crlf(bytes);
     let first_nl = memchr(b'\n', &bytes[start..])
         .map(|i| start + i)
@@ -314,6 +323,18 @@ pub(crate) fn parse_head<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Head<'a
         }
         let nl = match memchr(b'\n', &bytes[pos..]) {
             Some(i) => pos + i,
+            None if pos == bytes.len() && transport == Transport::Datagram => {
+                if let Some(h) = open.take() {
+                    finish(h, pos, &mut headers, &mut content_length)?;
+                }
+                return Ok(Head {
+                    start,
+                    start_line,
+                    headers,
+                    body_start: pos,
+                    content_length,
+                });
+            }
             None => {
                 return Err(if bytes.len() - pos > limits.max_line_length {
                     err(ErrorKind::LineTooLong, pos)
@@ -385,7 +406,7 @@ impl<'a> Message<'a> {
         transport: Transport,
         limits: &Limits,
     ) -> Result<Message<'a>, ParseError> {
-        let head = parse_head(input, limits)?;
+        let head = parse_head(input, limits, transport)?;
         let available = input.len() - head.body_start;
         let end = match (head.content_length, transport) {
             (Some(cl), _) if cl > available => {
@@ -857,9 +878,21 @@ v=0\n";
             ErrorKind::BadHeaderLine
         );
         assert_eq!(
-            k(b"OPTIONS sip:a@b SIP/2.0\r\nA: 1\r\n"),
+            k(b"OPTIONS sip:a@b SIP/2.0\r\nA: 1"),
             ErrorKind::MissingEndOfHeaders
         );
+        // A datagram that ends after a whole header line has an empty body.
+        let m = parse(b"OPTIONS sip:a@b SIP/2.0\r\nA: 1\r\n").unwrap();
+        assert_eq!(m.headers().len(), 1);
+        assert!(m.body().is_empty());
+        // On a stream the empty line is needed.
+        let e = Message::parse(
+            b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n",
+            Transport::Stream,
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::MissingEndOfHeaders);
     }
 
     #[test]
