@@ -112,8 +112,12 @@ prop_compose! {
     }
 }
 
+/// Everything parse() exposes, by value: start line, (name, written name, value) per header,
+/// body.
+type Summary = (String, Vec<(HeaderName, Vec<u8>, Vec<u8>)>, Vec<u8>);
+
 /// Everything parse() exposes, by value, for equality checks.
-fn summary(m: &Message<'_>) -> (String, Vec<(HeaderName, Vec<u8>, Vec<u8>)>, Vec<u8>) {
+fn summary(m: &Message<'_>) -> Summary {
     (
         format!("{:?}", m.start_line()),
         m.headers()
