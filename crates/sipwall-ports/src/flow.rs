@@ -70,6 +70,10 @@ pub enum SkipReason {
     ConfiguredPort,
     /// Source and destination addresses are of different IP families.
     AddressFamilyMismatch,
+    /// Both ends resolve to any address (e.g. ICE passthrough between two off-premises
+    /// endpoints): such a rule would open everything, and the traffic does not cross a firewall
+    /// in front of the Expressways anyway.
+    Unrestricted,
 }
 
 /// A row that produced no flow, and why.
@@ -222,10 +226,14 @@ pub fn flows(
             let mut transports: Vec<Transport> = r.protocol.iter().map(|p| p.transport()).collect();
             transports.sort();
             transports.dedup();
+            if srcs.iter().all(|a| *a == Addr::Any) && dsts.iter().all(|a| *a == Addr::Any) {
+                set.skipped.push(skip(SkipReason::Unrestricted));
+                continue;
+            }
             let before = set.flows.len();
             for &s in &srcs {
                 for &d in &dsts {
-                    if !same_family(s, d) {
+                    if !same_family(s, d) || (s == Addr::Any && d == Addr::Any) {
                         continue;
                     }
                     for &transport in &transports {

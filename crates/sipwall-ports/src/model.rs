@@ -260,7 +260,10 @@ pub struct Role {
 #[derive(Debug, Clone, Serialize)]
 pub struct Advice {
     pub id: String,
-    pub chapter: u8,
+    /// Chapter of seed 004; `None` when the advice comes from elsewhere (see `source`).
+    pub chapter: Option<u8>,
+    /// Where the advice comes from when not seed 004 (e.g. `seed-003`).
+    pub source: Option<String>,
     pub text: String,
     pub applies_to: Vec<String>,
     pub min_idle_timeout_secs: Option<u64>,
@@ -369,7 +372,8 @@ struct RawRole {
 #[serde(deny_unknown_fields)]
 struct RawAdvice {
     id: String,
-    chapter: u8,
+    chapter: Option<u8>,
+    source: Option<String>,
     text: String,
     #[serde(default)]
     applies_to: Vec<String>,
@@ -480,6 +484,7 @@ impl PortMap {
             .map(|a| Advice {
                 id: a.id,
                 chapter: a.chapter,
+                source: a.source,
                 text: a.text,
                 applies_to: a.applies_to,
                 min_idle_timeout_secs: a.min_idle_timeout_secs,

@@ -420,3 +420,39 @@ fn nft_comments_are_bounded_and_quoted_safely() {
         assert!(c.len() <= 127 && !c.contains('"'), "{line}");
     }
 }
+
+#[test]
+fn any_to_any_rows_are_never_emitted() {
+    // Table 15: ICE passthrough between two off-premises endpoints.
+    let Ok(set) = flows(map(), "mra-ice-passthrough", &RoleAddrs::new(), None) else {
+        panic!()
+    };
+    assert!(set.flows.is_empty());
+    assert_eq!(
+        set.skipped.first().map(|s| &s.reason),
+        Some(&SkipReason::Unrestricted)
+    );
+    // Over every deployment with every role given, no flow has both ends unrestricted.
+    let mut r = RoleAddrs::new();
+    for (i, id) in map().roles.keys().enumerate() {
+        let Ok(octet) = u8::try_from(i + 1) else {
+            panic!("too many roles")
+        };
+        r.insert(id.clone(), vec![IpAddr::from([10, 9, 0, octet])]);
+    }
+    for id in map().deployment_ids() {
+        let Ok(set) = flows(map(), id, &r, Some(SizeClass::Large)) else {
+            panic!()
+        };
+        assert!(
+            set.flows
+                .iter()
+                .all(|f| f.src != Addr::Any || f.dst != Addr::Any),
+            "{id}"
+        );
+        assert!(
+            !to_nft(&set.flows).contains("\t\tmeta l4proto udp accept"),
+            "{id}"
+        );
+    }
+}
