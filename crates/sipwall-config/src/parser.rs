@@ -1688,6 +1688,18 @@ impl Parser<'_> {
                     i.zone = Some(zone);
                 }
             }
+            // `ip route`/`ip port-map` are global commands that end interface mode.
+            "ip" if line.tokens.get(1).is_some_and(|t| t.is("route") || t.is("port-map")) => {
+                return Ok(Outcome::NotHere)
+            }
+            "ipv6"
+                if line
+                    .tokens
+                    .get(1)
+                    .is_some_and(|t| t.is("route") || t.is("unicast-routing")) =>
+            {
+                return Ok(Outcome::NotHere)
+            }
             "ip" => {
                 a.keyword("address").map_err(plain)?;
                 let t = a.value("address").map_err(plain)?;
