@@ -84,7 +84,7 @@ pub(crate) fn lex_line(text: &str, number: u32) -> Result<Option<Line<'_>>, LexE
             break;
         };
         let at = Location::new(number, col0 as u32 + 1);
-        if first && c == '!' {
+        if tokens.is_empty() && c == '!' {
             return Ok(None);
         }
         let token = if c == '"' {

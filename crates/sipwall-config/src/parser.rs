@@ -147,6 +147,17 @@ impl Mode {
     }
 }
 
+/// One of each mode, for "this command belongs to mode X" hints.
+const ALL_MODES: &[Mode] = &[
+    Mode::ClassMap(String::new()),
+    Mode::PolicyMap(String::new()),
+    Mode::PolicyClass(String::new(), 0),
+    Mode::SipPolicyClass(String::new(), 0),
+    Mode::ZonePair(0),
+    Mode::Interface(String::new()),
+    Mode::ParameterMap(String::new()),
+];
+
 /// A problem found while reading one line.
 struct Fail {
     at: Location,
@@ -606,12 +617,24 @@ impl Parser<'_> {
             .rev()
             .flat_map(|m| m.keywords().iter().copied())
             .collect();
-        let message = format!(
-            "unknown command \"{}\" in {} mode{}",
-            first.text,
-            current.describe(),
-            suggest::hint(first.text, candidates)
-        );
+        let elsewhere = ALL_MODES
+            .iter()
+            .filter(|_| !first.is("description"))
+            .find(|m| m.keywords().iter().any(|k| first.is(k)));
+        let message = match elsewhere {
+            Some(m) => format!(
+                "\"{}\" is not valid in {} mode (it is a {} command)",
+                first.text,
+                current.describe(),
+                m.describe()
+            ),
+            None => format!(
+                "unknown command \"{}\" in {} mode{}",
+                first.text,
+                current.describe(),
+                suggest::hint(first.text, candidates)
+            ),
+        };
         self.error(fail(first.at, ErrorKind::UnknownCommand, message));
     }
 
