@@ -1702,8 +1702,13 @@ impl Parser<'_> {
                                 t.at,
                                 ErrorKind::Conflict,
                                 format!(
-                                    "interface {} is already a member of zone \"{old}\"; an interface belongs to one zone",
-                                    i.name
+                                    "interface {} is already a member of zone \"{old}\"; an interface belongs to one zone{}",
+                                    i.name,
+                                    if word == "zone" {
+                                        " (\"zone security\" under an interface means \"zone-member security\"; write \"exit\" before defining a zone)"
+                                    } else {
+                                        ""
+                                    }
                                 ),
                             )));
                         }
