@@ -90,9 +90,15 @@ pub enum ClassMatch {
 #[serde(rename_all = "kebab-case", tag = "action")]
 pub enum Action {
     /// Stateful inspection; `parameter_map` is `None` for the global one.
-    Inspect { parameter_map: Option<String> },
-    Drop { log: bool },
-    Pass { log: bool },
+    Inspect {
+        parameter_map: Option<String>,
+    },
+    Drop {
+        log: bool,
+    },
+    Pass {
+        log: bool,
+    },
 }
 
 impl Action {
@@ -193,10 +199,16 @@ pub enum SipMatch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "action")]
 pub enum SipAction {
-    Allow { log: bool },
-    Drop { log: bool },
+    Allow {
+        log: bool,
+    },
+    Drop {
+        log: bool,
+    },
     /// Drop and reset the connection (TCP) / answer with an error (UDP), at the engine's choice.
-    Reset { log: bool },
+    Reset {
+        log: bool,
+    },
 }
 
 impl std::fmt::Display for SipAction {
@@ -474,7 +486,9 @@ impl Config {
             }
         }
         for route in &self.routes {
-            if !route.prefix.contains(&addr) || !better(&best, route.prefix.prefix_len(), route.distance) {
+            if !route.prefix.contains(&addr)
+                || !better(&best, route.prefix.prefix_len(), route.distance)
+            {
                 continue;
             }
             let egress = match &route.target {
@@ -514,7 +528,12 @@ impl Config {
 
     /// Whether a packet of `transport` to destination `port` (`None` for ICMP) matches
     /// `match protocol protocol`.
-    pub fn protocol_matches(&self, protocol: Protocol, transport: Transport, port: Option<u16>) -> bool {
+    pub fn protocol_matches(
+        &self,
+        protocol: Protocol,
+        transport: Transport,
+        port: Option<u16>,
+    ) -> bool {
         match protocol {
             Protocol::Tcp => transport == Transport::Tcp,
             Protocol::Udp => transport == Transport::Udp,
@@ -533,7 +552,13 @@ impl Config {
         self.class_matches_depth(class, transport, port, 0)
     }
 
-    fn class_matches_depth(&self, class: &str, transport: Transport, port: Option<u16>, depth: usize) -> bool {
+    fn class_matches_depth(
+        &self,
+        class: &str,
+        transport: Transport,
+        port: Option<u16>,
+        depth: usize,
+    ) -> bool {
         // Validation bounds nesting at MAX_CLASS_NESTING; this guard keeps a hand-built Config safe.
         if depth > MAX_CLASS_NESTING {
             return false;
@@ -542,8 +567,12 @@ impl Config {
             return false;
         };
         let mut each = cm.matches.iter().map(|m| match m {
-            ClassMatch::Protocol { protocol, .. } => self.protocol_matches(*protocol, transport, port),
-            ClassMatch::ClassMap { name, .. } => self.class_matches_depth(name, transport, port, depth + 1),
+            ClassMatch::Protocol { protocol, .. } => {
+                self.protocol_matches(*protocol, transport, port)
+            }
+            ClassMatch::ClassMap { name, .. } => {
+                self.class_matches_depth(name, transport, port, depth + 1)
+            }
         });
         match cm.kind {
             MatchKind::MatchAny => each.any(|b| b),

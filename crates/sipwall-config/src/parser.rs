@@ -122,14 +122,7 @@ impl Mode {
             Mode::SipPolicyClassDefault(_) => &["allow", "drop", "reset"],
             Mode::Zone(_) => &["description"],
             Mode::ZonePair(_) => &["service-policy", "description"],
-            Mode::Interface(_) => &[
-                "ip",
-                "ipv6",
-                "zone-member",
-                "description",
-                "shutdown",
-                "no",
-            ],
+            Mode::Interface(_) => &["ip", "ipv6", "zone-member", "description", "shutdown", "no"],
             Mode::ParameterMap(_) => &[
                 "tcp",
                 "udp",
@@ -316,7 +309,10 @@ fn parse_number(t: &Token<'_>, what: &str, min: u32, max: u32) -> R<u32> {
         fail(
             t.at,
             ErrorKind::InvalidValue,
-            format!("{what} must be a number from {min} to {max}, found \"{}\"", t.text),
+            format!(
+                "{what} must be a number from {min} to {max}, found \"{}\"",
+                t.text
+            ),
         )
     };
     if t.text.is_empty() || !t.text.bytes().all(|b| b.is_ascii_digit()) {
@@ -331,14 +327,15 @@ fn parse_number(t: &Token<'_>, what: &str, min: u32, max: u32) -> R<u32> {
 
 /// A name of a configured object: printable, no quotes.
 fn object_name<'a>(t: Token<'a>, what: &str) -> R<&'a str> {
-    if t.text.is_empty()
-        || t.text.len() > 128
-        || t.text.chars().any(|c| c.is_control() || c == '"')
+    if t.text.is_empty() || t.text.len() > 128 || t.text.chars().any(|c| c.is_control() || c == '"')
     {
         return Err(fail(
             t.at,
             ErrorKind::InvalidValue,
-            format!("invalid {what} \"{}\" (1 to 128 printable characters)", t.text),
+            format!(
+                "invalid {what} \"{}\" (1 to 128 printable characters)",
+                t.text
+            ),
         ));
     }
     Ok(t.text)
@@ -931,7 +928,10 @@ impl Parser<'_> {
     /// An interface name starting at `t`: one word, or an IOS type word and its number.
     fn interface_name(&self, a: &mut Args<'_, '_>, t: Token<'_>) -> R<String> {
         let mut written = t.text.to_string();
-        if ios_type(t.text).is_some() && a.peek().is_some_and(|n| n.text.starts_with(|c: char| c.is_ascii_digit())) {
+        if ios_type(t.text).is_some()
+            && a.peek()
+                .is_some_and(|n| n.text.starts_with(|c: char| c.is_ascii_digit()))
+        {
             if let Some(n) = a.advance() {
                 written = format!("{} {}", t.text, n.text);
             }
@@ -963,7 +963,8 @@ impl Parser<'_> {
                 let addr = ipv4(&p, "destination prefix")?;
                 let m = a.value("mask")?;
                 let len = mask_len(&m)?;
-                Ipv4Net::new(addr, len).map_err(|_| fail(m.at, ErrorKind::InvalidAddress, "invalid mask"))?
+                Ipv4Net::new(addr, len)
+                    .map_err(|_| fail(m.at, ErrorKind::InvalidAddress, "invalid mask"))?
             };
             if net.addr() != net.network() {
                 return Err(fail(
@@ -1114,7 +1115,10 @@ impl Parser<'_> {
         a.keyword("type")?;
         let (which, _) = a.choice(&["inspect", "inspect-global"])?;
         let (name, at) = if which == 1 {
-            (GLOBAL_PARAMETER_MAP.to_string(), line.tokens.get(2).map(|t| t.at).unwrap_or_default())
+            (
+                GLOBAL_PARAMETER_MAP.to_string(),
+                line.tokens.get(2).map(|t| t.at).unwrap_or_default(),
+            )
         } else {
             let t = a.value("parameter-map name")?;
             let n = object_name(t, "parameter-map name")?;
@@ -1154,7 +1158,13 @@ impl Parser<'_> {
         }
         let mut a = Args::new(line);
         let (which, _) = a.choice(&["protocol", "class-map"]).map_err(plain)?;
-        let t = a.value(if which == 0 { "protocol name" } else { "class-map name" }).map_err(plain)?;
+        let t = a
+            .value(if which == 0 {
+                "protocol name"
+            } else {
+                "class-map name"
+            })
+            .map_err(plain)?;
         a.end().map_err(plain)?;
         let m = if which == 0 {
             let Some(protocol) = Protocol::from_name(t.text) else {
@@ -1182,8 +1192,13 @@ impl Parser<'_> {
         self.count();
         if let Some(cm) = self.config.class_maps.get_mut(name) {
             let same = |x: &ClassMatch| match (x, &m) {
-                (ClassMatch::Protocol { protocol: a, .. }, ClassMatch::Protocol { protocol: b, .. }) => a == b,
-                (ClassMatch::ClassMap { name: a, .. }, ClassMatch::ClassMap { name: b, .. }) => a == b,
+                (
+                    ClassMatch::Protocol { protocol: a, .. },
+                    ClassMatch::Protocol { protocol: b, .. },
+                ) => a == b,
+                (ClassMatch::ClassMap { name: a, .. }, ClassMatch::ClassMap { name: b, .. }) => {
+                    a == b
+                }
                 _ => false,
             };
             if !cm.matches.iter().any(same) {
@@ -1258,7 +1273,10 @@ impl Parser<'_> {
                             return Err(fail(
                                 h.at,
                                 ErrorKind::InvalidValue,
-                                format!("invalid header name \"{}\" (RFC 3261 §7.3.1 token)", h.text),
+                                format!(
+                                    "invalid header name \"{}\" (RFC 3261 §7.3.1 token)",
+                                    h.text
+                                ),
                             ));
                         }
                         a.keyword("regex")?;
@@ -1297,10 +1315,17 @@ impl Parser<'_> {
                     return Err(fail(
                         t.at,
                         ErrorKind::InvalidValue,
-                        format!("status range \"{}\" is empty: {low} is above {high}", t.text),
+                        format!(
+                            "status range \"{}\" is empty: {low} is above {high}",
+                            t.text
+                        ),
                     ));
                 }
-                SipMatch::ResponseStatus { low, high, at: t.at }
+                SipMatch::ResponseStatus {
+                    low,
+                    high,
+                    at: t.at,
+                }
             }
             4 => {
                 a.keyword("gt")?;
@@ -1332,7 +1357,9 @@ impl Parser<'_> {
             return Ok(Outcome::NotHere);
         };
         if first.is("description") {
-            Args::new(line).rest("description").map_err(|f| (f, false))?;
+            Args::new(line)
+                .rest("description")
+                .map_err(|f| (f, false))?;
             return Ok(Outcome::Done);
         }
         if !first.is("class") {
@@ -1347,7 +1374,9 @@ impl Parser<'_> {
         a.keyword("type").map_err(|f| entered(class_hint(f)))?;
         a.keyword("inspect").map_err(entered)?;
         let t = a.value("class-map name").map_err(entered)?;
-        let class = object_name(t, "class-map name").map_err(entered)?.to_string();
+        let class = object_name(t, "class-map name")
+            .map_err(entered)?
+            .to_string();
         a.end().map_err(entered)?;
         let Some(pm) = self.config.policy_maps.get_mut(name) else {
             return Ok(Outcome::Done);
@@ -1409,7 +1438,9 @@ impl Parser<'_> {
             }
             a.keyword("sip").map_err(plain)?;
             let t = a.value("SIP policy-map name").map_err(plain)?;
-            let n = object_name(t, "policy-map name").map_err(plain)?.to_string();
+            let n = object_name(t, "policy-map name")
+                .map_err(plain)?
+                .to_string();
             a.end().map_err(plain)?;
             self.reference(RefKind::SipPolicyMap, &n, t.at);
             if let Some(c) = index.and_then(|i| {
@@ -1458,7 +1489,9 @@ impl Parser<'_> {
             return Ok(Outcome::NotHere);
         };
         if first.is("description") {
-            Args::new(line).rest("description").map_err(|f| (f, false))?;
+            Args::new(line)
+                .rest("description")
+                .map_err(|f| (f, false))?;
             return Ok(Outcome::Done);
         }
         if !first.is("class") {
@@ -1468,7 +1501,9 @@ impl Parser<'_> {
         let mut a = Args::new(line);
         if a.optional("class-default") {
             a.end().map_err(entered)?;
-            return Ok(Outcome::Enter(Mode::SipPolicyClassDefault(name.to_string())));
+            return Ok(Outcome::Enter(Mode::SipPolicyClassDefault(
+                name.to_string(),
+            )));
         }
         a.keyword("type").map_err(|f| entered(class_hint(f)))?;
         a.keyword("inspect").map_err(entered)?;
@@ -1476,7 +1511,9 @@ impl Parser<'_> {
             a.keyword("sip").map_err(entered)?;
         }
         let t = a.value("SIP class-map name").map_err(entered)?;
-        let class = object_name(t, "class-map name").map_err(entered)?.to_string();
+        let class = object_name(t, "class-map name")
+            .map_err(entered)?
+            .to_string();
         a.end().map_err(entered)?;
         let Some(pm) = self.config.sip_policy_maps.get_mut(name) else {
             return Ok(Outcome::Done);
@@ -1593,7 +1630,9 @@ impl Parser<'_> {
         if !first.is("description") {
             return Ok(Outcome::NotHere);
         }
-        let d = Args::new(line).rest("description").map_err(|f| (f, false))?;
+        let d = Args::new(line)
+            .rest("description")
+            .map_err(|f| (f, false))?;
         if let Some(z) = self.config.zones.get_mut(name) {
             z.description = Some(d);
         }
@@ -1619,7 +1658,9 @@ impl Parser<'_> {
         a.keyword("type").map_err(plain)?;
         a.keyword("inspect").map_err(plain)?;
         let t = a.value("policy-map name").map_err(plain)?;
-        let n = object_name(t, "policy-map name").map_err(plain)?.to_string();
+        let n = object_name(t, "policy-map name")
+            .map_err(plain)?
+            .to_string();
         a.end().map_err(plain)?;
         let Some(zp) = self.config.zone_pairs.get_mut(index) else {
             return Ok(Outcome::Done);
@@ -1717,7 +1758,11 @@ impl Parser<'_> {
                 }
             }
             // `ip route`/`ip port-map` are global commands that end interface mode.
-            "ip" if line.tokens.get(1).is_some_and(|t| t.is("route") || t.is("port-map")) => {
+            "ip" if line
+                .tokens
+                .get(1)
+                .is_some_and(|t| t.is("route") || t.is("port-map")) =>
+            {
                 return Ok(Outcome::NotHere)
             }
             "ipv6"
@@ -1805,7 +1850,12 @@ impl Parser<'_> {
             }
             "tcp" => {
                 let (which, _) = a
-                    .choice(&["idle-time", "synwait-time", "finwait-time", "max-incomplete"])
+                    .choice(&[
+                        "idle-time",
+                        "synwait-time",
+                        "finwait-time",
+                        "max-incomplete",
+                    ])
                     .map_err(plain)?;
                 match which {
                     0 => pm.tcp_idle_time = a.number("seconds", 1, MAX_SECS).map_err(plain)?,
@@ -1813,10 +1863,13 @@ impl Parser<'_> {
                     2 => pm.tcp_finwait_time = a.number("seconds", 1, MAX_SECS).map_err(plain)?,
                     _ => {
                         a.keyword("host").map_err(plain)?;
-                        pm.tcp_max_incomplete_host =
-                            Some(a.number("half-open sessions per host", 1, MAX_COUNT).map_err(plain)?);
+                        pm.tcp_max_incomplete_host = Some(
+                            a.number("half-open sessions per host", 1, MAX_COUNT)
+                                .map_err(plain)?,
+                        );
                         if a.optional("block-time") {
-                            a.number("block time in minutes", 0, 35_791).map_err(plain)?;
+                            a.number("block time in minutes", 0, 35_791)
+                                .map_err(plain)?;
                         }
                     }
                 }
@@ -1833,7 +1886,9 @@ impl Parser<'_> {
             }
             "max-incomplete" => {
                 let (which, _) = a.choice(&["low", "high"]).map_err(plain)?;
-                let n = a.number("half-open sessions", 1, MAX_COUNT).map_err(plain)?;
+                let n = a
+                    .number("half-open sessions", 1, MAX_COUNT)
+                    .map_err(plain)?;
                 if which == 0 {
                     pm.max_incomplete_low = Some(n);
                 } else {
@@ -1887,7 +1942,11 @@ fn check_host_v4(net: &Ipv4Net, t: &Token<'_>) -> R<()> {
                 "bad mask /{} for address {}: it is the {} address of {}",
                 net.prefix_len(),
                 net.addr(),
-                if net.addr() == net.network() { "network" } else { "broadcast" },
+                if net.addr() == net.network() {
+                    "network"
+                } else {
+                    "broadcast"
+                },
                 net.trunc()
             ),
         ));
@@ -1911,15 +1970,23 @@ fn same_sip_match(a: &SipMatch, b: &SipMatch) -> bool {
         (M::Callee { regex: x, .. }, M::Callee { regex: y, .. }) => x == y,
         (
             M::RequestHeader {
-                name: n1, regex: r1, ..
+                name: n1,
+                regex: r1,
+                ..
             },
             M::RequestHeader {
-                name: n2, regex: r2, ..
+                name: n2,
+                regex: r2,
+                ..
             },
         ) => n1.eq_ignore_ascii_case(n2) && r1 == r2,
         (
-            M::ResponseStatus { low: l1, high: h1, .. },
-            M::ResponseStatus { low: l2, high: h2, .. },
+            M::ResponseStatus {
+                low: l1, high: h1, ..
+            },
+            M::ResponseStatus {
+                low: l2, high: h2, ..
+            },
         ) => l1 == l2 && h1 == h2,
         (M::MessageSizeGt { bytes: x, .. }, M::MessageSizeGt { bytes: y, .. }) => x == y,
         (M::ContentType { regex: x, .. }, M::ContentType { regex: y, .. }) => x == y,

@@ -163,9 +163,6 @@ mod tests {
     fn ports() {
         assert_eq!(Protocol::Dns.well_known_ports().len(), 2);
         assert!(Protocol::Sip.well_known_ports().is_empty());
-        assert_eq!(
-            Protocol::H323.well_known_ports(),
-            &[(Transport::Tcp, 1720)]
-        );
+        assert_eq!(Protocol::H323.well_known_ports(), &[(Transport::Tcp, 1720)]);
     }
 }

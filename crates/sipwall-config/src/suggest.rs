@@ -22,7 +22,8 @@ fn distance(a: &str, b: &str) -> usize {
             *x = j;
         }
     }
-    let get = |d: &Vec<usize>, i: usize, j: usize| d.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
+    let get =
+        |d: &Vec<usize>, i: usize, j: usize| d.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
     for (i, ca) in a.iter().enumerate() {
         for (j, cb) in b.iter().enumerate() {
             let (i1, j1) = (i + 1, j + 1);
@@ -42,7 +43,10 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate within a distance that grows with the word's length, if any.
-pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = match word.chars().count() {
         0..=2 => 0,
         3..=5 => 1,
@@ -81,7 +85,10 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(closest("inpsect", ["drop", "inspect", "pass"]), Some("inspect"));
+        assert_eq!(
+            closest("inpsect", ["drop", "inspect", "pass"]),
+            Some("inspect")
+        );
         assert_eq!(closest("xyz", ["drop", "inspect", "pass"]), None);
         assert_eq!(hint("sipp", ["sip", "tcp"]), "; did you mean \"sip\"?");
     }

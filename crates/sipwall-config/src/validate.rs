@@ -58,12 +58,18 @@ pub(crate) fn validate(
     // References to undefined objects.
     for r in &references {
         let (what, names): (&str, Vec<&str>) = match r.kind {
-            RefKind::ClassMap => ("class-map", config.class_maps.keys().map(String::as_str).collect()),
+            RefKind::ClassMap => (
+                "class-map",
+                config.class_maps.keys().map(String::as_str).collect(),
+            ),
             RefKind::SipClassMap => (
                 "SIP class-map",
                 config.sip_class_maps.keys().map(String::as_str).collect(),
             ),
-            RefKind::PolicyMap => ("policy-map", config.policy_maps.keys().map(String::as_str).collect()),
+            RefKind::PolicyMap => (
+                "policy-map",
+                config.policy_maps.keys().map(String::as_str).collect(),
+            ),
             RefKind::SipPolicyMap => (
                 "SIP policy-map",
                 config.sip_policy_maps.keys().map(String::as_str).collect(),
@@ -75,7 +81,11 @@ pub(crate) fn validate(
             ),
             RefKind::Interface => (
                 "interface",
-                config.interfaces.values().map(|i| i.name.as_str()).collect(),
+                config
+                    .interfaces
+                    .values()
+                    .map(|i| i.name.as_str())
+                    .collect(),
             ),
         };
         let defined = match r.kind {
@@ -116,7 +126,10 @@ pub(crate) fn validate(
             c.warn(
                 cm.at,
                 WarningKind::Suspicious,
-                format!("class-map \"{}\" has no match statement; it matches nothing", cm.name),
+                format!(
+                    "class-map \"{}\" has no match statement; it matches nothing",
+                    cm.name
+                ),
             );
         } else if cm.kind == MatchKind::MatchAll && protocols > 1 {
             c.warn(
@@ -132,7 +145,11 @@ pub(crate) fn validate(
 
     // Policy-map classes.
     for (policy, index) in &classes_without_action {
-        if let Some(pc) = config.policy_maps.get(policy).and_then(|p| p.classes.get(*index)) {
+        if let Some(pc) = config
+            .policy_maps
+            .get(policy)
+            .and_then(|p| p.classes.get(*index))
+        {
             c.warn(
                 pc.at,
                 WarningKind::Suspicious,
@@ -207,7 +224,10 @@ pub(crate) fn validate(
                 c.error(
                     route.at,
                     ErrorKind::InvalidAddress,
-                    format!("route {}: next hop {hop} is the firewall's own address", route.prefix),
+                    format!(
+                        "route {}: next hop {hop} is the firewall's own address",
+                        route.prefix
+                    ),
                 );
             } else if config.interface_for_address(hop).is_none() {
                 c.warn(
@@ -318,7 +338,11 @@ fn check_overlaps(config: &Config, c: &mut Check<'_>) {
     for iface in config.interfaces.values() {
         for net in iface.addresses() {
             let (first, last, v6) = match net {
-                IpNet::V4(n) => (u128::from(u32::from(n.network())), u128::from(u32::from(n.broadcast())), false),
+                IpNet::V4(n) => (
+                    u128::from(u32::from(n.network())),
+                    u128::from(u32::from(n.broadcast())),
+                    false,
+                ),
                 IpNet::V6(n) => (u128::from(n.network()), u128::from(n.broadcast()), true),
             };
             ranges.push((first, last, v6, iface.name.as_str(), net.trunc(), iface.at));
@@ -332,7 +356,9 @@ fn check_overlaps(config: &Config, c: &mut Check<'_>) {
                 c.warn(
                     at,
                     WarningKind::Overlap,
-                    format!("subnet {net} of interface {name} overlaps {wnet} of interface {wname}"),
+                    format!(
+                        "subnet {net} of interface {name} overlaps {wnet} of interface {wname}"
+                    ),
                 );
             }
             if wv6 != v6 || last > end {

@@ -309,9 +309,26 @@ fn garbage_never_panics() {
             let _ = parse(&swapped, "swap.cfg");
         }
     }
-    for junk in ["\"", "#", ">", "(", "a(b)#", "ip", "ipv6 route", "ip route 1", "interface", "interface gi",
-                 "zone-pair security", "class-map type inspect sip", "match response status -",
-                 "\u{0}", "Device(config)#\"", "exit\nexit\nend", "no", "policy-map type inspect sip"] {
+    for junk in [
+        "\"",
+        "#",
+        ">",
+        "(",
+        "a(b)#",
+        "ip",
+        "ipv6 route",
+        "ip route 1",
+        "interface",
+        "interface gi",
+        "zone-pair security",
+        "class-map type inspect sip",
+        "match response status -",
+        "\u{0}",
+        "Device(config)#\"",
+        "exit\nexit\nend",
+        "no",
+        "policy-map type inspect sip",
+    ] {
         let _ = parse(junk, "junk.cfg");
     }
 }

@@ -41,12 +41,36 @@ fn sip_class_map_matches() {
     let m = &c.sip_class_maps["voice"].matches;
     assert_eq!(m.len(), 10, "the repeated method line merges");
     assert!(matches!(&m[0], SipMatch::RequestMethod { method, .. } if method == "INVITE"));
-    assert!(matches!(&m[1], SipMatch::RequestUri { regex, at } if regex == "^sip:[0-9]+@" && at.col == 25));
-    assert!(matches!(&m[4], SipMatch::RequestHeader { name, regex, .. } if name == "User-Agent" && regex == "friendly scanner"));
-    assert!(matches!(m[5], SipMatch::ResponseStatus { low: 400, high: 499, .. }));
-    assert!(matches!(m[6], SipMatch::ResponseStatus { low: 503, high: 503, .. }));
+    assert!(
+        matches!(&m[1], SipMatch::RequestUri { regex, at } if regex == "^sip:[0-9]+@" && at.col == 25)
+    );
+    assert!(
+        matches!(&m[4], SipMatch::RequestHeader { name, regex, .. } if name == "User-Agent" && regex == "friendly scanner")
+    );
+    assert!(matches!(
+        m[5],
+        SipMatch::ResponseStatus {
+            low: 400,
+            high: 499,
+            ..
+        }
+    ));
+    assert!(matches!(
+        m[6],
+        SipMatch::ResponseStatus {
+            low: 503,
+            high: 503,
+            ..
+        }
+    ));
     assert!(matches!(m[7], SipMatch::MessageSizeGt { bytes: 4096, .. }));
-    assert!(matches!(m[9], SipMatch::SdpMediaType { media: MediaType::Image, .. }));
+    assert!(matches!(
+        m[9],
+        SipMatch::SdpMediaType {
+            media: MediaType::Image,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -85,10 +109,18 @@ fn sip_policy_map_and_attachment() {
     assert_eq!(sp.class_default, SipAction::Drop { log: false });
     let pc = &c.policy_maps["l4"].classes[0];
     assert_eq!(pc.sip_policy.as_deref(), Some("sip-l7"));
-    assert_eq!(pc.action, Action::Inspect { parameter_map: None });
+    assert_eq!(
+        pc.action,
+        Action::Inspect {
+            parameter_map: None
+        }
+    );
     // The L7 class-default is allow unless configured.
     let (c, _) = load("policy-map type inspect sip x\n");
-    assert_eq!(c.sip_policy_maps["x"].class_default, SipAction::Allow { log: false });
+    assert_eq!(
+        c.sip_policy_maps["x"].class_default,
+        SipAction::Allow { log: false }
+    );
 }
 
 #[test]
@@ -118,7 +150,12 @@ fn modes_exit_end_and_noise() {
     assert_eq!(c.hostname.as_deref(), Some("fw"));
     let p = &c.policy_maps["p"];
     assert_eq!(p.classes[0].action, Action::Pass { log: true });
-    assert_eq!(p.class_default, Action::Inspect { parameter_map: None });
+    assert_eq!(
+        p.class_default,
+        Action::Inspect {
+            parameter_map: None
+        }
+    );
     // `class-map type inspect NAME` without match-any/all is match-all (IOS default).
     assert_eq!(c.class_maps["c"].kind, sipwall_config::MatchKind::MatchAll);
     assert!(c.class_matches("c", Transport::Icmp, None));
@@ -138,12 +175,23 @@ fn parameter_maps_and_defaults() {
     assert!(w.is_empty(), "{w:?}");
     let v = c.parameter_map(Some("voice"));
     assert_eq!(
-        (v.tcp_idle_time, v.udp_idle_time, v.icmp_idle_time, v.sip_idle_time, v.media_idle_time),
+        (
+            v.tcp_idle_time,
+            v.udp_idle_time,
+            v.icmp_idle_time,
+            v.sip_idle_time,
+            v.media_idle_time
+        ),
         (600, 60, 5, 7200, 90)
     );
     assert_eq!((v.tcp_synwait_time, v.tcp_finwait_time), (10, 2));
     assert_eq!(
-        (v.max_incomplete_low, v.max_incomplete_high, v.tcp_max_incomplete_host, v.sessions_maximum),
+        (
+            v.max_incomplete_low,
+            v.max_incomplete_high,
+            v.tcp_max_incomplete_host,
+            v.sessions_maximum
+        ),
         (Some(800), Some(1000), Some(50), Some(2000))
     );
     assert!(!v.alert && v.audit_trail);
@@ -153,7 +201,13 @@ fn parameter_maps_and_defaults() {
     let (c, _) = load("");
     let d = c.parameter_map(None);
     assert_eq!(
-        (d.tcp_idle_time, d.udp_idle_time, d.icmp_idle_time, d.sip_idle_time, d.media_idle_time),
+        (
+            d.tcp_idle_time,
+            d.udp_idle_time,
+            d.icmp_idle_time,
+            d.sip_idle_time,
+            d.media_idle_time
+        ),
         (3600, 30, 10, 3600, 180)
     );
     assert!(d.at.is_none());
@@ -184,21 +238,47 @@ fn interfaces_addresses_and_names() {
     );
     assert_eq!(c.interfaces.len(), 2);
     let gi = c.interface("Gi0/0/0").unwrap();
-    assert_eq!(gi.name, "GigabitEthernet0/0/0", "the first spelling is kept");
+    assert_eq!(
+        gi.name, "GigabitEthernet0/0/0",
+        "the first spelling is kept"
+    );
     assert_eq!(gi.description.as_deref(), Some("LAN side"));
     let v4: Vec<String> = gi.ipv4.iter().map(ToString::to_string).collect();
-    assert_eq!(v4, vec!["192.0.2.2/24", "192.0.2.129/25"], "a new primary replaces the old");
+    assert_eq!(
+        v4,
+        vec!["192.0.2.2/24", "192.0.2.129/25"],
+        "a new primary replaces the old"
+    );
     assert_eq!(gi.ipv6[0].to_string(), "2001:db8:1::1/64");
-    assert_eq!(c.zone_of_interface("GIGABITETHERNET 0/0/0"), Some(ZoneRef::Named("lan".into())));
-    assert_eq!(c.zone_of_interface("veth-in"), None, "an interface in no zone is fine");
+    assert_eq!(
+        c.zone_of_interface("GIGABITETHERNET 0/0/0"),
+        Some(ZoneRef::Named("lan".into()))
+    );
+    assert_eq!(
+        c.zone_of_interface("veth-in"),
+        None,
+        "an interface in no zone is fine"
+    );
     assert_eq!(c.zone_of_interface("nope"), None);
     // The secondary /25 lies inside the primary /24: an overlap warning; shutdown is ignored.
     let kinds: Vec<WarningKind> = w.iter().map(|w| w.kind).collect();
     assert!(kinds.contains(&WarningKind::Overlap), "{w:?}");
     assert!(kinds.contains(&WarningKind::Ignored), "{w:?}");
-    assert_eq!(c.interface_for_address(ip("192.0.2.200")).map(|i| i.key.as_str()), Some("gigabitethernet0/0/0"));
-    assert_eq!(c.interface_for_address(ip("2001:db8:1::99")).map(|i| i.name.as_str()), Some("GigabitEthernet0/0/0"));
-    assert_eq!(c.interface_for_address(ip("198.51.100.2")).map(|i| i.name.as_str()), Some("veth-in"));
+    assert_eq!(
+        c.interface_for_address(ip("192.0.2.200"))
+            .map(|i| i.key.as_str()),
+        Some("gigabitethernet0/0/0")
+    );
+    assert_eq!(
+        c.interface_for_address(ip("2001:db8:1::99"))
+            .map(|i| i.name.as_str()),
+        Some("GigabitEthernet0/0/0")
+    );
+    assert_eq!(
+        c.interface_for_address(ip("198.51.100.2"))
+            .map(|i| i.name.as_str()),
+        Some("veth-in")
+    );
     assert!(c.interface_for_address(ip("203.0.113.1")).is_none());
     assert!(c.is_own_address(ip("192.0.2.2")));
 }
@@ -216,10 +296,16 @@ fn default_zone_and_self() {
          zone-pair security empty source self destination dmz\n",
     );
     assert_eq!(c.zone_of_interface("eth1"), Some(ZoneRef::Default));
-    assert_eq!(c.zone_of_interface("eth0"), Some(ZoneRef::Named("dmz".into())));
+    assert_eq!(
+        c.zone_of_interface("eth0"),
+        Some(ZoneRef::Named("dmz".into()))
+    );
     assert!(c.zone_pair(&ZoneRef::Default, &ZoneRef::SelfZone).is_some());
     let dmz = ZoneRef::Named("dmz".into());
-    assert_eq!(c.zone_pair(&dmz, &dmz).map(|z| z.name.as_str()), Some("intra"));
+    assert_eq!(
+        c.zone_pair(&dmz, &dmz).map(|z| z.name.as_str()),
+        Some("intra")
+    );
     // A zone-pair without a policy drops everything: worth a warning.
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].message.contains("has no service-policy"));
@@ -243,7 +329,11 @@ fn routes_longest_prefix_and_next_hops() {
     assert_eq!(out("8.8.8.8").as_deref(), Some("gigabitethernet0/1"));
     assert_eq!(out("10.9.9.9").as_deref(), Some("eth0"));
     assert_eq!(out("10.1.2.3").as_deref(), Some("gigabitethernet0/1"));
-    assert_eq!(out("10.2.3.4").as_deref(), Some("gigabitethernet0/1"), "distance 5 beats 250");
+    assert_eq!(
+        out("10.2.3.4").as_deref(),
+        Some("gigabitethernet0/1"),
+        "distance 5 beats 250"
+    );
     assert_eq!(out("192.0.2.9").as_deref(), Some("eth0"));
     assert_eq!(out("2001:db8:5::1").as_deref(), Some("eth0"));
     assert_eq!(out("2001:db8:99::1").as_deref(), Some("gigabitethernet0/1"));
@@ -273,7 +363,12 @@ fn sip_ports_and_port_map() {
     assert!(!c.is_sip_port(Transport::Tcp, 5080));
     assert!(c.is_sip_port(Transport::Tcp, 5091));
     assert!(c.is_sip_port(Transport::Udp, 5070) && c.is_sip_port(Transport::Tcp, 5070));
-    assert_eq!(c.sip_ports.len(), 7, "sorted and without duplicates: {:?}", c.sip_ports);
+    assert_eq!(
+        c.sip_ports.len(),
+        7,
+        "sorted and without duplicates: {:?}",
+        c.sip_ports
+    );
     assert!(c.protocol_matches(sipwall_config::Protocol::Sip, Transport::Udp, Some(5080)));
     assert!(c.protocol_matches(sipwall_config::Protocol::Dns, Transport::Udp, Some(53)));
     assert!(!c.protocol_matches(sipwall_config::Protocol::Dns, Transport::Tcp, Some(80)));
@@ -294,28 +389,55 @@ fn nested_class_maps_and_suspicious_classes() {
     assert!(!c.class_matches("never", Transport::Tcp, Some(80)));
     let messages: Vec<&str> = w.iter().map(|w| w.message.as_str()).collect();
     assert_eq!(w.len(), 3, "{messages:?}");
-    assert!(messages.iter().any(|m| m.contains("never match")), "{messages:?}");
-    assert!(messages.iter().any(|m| m.contains("has no match statement")));
-    assert!(messages.iter().any(|m| m.contains("has no action; matching traffic is dropped")));
-    assert_eq!(c.policy_maps["p"].classes[0].action, Action::Drop { log: false });
+    assert!(
+        messages.iter().any(|m| m.contains("never match")),
+        "{messages:?}"
+    );
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("has no match statement")));
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("has no action; matching traffic is dropped")));
+    assert_eq!(
+        c.policy_maps["p"].classes[0].action,
+        Action::Drop { log: false }
+    );
 }
 
 #[test]
 fn deep_nesting_is_an_error() {
     let mut text = String::new();
     for i in 0..20 {
-        text.push_str(&format!("class-map type inspect match-any c{i}\n match class-map c{}\n", i + 1));
+        text.push_str(&format!(
+            "class-map type inspect match-any c{i}\n match class-map c{}\n",
+            i + 1
+        ));
     }
     text.push_str("class-map type inspect match-any c20\n match protocol sip\n");
     let errors = parse(&text, "t.cfg").unwrap_err();
-    assert!(errors.iter().any(|e| e.message.contains("nesting deeper than 16")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("nesting deeper than 16")),
+        "{errors:?}"
+    );
 }
 
 #[test]
 fn model_serialises_to_json() {
     let (c, _) = load(include_str!("data/seed-001.cfg"));
     let v = serde_json::to_value(&c).unwrap();
-    assert_eq!(v["zone_pairs"][0]["source"], serde_json::json!({"zone": "named", "name": "zone1"}));
-    assert_eq!(v["policy_maps"]["sip-policy"]["class_default"], serde_json::json!({"action": "drop", "log": false}));
-    assert_eq!(v["sip_ports"][0], serde_json::json!({"transport": "tcp", "port": 5060}));
+    assert_eq!(
+        v["zone_pairs"][0]["source"],
+        serde_json::json!({"zone": "named", "name": "zone1"})
+    );
+    assert_eq!(
+        v["policy_maps"]["sip-policy"]["class_default"],
+        serde_json::json!({"action": "drop", "log": false})
+    );
+    assert_eq!(
+        v["sip_ports"][0],
+        serde_json::json!({"transport": "tcp", "port": 5060})
+    );
 }

@@ -61,11 +61,20 @@ fn check_seed_model(config: &Config) {
         config.zone_of_interface("gigabitethernet 0/1/1"),
         Some(ZoneRef::Named("zone2".into()))
     );
-    assert_eq!(config.interface("Gi0/1/1").map(|i| i.name.as_str()), Some("gigabitethernet 0/1/1"));
-    let pair = config.zone_pair(&ZoneRef::Named("zone1".into()), &ZoneRef::Named("zone2".into()));
+    assert_eq!(
+        config.interface("Gi0/1/1").map(|i| i.name.as_str()),
+        Some("gigabitethernet 0/1/1")
+    );
+    let pair = config.zone_pair(
+        &ZoneRef::Named("zone1".into()),
+        &ZoneRef::Named("zone2".into()),
+    );
     assert_eq!(pair.map(|p| p.name.as_str()), Some("in-out"));
     assert!(config
-        .zone_pair(&ZoneRef::Named("zone2".into()), &ZoneRef::Named("zone1".into()))
+        .zone_pair(
+            &ZoneRef::Named("zone2".into()),
+            &ZoneRef::Named("zone1".into())
+        )
         .is_none());
     assert!(config.class_matches("sip-class1", Transport::Udp, Some(5060)));
     assert!(config.class_matches("sip-class1", Transport::Tcp, Some(5060)));
@@ -145,7 +154,11 @@ fn lab_example_loads_and_routes() {
         config.zone_of_interface("eth1"),
         Some(ZoneRef::Named("outside".into()))
     );
-    let egress = |a: &str| config.route_lookup(a.parse().unwrap()).map(|i| i.name.clone());
+    let egress = |a: &str| {
+        config
+            .route_lookup(a.parse().unwrap())
+            .map(|i| i.name.clone())
+    };
     assert_eq!(egress("203.0.113.5").as_deref(), Some("eth0"));
     assert_eq!(egress("8.8.8.8").as_deref(), Some("eth1"));
     assert_eq!(egress("192.0.2.77").as_deref(), Some("eth0"));
@@ -153,10 +166,16 @@ fn lab_example_loads_and_routes() {
     assert!(!config.is_sip_port(Transport::Tcp, 5080));
     assert!(config.is_sip_port(Transport::Tcp, 5060));
     let out_in = config
-        .zone_pair(&ZoneRef::Named("outside".into()), &ZoneRef::Named("inside".into()))
+        .zone_pair(
+            &ZoneRef::Named("outside".into()),
+            &ZoneRef::Named("inside".into()),
+        )
         .unwrap();
     let policy = &config.policy_maps[out_in.policy.as_deref().unwrap()];
-    assert_eq!(policy.classes[0].sip_policy.as_deref(), Some("sip-inbound-checks"));
+    assert_eq!(
+        policy.classes[0].sip_policy.as_deref(),
+        Some("sip-inbound-checks")
+    );
     assert_eq!(
         config
             .parameter_map(Some("voice-timeouts"))

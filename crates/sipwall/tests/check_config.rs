@@ -8,13 +8,27 @@ fn check_config_summary_and_errors() {
     let bin = env!("CARGO_BIN_EXE_sipwall");
     let lab = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/config/lab.cfg");
 
-    let out = Command::new(bin).args(["check-config", lab]).output().unwrap();
+    let out = Command::new(bin)
+        .args(["check-config", lab])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("in-out: inside -> outside"), "{stdout}");
-    assert!(stdout.contains("SIP ports: 5060/tcp, 5060/udp, 5080/udp"), "{stdout}");
+    assert!(
+        stdout.contains("SIP ports: 5060/tcp, 5060/udp, 5080/udp"),
+        "{stdout}"
+    );
 
-    let out = Command::new(bin).args(["check-config", "--json", lab]).output().unwrap();
+    let out = Command::new(bin)
+        .args(["check-config", "--json", lab])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let json = String::from_utf8_lossy(&out.stdout);
     assert!(json.trim_start().starts_with('{') && json.contains("\"zone_pairs\""));
@@ -22,8 +36,16 @@ fn check_config_summary_and_errors() {
     let dir = std::env::temp_dir().join(format!("sipwall-check-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.cfg");
-    std::fs::write(&bad, "policy-map type inspect p\n class type inspect c\n  inpsect\n").unwrap();
-    let out = Command::new(bin).arg("check-config").arg(&bad).output().unwrap();
+    std::fs::write(
+        &bad,
+        "policy-map type inspect p\n class type inspect c\n  inpsect\n",
+    )
+    .unwrap();
+    let out = Command::new(bin)
+        .arg("check-config")
+        .arg(&bad)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     let expected = format!(

@@ -8,8 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use sipwall_config::{
-    limits::MAX_CONFIG_BYTES, Action, ClassMatch, Config, RouteTarget, SipMatch, Warning,
-    ZoneRef,
+    limits::MAX_CONFIG_BYTES, Action, ClassMatch, Config, RouteTarget, SipMatch, Warning, ZoneRef,
 };
 
 #[derive(clap::Args)]
@@ -54,7 +53,10 @@ pub fn run(args: CheckConfigArgs) -> anyhow::Result<ExitCode> {
         summary(&config, &warnings)
     };
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         // A closed pipe (`| head`) is not an error of ours.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(e).context("cannot write to standard output")
@@ -153,10 +155,7 @@ fn summary(config: &Config, warnings: &[Warning]) -> String {
                             format!("{}: {}", cm.kind.as_str(), ms.join(", "))
                         })
                         .unwrap_or_default();
-                    let rate = sc
-                        .rate_limit
-                        .map(|r| format!(", {r}"))
-                        .unwrap_or_default();
+                    let rate = sc.rate_limit.map(|r| format!(", {r}")).unwrap_or_default();
                     let _ = writeln!(
                         out,
                         "          class {} ({criteria}) -> {}{rate}",
