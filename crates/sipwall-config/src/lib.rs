@@ -67,6 +67,22 @@ pub mod limits {
     /// Most configured objects and entries (maps, classes, match lines, zones, pairs,
     /// interfaces, addresses, routes, port-maps) in one configuration.
     pub const MAX_OBJECTS: usize = 100_000;
+    /// Most zones.
+    pub const MAX_ZONES: usize = 1024;
+    /// Most zone-pairs.
+    pub const MAX_ZONE_PAIRS: usize = 4096;
+    /// Most interfaces.
+    pub const MAX_INTERFACES: usize = 1024;
+    /// Most interface addresses, all interfaces together.
+    pub const MAX_INTERFACE_ADDRESSES: usize = 4096;
+    /// Most static routes.
+    pub const MAX_ROUTES: usize = 16384;
+    /// Most `class` entries in one policy-map.
+    pub const MAX_CLASSES_PER_POLICY: usize = 256;
+    /// Most `match` lines in one class-map.
+    pub const MAX_MATCHES_PER_CLASS_MAP: usize = 256;
+    /// Most SIP (transport, port) pairs from `ip port-map sip`.
+    pub const MAX_SIP_PORTS: usize = 256;
     /// Deepest `match class-map` nesting.
     pub const MAX_CLASS_NESTING: usize = 16;
     /// Most errors reported before giving up.

@@ -13,7 +13,11 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use crate::error::{ConfigError, ErrorKind, Location, Warning, WarningKind};
 use crate::iface::{check_name, interface_key, ios_type};
 use crate::lexer::{lex_line, Line, Token};
-use crate::limits::{MAX_ERRORS, MAX_OBJECTS, MAX_REGEX_SIZE};
+use crate::limits::{
+    MAX_CLASSES_PER_POLICY, MAX_ERRORS, MAX_INTERFACES, MAX_INTERFACE_ADDRESSES,
+    MAX_MATCHES_PER_CLASS_MAP, MAX_OBJECTS, MAX_REGEX_SIZE, MAX_ROUTES, MAX_SIP_PORTS, MAX_ZONES,
+    MAX_ZONE_PAIRS,
+};
 use crate::model::{
     Action, ClassMap, ClassMatch, Config, Interface, MatchKind, MediaType, ParameterMap,
     PolicyClass, PolicyMap, RateLimit, Route, RouteTarget, SipAction, SipClassMap, SipMatch,
@@ -294,6 +298,18 @@ impl<'l, 'a> Args<'l, 'a> {
     }
 }
 
+/// A table already holding `len` entries may take one more only below `max`.
+fn cap(len: usize, max: usize, what: &str, at: Location) -> R<()> {
+    if len >= max {
+        return Err(fail(
+            at,
+            ErrorKind::Limit,
+            format!("more than {max} {what}"),
+        ));
+    }
+    Ok(())
+}
+
 fn alternatives(choices: &[&str]) -> String {
     match choices {
         [one] => format!("\"{one}\""),
@@ -443,6 +459,7 @@ struct Parser<'f> {
     explicit_sip_action: BTreeSet<(String, usize)>,
     pair_locations: Vec<(Location, Location)>,
     objects: usize,
+    addresses: usize,
 }
 
 /// Parse `text` into a draft configuration, or every error found.
@@ -465,6 +482,7 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Parsed, Vec<ConfigError>> 
         explicit_sip_action: BTreeSet::new(),
         pair_locations: Vec::new(),
         objects: 0,
+        addresses: 0,
     };
     let mut stack: Vec<Mode> = vec![Mode::Global];
     for (index, raw) in text.split('\n').enumerate() {
@@ -561,6 +579,19 @@ impl Parser<'_> {
             name: name.to_string(),
             at,
         });
+    }
+
+    /// Count one interface address against [`MAX_INTERFACE_ADDRESSES`].
+    fn address(&mut self, at: Location) -> R<()> {
+        cap(
+            self.addresses,
+            MAX_INTERFACE_ADDRESSES,
+            "interface addresses",
+            at,
+        )?;
+        self.addresses += 1;
+        self.count();
+        Ok(())
     }
 
     fn count(&mut self) {
@@ -828,6 +859,7 @@ impl Parser<'_> {
             name.to_string()
         };
         if !self.config.zones.contains_key(&name) {
+            cap(self.config.zones.len(), MAX_ZONES, "zones", t.at)?;
             self.count();
             self.config.zones.insert(
                 name.clone(),
@@ -885,6 +917,12 @@ impl Parser<'_> {
                 ZoneRef::SelfZone => {}
             }
         }
+        cap(
+            self.config.zone_pairs.len(),
+            MAX_ZONE_PAIRS,
+            "zone-pairs",
+            t.at,
+        )?;
         self.count();
         self.config.zone_pairs.push(ZonePair {
             name,
@@ -908,6 +946,12 @@ impl Parser<'_> {
         a.end()?;
         let key = interface_key(&written);
         if !self.config.interfaces.contains_key(&key) {
+            cap(
+                self.config.interfaces.len(),
+                MAX_INTERFACES,
+                "interfaces",
+                t.at,
+            )?;
             self.count();
             self.config.interfaces.insert(
                 key.clone(),
@@ -1061,6 +1105,7 @@ impl Parser<'_> {
             None => 1,
         };
         a.end()?;
+        cap(self.config.routes.len(), MAX_ROUTES, "routes", at)?;
         self.count();
         self.config.routes.push(Route {
             prefix,
@@ -1092,6 +1137,7 @@ impl Parser<'_> {
         } else {
             &[Transport::Udp, Transport::Tcp]
         };
+        let first_at = a.peek().map(|t| t.at).unwrap_or_else(|| a.line.end());
         let first = a.number("port number", 1, 65535)?;
         let mut ports = vec![first];
         while a.peek().is_some() {
@@ -1099,6 +1145,12 @@ impl Parser<'_> {
         }
         for port in ports {
             for &transport in transports {
+                cap(
+                    self.config.sip_ports.len(),
+                    MAX_SIP_PORTS,
+                    "SIP port-maps",
+                    first_at,
+                )?;
                 self.count();
                 self.config.sip_ports.push(SipPort {
                     transport,
@@ -1202,6 +1254,13 @@ impl Parser<'_> {
                 _ => false,
             };
             if !cm.matches.iter().any(same) {
+                cap(
+                    cm.matches.len(),
+                    MAX_MATCHES_PER_CLASS_MAP,
+                    "match lines in one class-map",
+                    first.at,
+                )
+                .map_err(plain)?;
                 cm.matches.push(m);
             }
         }
@@ -1224,6 +1283,13 @@ impl Parser<'_> {
         self.count();
         if let Some(cm) = self.config.sip_class_maps.get_mut(name) {
             if !cm.matches.iter().any(|x| same_sip_match(x, &m)) {
+                cap(
+                    cm.matches.len(),
+                    MAX_MATCHES_PER_CLASS_MAP,
+                    "match lines in one class-map",
+                    first.at,
+                )
+                .map_err(plain)?;
                 cm.matches.push(m);
             }
         }
@@ -1384,6 +1450,13 @@ impl Parser<'_> {
         let idx = match pm.classes.iter().position(|c| c.class == class) {
             Some(i) => i,
             None => {
+                cap(
+                    pm.classes.len(),
+                    MAX_CLASSES_PER_POLICY,
+                    "classes in one policy-map",
+                    t.at,
+                )
+                .map_err(entered)?;
                 pm.classes.push(PolicyClass {
                     class: class.clone(),
                     action: Action::Drop { log: false },
@@ -1521,6 +1594,13 @@ impl Parser<'_> {
         let idx = match pm.classes.iter().position(|c| c.class == class) {
             Some(i) => i,
             None => {
+                cap(
+                    pm.classes.len(),
+                    MAX_CLASSES_PER_POLICY,
+                    "classes in one policy-map",
+                    t.at,
+                )
+                .map_err(entered)?;
                 pm.classes.push(SipPolicyClass {
                     class: class.clone(),
                     action: SipAction::Allow { log: false },
@@ -1788,7 +1868,7 @@ impl Parser<'_> {
                 let secondary = a.optional("secondary");
                 a.end().map_err(plain)?;
                 check_host_v4(&net, &t).map_err(plain)?;
-                self.count();
+                self.address(t.at).map_err(plain)?;
                 if let Some(i) = self.config.interfaces.get_mut(key) {
                     let net = IpNet::V4(net);
                     if secondary || i.ipv4.is_empty() {
@@ -1816,7 +1896,7 @@ impl Parser<'_> {
                         format!("{} cannot be an interface address", net.addr()),
                     )));
                 }
-                self.count();
+                self.address(t.at).map_err(plain)?;
                 if let Some(i) = self.config.interfaces.get_mut(key) {
                     let net = IpNet::V6(net);
                     if !i.ipv6.contains(&net) {

@@ -214,13 +214,23 @@ pub(crate) fn validate(
     check_overlaps(&config, &mut c);
 
     // Routes whose next hop is on no connected subnet.
+    let own: std::collections::HashSet<std::net::IpAddr> = config
+        .interfaces
+        .values()
+        .flat_map(|i| i.addresses().map(|n| n.addr()))
+        .collect();
+    let connected: Vec<IpNet> = config
+        .interfaces
+        .values()
+        .flat_map(|i| i.addresses().copied())
+        .collect();
     for route in &config.routes {
         let hop = match &route.target {
             RouteTarget::NextHop { next_hop } => Some(*next_hop),
             RouteTarget::Interface { next_hop, .. } => *next_hop,
         };
         if let Some(hop) = hop {
-            if config.is_own_address(hop) {
+            if own.contains(&hop) {
                 c.error(
                     route.at,
                     ErrorKind::InvalidAddress,
@@ -229,7 +239,7 @@ pub(crate) fn validate(
                         route.prefix
                     ),
                 );
-            } else if config.interface_for_address(hop).is_none() {
+            } else if !connected.iter().any(|n| n.contains(&hop)) {
                 c.warn(
                     route.at,
                     WarningKind::Suspicious,

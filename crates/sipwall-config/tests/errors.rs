@@ -332,3 +332,25 @@ fn garbage_never_panics() {
         let _ = parse(junk, "junk.cfg");
     }
 }
+
+#[test]
+fn table_limits_are_errors() {
+    use sipwall_config::limits::{MAX_MATCHES_PER_CLASS_MAP, MAX_ZONES};
+    let mut text = String::from("class-map type inspect sip match-any big\n");
+    for i in 0..=MAX_MATCHES_PER_CLASS_MAP {
+        text.push_str(&format!(" match request method m{i}\n"));
+    }
+    let errors = parse(&text, "f.cfg").unwrap_err();
+    assert_eq!(errors[0].kind, ErrorKind::Limit);
+    assert_eq!(errors[0].at.line as usize, MAX_MATCHES_PER_CLASS_MAP + 2);
+
+    let mut text = String::new();
+    for i in 0..=MAX_ZONES {
+        text.push_str(&format!("zone security z{i}\n"));
+    }
+    let errors = parse(&text, "f.cfg").unwrap_err();
+    assert!(
+        errors[0].message.contains("more than 1024 zones"),
+        "{errors:?}"
+    );
+}

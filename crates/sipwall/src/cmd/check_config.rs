@@ -222,10 +222,14 @@ fn summary(config: &Config, warnings: &[Warning]) -> String {
                 }
             }
         };
-        let egress = config
-            .route_lookup(r.prefix.network())
-            .map(|i| format!(" [egress {}]", i.name))
-            .unwrap_or_default();
+        // The route's own egress (not the overall lookup: a longer prefix may win for some
+        // addresses).
+        let egress = match &r.target {
+            RouteTarget::NextHop { next_hop } => config.interface_for_address(*next_hop),
+            RouteTarget::Interface { interface, .. } => config.interfaces.get(interface),
+        }
+        .map(|i| format!(" [egress {}]", i.name))
+        .unwrap_or_else(|| " [unresolved]".to_string());
         let distance = if r.distance == 1 {
             String::new()
         } else {
