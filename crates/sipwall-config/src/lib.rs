@@ -1,1 +1,134 @@
-//! (being written)
+//! The sipwall configuration language: Cisco IOS XE zone-based firewall syntax (zones,
+//! zone-pairs, inspect class-maps and policy-maps, SIP layer-7 class/policy-maps, interfaces,
+//! static routes, inspect parameter-maps, `ip port-map sip`) parsed into a typed, validated
+//! [`Config`].
+//!
+//! ```
+//! let text = "zone security inside\nzone security outside\n\
+//!             interface eth0\n zone-member security inside\n ip address 192.0.2.1 255.255.255.0\n";
+//! let (config, warnings) = sipwall_config::parse(text, "lab.cfg").map_err(|e| e[0].to_string())?;
+//! assert!(warnings.is_empty());
+//! assert_eq!(config.interface_for_address("192.0.2.7".parse()?).map(|i| i.name.as_str()), Some("eth0"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # How the text is read
+//! Like IOS, by modes: indentation means nothing; a command that is not valid in the current
+//! sub-mode is tried in the enclosing modes, outward to global configuration, and the mode it is
+//! valid in becomes current (so `class class-default` after `inspect` closes the policy-map
+//! class and opens the default class). `!` lines are comments and change no mode; `exit` leaves
+//! one mode, `end` returns to global. Pasted session noise is tolerated: prompts
+//! (`Device(config)#`), `enable`, `configure terminal`/`conf t`, `hostname`, `version`,
+//! `Building configuration...`, `Current configuration : N bytes`.
+//!
+//! Keywords are case-insensitive and must be written in full (no IOS abbreviations beyond
+//! `conf t`); object names are case-sensitive. An error or warning is reported as
+//! `FILE:LINE:COL: message` with 1-based line and character column. Parsing never returns a
+//! half-built model: either a whole valid [`Config`] with its warnings, or every error found.
+//!
+//! # Choices where IOS differs between releases
+//! * A zone-pair whose source and destination are the same named zone is accepted (intra-zone
+//!   policy, as in IOS 15.0(1)M and later); `self` to `self` is an error.
+//! * `zone security ZONE` inside interface mode is read as `zone-member security ZONE`, with a
+//!   warning (the form used by Cisco's own SIP ALG configuration example).
+//! * `shutdown` / `no shutdown` under an interface are accepted and ignored with a warning:
+//!   sipwall does not manage link state.
+//! * A re-entered object (`class-map`, `policy-map`, `zone-pair` ... with a name seen before)
+//!   continues that object as IOS does; repeated identical lines are merged.
+//! * `ip port-map sip` without `udp`/`tcp` maps the port for both (SIP runs on both, RFC 3261 §18).
+
+mod error;
+mod iface;
+mod lexer;
+mod model;
+mod parser;
+mod protocol;
+mod suggest;
+mod validate;
+
+pub use error::{ConfigError, ErrorKind, Location, Warning, WarningKind};
+pub use iface::{interface_key, MAX_LINUX_IFNAME};
+pub use model::{
+    Action, ClassMap, ClassMatch, Config, Interface, MatchKind, MediaType, ParameterMap,
+    PolicyClass, PolicyMap, RateLimit, Route, RouteTarget, SipAction, SipClassMap, SipMatch,
+    SipPolicyClass, SipPolicyMap, SipPort, Zone, ZonePair, ZoneRef, GLOBAL_PARAMETER_MAP,
+    SIP_DEFAULT_PORT,
+};
+pub use protocol::{Protocol, Transport, ALL_PROTOCOLS};
+
+/// Size limits; exceeding any is an error, never a panic or an unbounded allocation.
+pub mod limits {
+    /// Largest configuration text accepted, in bytes.
+    pub const MAX_CONFIG_BYTES: usize = 4 * 1024 * 1024;
+    /// Longest line, in characters.
+    pub const MAX_LINE_CHARS: usize = 4096;
+    /// Most words on one line.
+    pub const MAX_TOKENS_PER_LINE: usize = 64;
+    /// Most configured objects and entries (maps, classes, match lines, zones, pairs,
+    /// interfaces, addresses, routes, port-maps) in one configuration.
+    pub const MAX_OBJECTS: usize = 100_000;
+    /// Most zones.
+    pub const MAX_ZONES: usize = 1024;
+    /// Most zone-pairs.
+    pub const MAX_ZONE_PAIRS: usize = 4096;
+    /// Most interfaces.
+    pub const MAX_INTERFACES: usize = 1024;
+    /// Most interface addresses, all interfaces together.
+    pub const MAX_INTERFACE_ADDRESSES: usize = 4096;
+    /// Most static routes.
+    pub const MAX_ROUTES: usize = 16384;
+    /// Most `class` entries in one policy-map.
+    pub const MAX_CLASSES_PER_POLICY: usize = 256;
+    /// Most `match` lines in one class-map.
+    pub const MAX_MATCHES_PER_CLASS_MAP: usize = 256;
+    /// Most SIP (transport, port) pairs from `ip port-map sip`.
+    pub const MAX_SIP_PORTS: usize = 256;
+    /// Deepest `match class-map` nesting.
+    pub const MAX_CLASS_NESTING: usize = 16;
+    /// Most errors reported before giving up.
+    pub const MAX_ERRORS: usize = 100;
+    /// Largest compiled size of one `regex` in a SIP class-map, in bytes.
+    pub const MAX_REGEX_SIZE: usize = 256 * 1024;
+}
+
+/// Parse and validate configuration `text`; `file` names it in messages.
+///
+/// Returns the model and its warnings, or every error found (at most
+/// [`limits::MAX_ERRORS`]), each `FILE:LINE:COL: message` when displayed.
+pub fn parse(text: &str, file: &str) -> Result<(Config, Vec<Warning>), Vec<ConfigError>> {
+    if text.len() > limits::MAX_CONFIG_BYTES {
+        return Err(vec![ConfigError {
+            file: file.to_string(),
+            at: Location::new(1, 1),
+            kind: ErrorKind::Limit,
+            message: format!(
+                "configuration is {} bytes; the limit is {} bytes",
+                text.len(),
+                limits::MAX_CONFIG_BYTES
+            ),
+        }]);
+    }
+    let parsed = parser::parse(text, file)?;
+    validate::validate(parsed, file)
+}
+
+/// Like [`parse`], for bytes that may not be UTF-8 (an invalid sequence is an error at its
+/// line and column).
+pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<(Config, Vec<Warning>), Vec<ConfigError>> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text, file),
+        Err(e) => {
+            let good = bytes.get(..e.valid_up_to()).unwrap_or(&[]);
+            // The prefix is valid UTF-8 by construction of `valid_up_to`.
+            let good = std::str::from_utf8(good).unwrap_or("");
+            let line = good.matches('\n').count() + 1;
+            let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Err(vec![ConfigError {
+                file: file.to_string(),
+                at: Location::new(line as u32, col as u32),
+                kind: ErrorKind::Encoding,
+                message: "configuration is not valid UTF-8".to_string(),
+            }])
+        }
+    }
+}
