@@ -1,0 +1,151 @@
+//! Pinholes: narrow, temporary admissions opened from SIP signalling.
+//!
+//! A pinhole admits packets of one IP protocol to one destination address and port, from one
+//! source address when the SDP names it (any source port: SDP does not give it). It is looked
+//! up by (protocol, destination, port) on the first packet of a flow no session knows.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use rustc_hash::FxHashMap;
+
+use crate::event::{PinholeKind, PinholePattern};
+
+#[derive(Debug, Clone)]
+pub struct Pinhole {
+    pub id: u32,
+    pub pattern: PinholePattern,
+    pub kind: PinholeKind,
+    /// The call it belongs to (a slot in the call table), or a registration.
+    pub owner: Owner,
+    pub provisional: bool,
+    pub created: Instant,
+    pub last_used: Instant,
+    pub idle: Duration,
+    /// Hard expiry (registrations: the binding's lifetime).
+    pub deadline: Option<Instant>,
+    /// Flows it admitted (closed with it).
+    pub flows: Vec<u32>,
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Call(u32),
+    Registration,
+}
+
+impl Pinhole {
+    pub fn expires_at(&self) -> Instant {
+        let idle = self.last_used + self.idle;
+        match self.deadline {
+            Some(d) if d < idle => d,
+            _ => idle,
+        }
+    }
+}
+
+type Index = (u8, IpAddr, u16);
+
+#[derive(Debug)]
+pub struct PinholeTable {
+    slots: Vec<Option<Pinhole>>,
+    free: Vec<u32>,
+    index: FxHashMap<Index, Vec<u32>>,
+    pub limit: usize,
+    len: usize,
+}
+
+impl PinholeTable {
+    pub fn new(limit: usize) -> Self {
+        PinholeTable {
+            slots: Vec::new(),
+            free: Vec::new(),
+            index: FxHashMap::default(),
+            limit,
+            len: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, id: u32) -> Option<&Pinhole> {
+        self.slots.get(id as usize).and_then(Option::as_ref)
+    }
+
+    pub fn get_mut(&mut self, id: u32) -> Option<&mut Pinhole> {
+        self.slots.get_mut(id as usize).and_then(Option::as_mut)
+    }
+
+    pub fn insert(&mut self, mut p: Pinhole) -> Option<u32> {
+        if self.len >= self.limit {
+            return None;
+        }
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => {
+                let id = u32::try_from(self.slots.len()).ok()?;
+                self.slots.push(None);
+                id
+            }
+        };
+        p.id = id;
+        let k = (p.pattern.proto, p.pattern.dst, p.pattern.dport);
+        self.index.entry(k).or_default().push(id);
+        self.slots[id as usize] = Some(p);
+        self.len += 1;
+        Some(id)
+    }
+
+    pub fn remove(&mut self, id: u32) -> Option<Pinhole> {
+        let p = self.slots.get_mut(id as usize)?.take()?;
+        let k = (p.pattern.proto, p.pattern.dst, p.pattern.dport);
+        if let Some(v) = self.index.get_mut(&k) {
+            v.retain(|x| *x != id);
+            if v.is_empty() {
+                self.index.remove(&k);
+            }
+        }
+        self.free.push(id);
+        self.len -= 1;
+        Some(p)
+    }
+
+    /// The pinhole admitting a packet of `proto` from `src` to `dst:dport`, if any. A pinhole
+    /// naming the source wins over one that does not.
+    pub fn find(&self, proto: u8, src: IpAddr, dst: IpAddr, dport: u16) -> Option<u32> {
+        let ids = self.index.get(&(proto, dst, dport))?;
+        let mut any = None;
+        for id in ids {
+            let Some(p) = self.get(*id) else { continue };
+            match p.pattern.src {
+                Some(s) if s == src => return Some(*id),
+                Some(_) => {}
+                None => any = any.or(Some(*id)),
+            }
+        }
+        any
+    }
+
+    /// A pinhole with exactly this pattern and owner.
+    pub fn find_exact(&self, pattern: &PinholePattern, owner: Owner) -> Option<u32> {
+        let ids = self
+            .index
+            .get(&(pattern.proto, pattern.dst, pattern.dport))?;
+        ids.iter().copied().find(|id| {
+            self.get(*id)
+                .is_some_and(|p| p.pattern == *pattern && p.owner == owner)
+        })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Pinhole> {
+        self.slots.iter().filter_map(Option::as_ref)
+    }
+}
