@@ -476,6 +476,13 @@ impl Call {
             m.h(n, v.clone());
         }
         m.body = body.into_pair();
+        if m.body
+            .as_ref()
+            .is_some_and(|(ct, _)| ct.starts_with("multipart/"))
+        {
+            // RFC 2045 §4, RFC 3261 §20.24.
+            m.h("MIME-Version", "1.0");
+        }
         m.bytes()
     }
 
