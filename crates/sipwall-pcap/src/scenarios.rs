@@ -2115,3 +2115,121 @@ gets in only through pinholes opened from SDP.\n",
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flow() -> RtpFlow {
+        RtpFlow {
+            src: sock(PHONE_IP, PHONE_RTP),
+            dst: sock(TRUNK_IP, TRUNK_RTP),
+            ssrc: 0x1122_3344,
+            seq: 0xFFFF,
+            ts: 0xFFFF_FFF0,
+            cname: "a@b".to_string(),
+            packets: 0,
+            octets: 0,
+            marker: true,
+        }
+    }
+
+    #[test]
+    fn rtp_header_and_wrap() {
+        let mut f = flow();
+        let p = f.packet();
+        assert_eq!(p.len(), 172);
+        assert_eq!(
+            p[..12],
+            [0x80, 0x80, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF0, 0x11, 0x22, 0x33, 0x44]
+        );
+        assert!(p[12..].iter().all(|&b| b == 0xFF));
+        let p = f.packet();
+        // Marker only on the first packet; seq and timestamp wrap (RFC 3550 §5.1).
+        assert_eq!(p[..8], [0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x90]);
+        assert_eq!((f.packets, f.octets), (2, 320));
+    }
+
+    #[test]
+    fn rtcp_sr_with_report_and_sdes() {
+        let mut a = flow();
+        let mut b = flow();
+        b.ssrc = 0x5566_7788;
+        a.packet();
+        b.packet();
+        let now = Duration::from_secs(START_UNIX_SECS) + Duration::from_millis(500);
+        let p = a.rtcp(now, true, &b);
+        // SR: V=2 RC=1, PT 200, length 12 words; SSRC; NTP 2026-01-01 + 0.5 s.
+        assert_eq!(p[..4], [0x81, 200, 0, 12]);
+        assert_eq!(p[4..8], [0x11, 0x22, 0x33, 0x44]);
+        let secs = (START_UNIX_SECS + NTP_UNIX_OFFSET) as u32;
+        assert_eq!(p[8..12], secs.to_be_bytes());
+        assert_eq!(p[12..16], 0x8000_0000u32.to_be_bytes());
+        // Report block about b: its SSRC and highest sequence number received (0xFFFF).
+        assert_eq!(p[28..32], [0x55, 0x66, 0x77, 0x88]);
+        assert_eq!(p[36..40], [0, 0, 0xFF, 0xFF]);
+        // SDES: SC=1, PT 202, 3 words: SSRC, CNAME "a@b", END, padding.
+        assert_eq!(
+            p[52..],
+            [0x81, 202, 0, 3, 0x11, 0x22, 0x33, 0x44, 1, 3, b'a', b'@', b'b', 0, 0, 0]
+        );
+        // RR when not sending.
+        let rr = b.rtcp(now, false, &a);
+        assert_eq!(rr[..4], [0x81, 201, 0, 7]);
+        assert_eq!(rr.len(), 32 + 16);
+    }
+
+    #[test]
+    fn udptl_redundancy() {
+        let mut u = UdptlFlow {
+            src: sock(PHONE_IP, PHONE_T38),
+            dst: sock(TRUNK_IP, TRUNK_T38),
+            seq: 0,
+            history: Vec::new(),
+        };
+        assert_eq!(u.packet(vec![0x02]), [0, 0, 1, 0x02, 0x00, 0]);
+        assert_eq!(u.packet(vec![0x04]), [0, 1, 1, 0x04, 0x00, 1, 1, 0x02]);
+        assert_eq!(
+            u.packet(vec![0x06]),
+            [0, 2, 1, 0x06, 0x00, 2, 1, 0x04, 1, 0x02]
+        );
+        // At most two secondary packets.
+        assert_eq!(u.packet(vec![0x08])[5], 2);
+    }
+
+    #[test]
+    fn summaries() {
+        assert_eq!(
+            sip_summary(b"INVITE sip:a@b SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n"),
+            "INVITE sip:a@b"
+        );
+        assert_eq!(
+            sip_summary(b"SIP/2.0 487 Request Terminated\r\nCSeq: 7 INVITE\r\n\r\n"),
+            "487 Request Terminated (INVITE)"
+        );
+        assert_eq!(sip_summary(b"SIP/2.0 200 OK\r\n\r\n"), "200 OK (?)");
+        assert_eq!(fmt_time(Duration::from_millis(61_234)), "61.234");
+    }
+
+    #[test]
+    fn content_length_counts_body_bytes() {
+        let mut m = SipMsg::new("OPTIONS sip:a@b SIP/2.0".to_string());
+        m.h("CSeq", "1 OPTIONS");
+        m.body = Some(("text/plain".to_string(), b"h\xC3\xA9".to_vec()));
+        assert_eq!(
+            m.bytes(),
+            b"OPTIONS sip:a@b SIP/2.0\r\nCSeq: 1 OPTIONS\r\nContent-Type: text/plain\r\n\
+Content-Length: 3\r\n\r\nh\xC3\xA9"
+        );
+    }
+
+    #[test]
+    fn ids_are_deterministic_hex() {
+        let (mut a, mut b) = (Ids(9), Ids(9));
+        let x = a.branch();
+        assert_eq!(x, b.branch());
+        assert!(x.starts_with("z9hG4bK") && x.len() == 19);
+        assert!(a.hex(10).bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(a.hex(10).len(), 10);
+    }
+}
