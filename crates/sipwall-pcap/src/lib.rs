@@ -6,6 +6,8 @@
 //! - [`CaptureWriter`] writes pcap files with `pcap-file`.
 //! - [`build`] makes Ethernet frames (UDP, TCP, IPv4, IPv6, fragments) with etherparse's
 //!   `PacketBuilder`, so the project can generate its own example captures.
+//! - [`scenarios`] builds the example captures under `examples/captures/` (test and example
+//!   tooling, deterministic).
 //!
 //! Frames are decoded with [`sipwall_wire::packet::decode`].
 
@@ -13,6 +15,7 @@
 
 pub mod build;
 mod reader;
+pub mod scenarios;
 mod writer;
 
 pub use reader::{CaptureError, CaptureErrorKind, CaptureFormat, CaptureReader, Frame, OwnedFrame};
