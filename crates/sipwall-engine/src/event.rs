@@ -74,6 +74,8 @@ pub enum Reason {
     Session { pair: Option<u16> },
     /// Admitted by a pinhole opened from SIP signalling.
     Pinhole { kind: PinholeKind },
+    /// Media of a call in a direction its SDP does not open (e.g. towards a party on hold).
+    NoPinhole,
     /// A protocol violation or a failed check; the code is stable.
     Violation(Violation),
     /// A table is full (the event `table_full` says which).
@@ -131,6 +133,7 @@ impl Reason {
             Reason::ClassDefault { .. } => "class_default",
             Reason::Session { .. } => "session",
             Reason::Pinhole { .. } => "pinhole",
+            Reason::NoPinhole => "no_pinhole",
             Reason::Violation(v) => v.as_str(),
             Reason::TableFull => "table_full",
         }

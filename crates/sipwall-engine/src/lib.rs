@@ -653,8 +653,21 @@ impl Engine {
         };
         match &mut flow.app {
             App::None => Verdict::accept(reason),
-            App::Media { call, pinhole } => {
-                let (call, pinhole) = (*call, *pinhole);
+            App::Media { call, .. } => {
+                // Each direction of a media flow needs its own pinhole: the SDP of the
+                // receiving party decides (a party on hold receives no RTP).
+                let call = *call;
+                let (_, dport) = ports(view);
+                let Some(pinhole) = self.pinholes.find(view.proto, view.src, view.dst, dport)
+                else {
+                    return Verdict::drop(Reason::NoPinhole);
+                };
+                let kind = self
+                    .pinholes
+                    .get(pinhole)
+                    .map(|p| p.kind)
+                    .unwrap_or(PinholeKind::Media);
+                let reason = Reason::Pinhole { kind };
                 let bytes = pkt_len(view);
                 if let Some(p) = self.pinholes.get_mut(pinhole) {
                     p.last_used = now;

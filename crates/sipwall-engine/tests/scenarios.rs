@@ -415,6 +415,11 @@ fn hold_and_resume_keep_media_the_new_sdp_covers() {
         lab.udp(TRUNK, 50001, PHONE, 40001, RTP).is_accept(),
         "RTCP continues on hold"
     );
+    // The holder receives no RTP: the reverse direction of the live flow is not a way in.
+    assert_eq!(
+        lab.udp(TRUNK, 50000, PHONE, 40000, RTP).reason,
+        Reason::NoPinhole
+    );
     // Resume.
     let resume = sdp("192.0.2.10", 40000, 3, "a=sendrecv\r\n");
     let resumed = sdp("198.51.100.20", 50000, 3, "a=sendrecv\r\n");

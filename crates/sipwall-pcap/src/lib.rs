@@ -15,6 +15,8 @@
 
 pub mod build;
 mod reader;
+pub mod replay;
+pub mod report;
 pub mod scenarios;
 mod writer;
 

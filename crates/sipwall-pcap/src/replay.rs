@@ -152,7 +152,8 @@ impl Tracker {
                     std::net::IpAddr::V6(_) => format!("[{a}]:{p}"),
                     _ => format!("{a}:{p}"),
                 };
-                self.flows.insert(*flow, (fmt(src, *sport), fmt(dst, *dport)));
+                self.flows
+                    .insert(*flow, (fmt(src, *sport), fmt(dst, *dport)));
             }
             Event::FlowClose { flow, .. } => {
                 self.flows.remove(flow);
@@ -247,7 +248,11 @@ impl Tracker {
                 self.summary.calls[i].end = Some((frame, reason));
             }
             Event::Violation { code, .. } => {
-                *self.summary.violations.entry(code.as_str().to_string()).or_default() += 1;
+                *self
+                    .summary
+                    .violations
+                    .entry(code.as_str().to_string())
+                    .or_default() += 1;
             }
             _ => {}
         }
@@ -394,8 +399,11 @@ pub fn replay(
                     let (src, dst) = (view.src, view.dst);
                     let mut rest = Vec::new();
                     for h in held.drain(..) {
-                        let same = decode(frame.linktype, &h.2)
-                            .is_ok_and(|v| v.src == src && v.dst == dst && v.fragment.map(|f| f.id) == view.fragment.map(|f| f.id));
+                        let same = decode(frame.linktype, &h.2).is_ok_and(|v| {
+                            v.src == src
+                                && v.dst == dst
+                                && v.fragment.map(|f| f.id) == view.fragment.map(|f| f.id)
+                        });
                         if same {
                             with_frames.push(h);
                         } else {

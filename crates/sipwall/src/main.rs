@@ -22,6 +22,8 @@ enum Command {
     Sip(cmd::sip::SipArgs),
     /// Load a configuration file and print a summary, or its errors as FILE:LINE:COL: message.
     CheckConfig(cmd::check_config::CheckConfigArgs),
+    /// Replay a capture through the firewall offline: a verdict per packet, pinholes per call.
+    Replay(cmd::replay::ReplayArgs),
     /// Cisco Expressway port reference: list tables, generate firewall config, check captures.
     Ports(cmd::ports::PortsArgs),
 }
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Sip(args) => cmd::sip::run(args),
         Command::CheckConfig(args) => cmd::check_config::run(args),
         Command::Ports(args) => cmd::ports::run(args),
+        Command::Replay(args) => cmd::replay::run(args),
     };
     match result {
         Ok(code) => code,

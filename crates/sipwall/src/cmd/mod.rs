@@ -2,4 +2,5 @@
 
 pub mod check_config;
 pub mod ports;
+pub mod replay;
 pub mod sip;
