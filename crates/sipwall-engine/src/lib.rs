@@ -56,6 +56,10 @@ pub struct EngineLimits {
     pub max_events: usize,
     pub stream: StreamLimits,
     pub sip: SipLimits,
+    /// When a SIP stream cannot be inspected any more (buffer limit, lost framing), let the
+    /// connection go on uninspected instead of resetting it. Weakens security: an attacker
+    /// who overflows the buffer gets an uninspected signalling channel.
+    pub danger_pass_uninspected_streams: bool,
 }
 
 impl Default for EngineLimits {
@@ -70,6 +74,7 @@ impl Default for EngineLimits {
             max_events: 1_000_000,
             stream: StreamLimits::default(),
             sip: SipLimits::default(),
+            danger_pass_uninspected_streams: false,
         }
     }
 }
@@ -712,11 +717,27 @@ impl Engine {
                 let pushed =
                     stream.push(seg.seq, view.payload, &self.limits.stream, &self.limits.sip);
                 if let Some(err) = pushed.error {
+                    let pass = self.limits.danger_pass_uninspected_streams;
                     sf.desynced = true;
                     let (kind, offset, detail) = match err {
-                        StreamError::BufferFull => (None, None, "stream buffer limit exceeded; SIP no longer inspected on this flow".to_string()),
-                        StreamError::OutOfOrderFull => (None, None, "too many out-of-order segments; SIP no longer inspected on this flow".to_string()),
-                        StreamError::Framing { kind, offset } => (Some(kind.as_str()), Some(offset), format!("stream framing lost ({kind}); SIP no longer inspected on this flow")),
+                        StreamError::BufferFull => {
+                            (None, None, "stream buffer limit exceeded".to_string())
+                        }
+                        StreamError::OutOfOrderFull => (
+                            None,
+                            None,
+                            "too many out-of-order segments held".to_string(),
+                        ),
+                        StreamError::Framing { kind, offset } => (
+                            Some(kind.as_str()),
+                            Some(offset),
+                            format!("stream framing lost ({kind})"),
+                        ),
+                    };
+                    let detail = if pass {
+                        format!("{detail}; SIP no longer inspected on this flow (danger_pass_uninspected_streams)")
+                    } else {
+                        format!("{detail}; connection reset")
                     };
                     self.emit(Event::Violation {
                         flow: Some(id),
@@ -725,6 +746,10 @@ impl Engine {
                         offset,
                         detail,
                     });
+                    if pass {
+                        return Verdict::accept(reason);
+                    }
+                    self.close_flow(id, "sip_stream_error");
                     return Verdict::drop(Reason::Violation(Violation::SipStream));
                 }
                 let mut verdict = Verdict::accept(reason);
@@ -1211,6 +1236,7 @@ impl Engine {
                         s
                     }
                 };
+                let c = contact_of(self, msg, proto, call_id);
                 let Some(call) = self.call_mut(slot) else {
                     return;
                 };
@@ -1219,7 +1245,6 @@ impl Engine {
                 if party == 0 && call.state != CallState::Confirmed {
                     call.invite_cseq = cseq;
                 }
-                let c = contact_of(msg, proto);
                 if call.contacts[party].is_none() || c.is_some() {
                     call.contacts[party] = c.or(call.contacts[party]);
                 }
@@ -1290,6 +1315,11 @@ impl Engine {
         let Some(slot) = self.calls_by_id.get(call_id).copied() else {
             return;
         };
+        let contact = if method == Method::Invite && (200..300).contains(&code) {
+            contact_of(self, msg, proto, call_id)
+        } else {
+            None
+        };
         let Some(call) = self.call_mut(slot) else {
             return;
         };
@@ -1315,7 +1345,7 @@ impl Engine {
                         call.record_routed = msg
                             .header(sipwall_wire::sip::HeaderName::RecordRoute)
                             .is_some();
-                        if let Some(c) = contact_of(msg, proto) {
+                        if let Some(c) = contact {
                             call.contacts[party] = Some(c);
                         }
                         if call.state != CallState::Confirmed {
@@ -1557,13 +1587,30 @@ fn pkt_len(view: &PacketView<'_>) -> u64 {
     view.ip.len() as u64
 }
 
-/// The Contact of a message as a signalling address, when it names an IP literal.
-fn contact_of(msg: &Message<'_>, proto: u8) -> Option<SigAddr> {
+/// The Contact of a message as a signalling address. A hostname goes through the resolver
+/// hook; one nobody resolves is reported and gives none.
+fn contact_of(engine: &mut Engine, msg: &Message<'_>, proto: u8, call_id: &str) -> Option<SigAddr> {
     let Ok(Some(Contact::Addrs(list))) = msg.contacts() else {
         return None;
     };
     let c = list.first()?;
-    let addr = c.uri.host.as_ref()?.ip()?;
+    let host = c.uri.host.as_ref()?;
+    let addr = match host.ip() {
+        Some(a) => a,
+        None => {
+            let name = String::from_utf8_lossy(c.uri.host_raw.unwrap_or_default()).into_owned();
+            match engine.resolver.as_ref().and_then(|r| r(&name)) {
+                Some(a) => a,
+                None => {
+                    engine.emit(Event::Unresolved {
+                        call_id: call_id.to_string(),
+                        host: name,
+                    });
+                    return None;
+                }
+            }
+        }
+    };
     let proto = match c.uri.params.get(b"transport").flatten() {
         Some(t) if t.eq_ignore_ascii_case(b"tcp") => 6,
         Some(t) if t.eq_ignore_ascii_case(b"udp") => 17,

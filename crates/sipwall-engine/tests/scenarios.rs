@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use etherparse::PacketBuilder;
-use sipwall_engine::{Engine, Event, PacketMeta, PinholeKind, Reason, Side, Verdict, Violation};
+use sipwall_engine::{
+    Engine, EngineLimits, Event, PacketMeta, PinholeKind, Reason, Side, Verdict, Violation,
+};
 
 const CONFIG: &str = "\
 class-map type inspect match-any out-cm
@@ -57,10 +59,14 @@ fn origin() -> Instant {
 
 impl Lab {
     fn new(cfg: &str) -> Lab {
+        Lab::with_limits(cfg, EngineLimits::default())
+    }
+
+    fn with_limits(cfg: &str, limits: EngineLimits) -> Lab {
         let (config, _) = sipwall_config::parse(cfg, "test.cfg").expect("config");
         let t0 = origin();
         Lab {
-            engine: Engine::new(Arc::new(config), t0),
+            engine: Engine::with_limits(Arc::new(config), t0, limits),
             now: t0,
             t0,
             events: Vec::new(),
@@ -870,4 +876,45 @@ fn zone_rules() {
         lab.engine.handle_packet(lab.now, &to_self, &pkt).reason,
         Reason::SelfDefault
     );
+}
+
+#[test]
+fn sip_stream_over_its_buffer_limit_is_reset() {
+    let mut limits = EngineLimits::default();
+    limits.stream.max_buffer = 256;
+    let mut lab = Lab::with_limits(CONFIG, limits);
+    let (p, t) = (PHONE, TRUNK);
+    assert!(lab.tcp(p, 49300, t, 5060, 1, None, "S", b"").is_accept());
+    assert!(lab
+        .tcp(t, 5060, p, 49300, 100, Some(2), "SA", b"")
+        .is_accept());
+    assert!(lab
+        .tcp(p, 49300, t, 5060, 2, Some(101), "A", b"")
+        .is_accept());
+    // A header section that never ends.
+    let junk = format!(
+        "INVITE sip:2000@198.51.100.20 SIP/2.0\r\nX-Pad: {}",
+        "a".repeat(400)
+    );
+    let v = lab.tcp(p, 49300, t, 5060, 2, Some(101), "A", junk.as_bytes());
+    assert_eq!(v.reason, Reason::Violation(Violation::SipStream));
+    assert!(lab.events.iter().any(|e| matches!(
+        e,
+        Event::FlowClose {
+            reason: "sip_stream_error",
+            ..
+        }
+    )));
+    // The connection is gone: later segments are not let through.
+    let v = lab.tcp(
+        p,
+        49300,
+        t,
+        5060,
+        2 + junk.len() as u32,
+        Some(101),
+        "A",
+        b"more",
+    );
+    assert_eq!(v.reason, Reason::Violation(Violation::TcpNoSyn));
 }
