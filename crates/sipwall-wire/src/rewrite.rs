@@ -213,6 +213,41 @@ c=IN IP4 10.0.0.5\r\nm=audio 4000";
         );
     }
 
+    /// A multipart body whose SDP part carries its own Content-Length: an edit inside the SDP
+    /// fixes the part's length and the message's.
+    #[test]
+    fn edits_inside_a_multipart_sdp_part() {
+        let sdp = "v=0\r\nc=IN IP4 10.0.0.5\r\nm=audio 4000 RTP/AVP 0\r\n";
+        let body = format!(
+            "--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b1\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}\r\n--b1--\r\n",
+            sdp.len()
+        );
+        let msg = format!(
+            "INVITE sip:b@192.0.2.9 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5;branch=z9hG4bK2\r\nContent-Type: multipart/mixed;boundary=b1\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let m = parse(msg.as_bytes());
+        let sdp_bytes = m.sdp_bytes().expect("sdp part found");
+        let at = sdp_bytes.windows(8).position(|w| w == b"10.0.0.5").unwrap();
+        let addr = &sdp_bytes[at..at + 8];
+        let out = rewrite(&m, &[Edit::new(m.span_of(addr).unwrap(), b"203.0.113.200")]).unwrap();
+        let m2 = parse(&out);
+        assert_eq!(m2.content_length(), Some(m2.body().len()));
+        let new_sdp = m2.sdp_bytes().unwrap();
+        assert!(std::str::from_utf8(new_sdp)
+            .unwrap()
+            .contains("c=IN IP4 203.0.113.200\r\n"));
+        let s = m2.sdp().unwrap().unwrap();
+        assert_eq!(s.media[0].port, 4000);
+        // The part's own Content-Length follows the new SDP.
+        let ct = crate::body::ContentType::parse(m2.header_value(HeaderName::ContentType).unwrap())
+            .unwrap();
+        let parts = crate::body::split_multipart(m2.body(), ct.boundary().unwrap(), 8).unwrap();
+        let part_cl = parts[1].header_value(b"content-length").unwrap();
+        assert_eq!(part_cl, parts[1].body.len().to_string().as_bytes());
+        assert_eq!(parts[1].body.len(), sdp.len() + 5);
+    }
+
     #[test]
     fn rejects_overlap_and_content_length_edits() {
         let m = parse(MSG);
