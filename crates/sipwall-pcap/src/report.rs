@@ -195,6 +195,7 @@ svg{display:block}
 svg text{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,Arial,sans-serif;font-size:13px;fill:#1f2328}
 svg text.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,\"Liberation Mono\",monospace;font-size:12px}
 svg text.small{font-size:11px;fill:#57606a}
+svg text.halo{paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}
 ";
 
 /// A self-contained HTML page for a replay summary. `capture` and `config` are the names shown
@@ -612,7 +613,7 @@ fn ladder(h: &mut String, msgs: &[SipLine], start: Duration) {
                 h,
                 "<path d=\"M{x1} {} h36 v14 h-30\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.6\"/>\
 <polygon points=\"{x1},{} {},{} {},{}\" fill=\"{colour}\"/>\
-<text x=\"{}\" y=\"{}\" fill=\"{colour}\">{}</text>\n",
+<text x=\"{}\" y=\"{}\" class=\"halo\">{}</text>\n",
                 y - 7,
                 y + 7,
                 x1 + 8,
@@ -629,14 +630,23 @@ fn ladder(h: &mut String, msgs: &[SipLine], start: Duration) {
             } else {
                 (x2 + 1, x2 + 10)
             };
+            // Over one column the label sits at the middle; longer arrows carry it half a
+            // column from their source, where the eye starts.
+            let label_x = if x1.abs_diff(x2) <= L_COL {
+                (x1 + x2) / 2
+            } else if x2 > x1 {
+                x1 + L_COL / 2
+            } else {
+                x1 - L_COL / 2
+            };
             w!(
                 h,
                 "<line x1=\"{x1}\" y1=\"{y}\" x2=\"{back}\" y2=\"{y}\" stroke=\"{colour}\" stroke-width=\"1.6\"/>\
 <polygon points=\"{tip_x},{y} {back},{} {back},{}\" fill=\"{colour}\"/>\
-<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{colour}\">{}</text>\n",
+<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"halo\">{}</text>\n",
                 y - 5,
                 y + 5,
-                (x1 + x2) / 2,
+                label_x,
                 y - 6,
                 esc(&short)
             );
@@ -757,7 +767,7 @@ fn timeline(
         );
         w!(
             h,
-            "<g><title>{}</title>\n<text x=\"{T_LEFT}\" y=\"{}\" class=\"mono\">{}</text>\n",
+            "<g><title>{}</title>\n<text x=\"{T_LEFT}\" y=\"{}\" class=\"mono halo\">{}</text>\n",
             esc(&tip),
             y + 10,
             esc(&label)

@@ -93,6 +93,13 @@ fn check_markup(html: &str) -> Vec<String> {
     seen
 }
 
+/// Keeps a copy under the target directory for looking at in a browser.
+fn save(name: &str, html: &str) {
+    if let Some(dir) = option_env!("CARGO_TARGET_TMPDIR") {
+        let _ = std::fs::write(PathBuf::from(dir).join(name), html);
+    }
+}
+
 fn count(h: &str, needle: &str) -> usize {
     h.matches(needle).count()
 }
@@ -122,9 +129,7 @@ fn ladder_of(html: &str, call: usize) -> &str {
 fn udp_call_report() {
     let s = replayed("udp-call.pcap");
     let html = render(&s, "udp-call.pcap", "lab.cfg");
-    if let Some(dir) = option_env!("CARGO_TARGET_TMPDIR") {
-        let _ = std::fs::write(PathBuf::from(dir).join("udp-call.html"), &html);
-    }
+    save("udp-call.html", &html);
     let tags = check_markup(&html);
     assert_eq!(s.calls.len(), 1);
     // One ladder and one timeline for the call.
@@ -226,6 +231,7 @@ fn t38_reinvite_report() {
 fn registration_goes_to_the_compact_list() {
     let s = replayed("register-inbound.pcap");
     let html = render(&s, "register-inbound.pcap", "lab.cfg");
+    save("register-inbound.html", &html);
     check_markup(&html);
     // One INVITE call (ladder + timeline) and the registration timeline.
     assert_eq!(count(&html, "<svg"), 3);
@@ -306,6 +312,7 @@ fn hostile_strings_are_text() {
         ..ReplaySummary::default()
     };
     let html = render(&s, "<cap>.pcap", "<cfg>");
+    save("hostile.html", &html);
     check_markup(&html);
     assert!(!html.contains("<script"));
     assert!(!html.contains("<img"));
@@ -330,7 +337,12 @@ fn long_calls_are_capped() {
     let mut many: Vec<SipLine> = (0..40)
         .map(|i| line(i, &format!("10.1.0.{i}:5060"), "10.0.0.1:5060", "INVITE"))
         .collect();
-    many.truncate(40);
+    many.push(line(
+        41,
+        "10.0.0.1:5060",
+        "10.0.0.1:5060",
+        "MESSAGE to itself",
+    ));
     let s = ReplaySummary {
         calls: vec![
             CallSummary {
@@ -347,8 +359,15 @@ fn long_calls_are_capped() {
         ..ReplaySummary::default()
     };
     let html = render(&s, "c", "k");
+    save("capped.html", &html);
     check_markup(&html);
     assert!(html.contains("Only the first 500 of 521 SIP messages are drawn."));
     assert_eq!(count(ladder_of(&html, 1), ">OPTIONS</text>"), MAX_MESSAGES);
-    assert!(ladder_of(&html, 2).contains(">other endpoints</text>"));
+    let wide = ladder_of(&html, 2);
+    assert!(wide.contains(">other endpoints</text>"));
+    assert!(
+        wide.contains("<path d=\"M"),
+        "a message to itself is a loop"
+    );
+    assert_eq!(count(wide, "<polygon"), 41);
 }
