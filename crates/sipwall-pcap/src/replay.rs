@@ -99,6 +99,8 @@ pub struct ReplaySummary {
     pub violations: BTreeMap<String, u64>,
     pub capture_error: Option<String>,
     pub duration: Duration,
+    /// Capture time of the first frame (the origin of relative times in the report).
+    pub start: Duration,
 }
 
 #[derive(Debug)]
@@ -446,6 +448,7 @@ pub fn replay(
     }
     tracker.finish(&engine);
     tracker.summary.duration = last_ts.saturating_sub(first_ts.unwrap_or(last_ts));
+    tracker.summary.start = first_ts.unwrap_or_default();
     Ok(tracker.summary)
 }
 
