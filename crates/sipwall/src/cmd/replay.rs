@@ -13,6 +13,7 @@ use sipwall_engine::{Engine, Event, Reason, Verdict};
 use sipwall_pcap::replay::{
     replay, FrameOutcome, FrameRecord, ReplayOptions, ReplaySink, ReplaySummary,
 };
+use sipwall_pcap::report::proto_name;
 use sipwall_pcap::CaptureWriter;
 
 #[derive(Args)]
@@ -196,17 +197,6 @@ fn print_summary(s: &ReplaySummary, config: &str, capture: &str) {
                 p.packets
             );
         }
-    }
-}
-
-pub fn proto_name(p: u8) -> &'static str {
-    match p {
-        6 => "tcp",
-        17 => "udp",
-        50 => "esp",
-        1 => "icmp",
-        58 => "icmpv6",
-        _ => "ip",
     }
 }
 
