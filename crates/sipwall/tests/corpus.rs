@@ -505,8 +505,7 @@ fn fax_t38_reinvite_rejected_with_488_closes_image_pinholes() {
         })
         .collect();
     assert_eq!(closes, [(3112, "renegotiated")], "closed at the 488");
-    // No T.38 pinhole is left at the end, and the audio still flows after the 488 and the
-    // re-INVITE back to audio.
+    // Every T.38 pinhole opened from the rejected offer is closed again.
     assert!(t38
         .iter()
         .all(|(_, id, ..)| r.events.iter().any(|(_, e)| matches!(
