@@ -279,7 +279,14 @@ pub struct Call {
     /// Packets and bytes of media through its pinholes.
     pub media_packets: u64,
     pub media_bytes: u64,
+    /// When a CANCEL was seen for the unanswered INVITE. The call ends with the INVITE's final
+    /// failure response, or after [`CANCEL_WAIT`] — unless a 2xx crossed the CANCEL
+    /// (RFC 3261 §9.1), in which case the call goes on.
+    pub cancelled: Option<Instant>,
 }
+
+/// How long a cancelled INVITE may wait for its final response (64 × T1, RFC 3261 §17.1.1.2).
+pub const CANCEL_WAIT: std::time::Duration = std::time::Duration::from_secs(32);
 
 impl Call {
     /// The party that sent a packet from `src`.
@@ -335,7 +342,11 @@ impl Call {
     pub fn expires_at(&self) -> Instant {
         let sig = self.last_sip + std::time::Duration::from_secs(self.timeouts.sip_idle);
         let media = self.last_media + std::time::Duration::from_secs(self.timeouts.media_idle);
-        sig.max(media)
+        let idle = sig.max(media);
+        match self.cancelled {
+            Some(at) => idle.min(at + CANCEL_WAIT),
+            None => idle,
+        }
     }
 }
 

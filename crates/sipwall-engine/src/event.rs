@@ -215,7 +215,7 @@ pub struct PinholePattern {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     FlowOpen {
-        flow: u32,
+        flow: u64,
         proto: u8,
         src: IpAddr,
         sport: u16,
@@ -225,19 +225,19 @@ pub enum Event {
         zone_pair: Option<String>,
         class: Option<String>,
         /// The pinhole that admitted it.
-        pinhole: Option<u32>,
+        pinhole: Option<u64>,
         /// `sip` when SIP on it is inspected, `media` when a media pinhole admitted it.
         inspect: Option<&'static str>,
     },
     FlowClose {
-        flow: u32,
+        flow: u64,
         reason: &'static str,
         packets: [u64; 2],
         bytes: [u64; 2],
     },
     /// One SIP message seen on an inspected flow.
     Sip {
-        flow: u32,
+        flow: u64,
         dir: Dir,
         /// The method, or the status code and reason ("200 OK").
         summary: String,
@@ -255,7 +255,7 @@ pub enum Event {
         reason: &'static str,
     },
     PinholeOpen {
-        pinhole: u32,
+        pinhole: u64,
         call_id: Option<String>,
         kind: PinholeKind,
         #[serde(flatten)]
@@ -267,7 +267,7 @@ pub enum Event {
     },
     /// A provisional pinhole became final (its offer was answered).
     PinholeUpdate {
-        pinhole: u32,
+        pinhole: u64,
         call_id: Option<String>,
         kind: PinholeKind,
         #[serde(flatten)]
@@ -275,7 +275,7 @@ pub enum Event {
         provisional: bool,
     },
     PinholeClose {
-        pinhole: u32,
+        pinhole: u64,
         call_id: Option<String>,
         kind: PinholeKind,
         #[serde(flatten)]
@@ -285,7 +285,7 @@ pub enum Event {
         bytes: u64,
     },
     Violation {
-        flow: Option<u32>,
+        flow: Option<u64>,
         code: Violation,
         /// The parser's error kind, for SIP violations.
         kind: Option<&'static str>,

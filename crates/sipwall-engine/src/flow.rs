@@ -106,6 +106,8 @@ pub struct SipFlow {
 #[derive(Debug)]
 pub struct Flow {
     pub id: u32,
+    /// The id events use (never reused).
+    pub serial: u64,
     pub key: FlowKey,
     pub orig: Endpoint,
     pub resp: Endpoint,
@@ -482,6 +484,7 @@ mod tests {
         };
         let mk = |p| Flow {
             id: 0,
+            serial: 0,
             key: FlowKey::new(17, ep(p), ep(9)),
             orig: ep(p),
             resp: ep(9),

@@ -136,6 +136,9 @@ pub struct Engine {
     events_dropped: u64,
     resolver: Option<Resolver>,
     stats: Stats,
+    /// Ids shown in events: never reused within a run (table slots are).
+    next_flow_serial: u64,
+    next_pinhole_serial: u64,
 }
 
 fn transport_of(proto: u8) -> Option<CfgTransport> {
@@ -210,6 +213,8 @@ impl Engine {
             events_dropped: 0,
             resolver: None,
             stats: Stats::default(),
+            next_flow_serial: 0,
+            next_pinhole_serial: 0,
         }
     }
 
@@ -335,7 +340,12 @@ impl Engine {
                     if exp > now {
                         self.arm(TimerKind::Call, t.id, exp);
                     } else {
-                        self.end_call(t.id, "timeout");
+                        let reason = if c.cancelled.is_some() {
+                            "cancel"
+                        } else {
+                            "timeout"
+                        };
+                        self.end_call(t.id, reason);
                     }
                 }
             }
@@ -441,6 +451,7 @@ impl Engine {
                 };
                 let flow = Flow {
                     id: 0,
+                    serial: 0,
                     key,
                     orig: src,
                     resp: dst,
@@ -468,8 +479,9 @@ impl Engine {
                     (Some(_), None) => Some("class-default".to_string()),
                     _ => None,
                 };
+                let serial = self.flow_serial(id);
                 self.emit(Event::FlowOpen {
-                    flow: id,
+                    flow: serial,
                     proto: view.proto,
                     src: src.addr,
                     sport: src.port,
@@ -490,7 +502,17 @@ impl Engine {
         }
     }
 
-    fn insert_flow(&mut self, flow: Flow, _t: Timeouts) -> Option<u32> {
+    fn flow_serial(&self, id: u32) -> u64 {
+        self.flows.get(id).map_or(u64::MAX, |f| f.serial)
+    }
+
+    fn pinhole_serial(&self, id: u32) -> u64 {
+        self.pinholes.get(id).map_or(u64::MAX, |p| p.serial)
+    }
+
+    fn insert_flow(&mut self, mut flow: Flow, _t: Timeouts) -> Option<u32> {
+        flow.serial = self.next_flow_serial;
+        self.next_flow_serial += 1;
         let at = flow.expires_at();
         match self.flows.insert(flow) {
             Some(id) => {
@@ -562,6 +584,7 @@ impl Engine {
         };
         let flow = Flow {
             id: 0,
+            serial: 0,
             key,
             orig: src,
             resp: dst,
@@ -584,8 +607,9 @@ impl Engine {
         if let Some(p) = self.pinholes.get_mut(pid) {
             p.flows.push(id);
         }
+        let (serial, ph_serial) = (self.flow_serial(id), self.pinhole_serial(pid));
         self.emit(Event::FlowOpen {
-            flow: id,
+            flow: serial,
             proto: view.proto,
             src: src.addr,
             sport: src.port,
@@ -593,7 +617,7 @@ impl Engine {
             dport: dst.port,
             zone_pair: None,
             class: None,
-            pinhole: Some(pid),
+            pinhole: Some(ph_serial),
             inspect: Some(inspect),
         });
         let v = self.on_flow_packet(now, id, src, view);
@@ -693,6 +717,9 @@ impl Engine {
                 let proto = flow.proto;
                 if proto == 17 {
                     let payload = view.payload;
+                    if is_keepalive(payload) {
+                        return Verdict::accept(reason);
+                    }
                     return match self.on_sip_bytes(
                         now,
                         id,
@@ -739,8 +766,9 @@ impl Engine {
                     } else {
                         format!("{detail}; connection reset")
                     };
+                    let serial = self.flow_serial(id);
                     self.emit(Event::Violation {
-                        flow: Some(id),
+                        flow: Some(serial),
                         code: Violation::SipStream,
                         kind,
                         offset,
@@ -863,6 +891,7 @@ impl Engine {
             sip_policy,
             media_packets: 0,
             media_bytes: 0,
+            cancelled: None,
         };
         let exp = call.expires_at();
         self.calls[slot as usize] = Some(call);
@@ -875,6 +904,13 @@ impl Engine {
 
     /// End a call: its pinholes close, and so do the flows they admitted.
     fn end_call(&mut self, slot: u32, reason: &'static str) {
+        let pinholes = match self.call(slot) {
+            Some(c) => c.pinholes.clone(),
+            None => return,
+        };
+        for pid in pinholes {
+            self.close_pinhole(pid, reason);
+        }
         let Some(call) = self.calls.get_mut(slot as usize).and_then(Option::take) else {
             return;
         };
@@ -882,9 +918,6 @@ impl Engine {
         self.calls_free.push(slot);
         if self.calls_by_id.get(&call.call_id) == Some(&slot) {
             self.calls_by_id.remove(&call.call_id);
-        }
-        for pid in &call.pinholes {
-            self.close_pinhole(*pid, reason);
         }
         self.emit(Event::Dialog {
             call_id: call.call_id,
@@ -897,6 +930,10 @@ impl Engine {
         let Some(p) = self.pinholes.remove(pid) else {
             return;
         };
+        let call_id = match p.owner {
+            Owner::Call(c) => self.call(c).map(|c| c.call_id.clone()),
+            Owner::Registration => None,
+        };
         if let Owner::Call(c) = p.owner {
             if let Some(call) = self.call_mut(c) {
                 call.pinholes.retain(|x| *x != pid);
@@ -904,10 +941,6 @@ impl Engine {
         } else {
             self.registrations.retain(|_, v| *v != pid);
         }
-        let call_id = match p.owner {
-            Owner::Call(c) => self.call(c).map(|c| c.call_id.clone()),
-            Owner::Registration => None,
-        };
         for f in &p.flows {
             // Only flows still admitted through this pinhole.
             if self
@@ -919,7 +952,7 @@ impl Engine {
             }
         }
         self.emit(Event::PinholeClose {
-            pinhole: pid,
+            pinhole: p.serial,
             call_id,
             kind: p.kind,
             pattern: p.pattern,
@@ -932,7 +965,7 @@ impl Engine {
     fn close_flow(&mut self, id: u32, reason: &'static str) {
         if let Some(f) = self.flows.remove(id) {
             self.emit(Event::FlowClose {
-                flow: id,
+                flow: f.serial,
                 reason,
                 packets: f.packets,
                 bytes: f.bytes,
@@ -986,9 +1019,9 @@ impl Engine {
                     .any(|(pat, k)| *pat == p.pattern && *k == p.kind);
                 if provisional != p.provisional {
                     p.provisional = provisional;
-                    let (kind, pattern) = (p.kind, p.pattern);
+                    let (kind, pattern, serial) = (p.kind, p.pattern, p.serial);
                     self.emit(Event::PinholeUpdate {
-                        pinhole: pid,
+                        pinhole: serial,
                         call_id: Some(call_id.clone()),
                         kind,
                         pattern,
@@ -1000,7 +1033,11 @@ impl Engine {
         // Open what is missing.
         let mut opened = 0usize;
         for (pat, kind) in wants {
-            if self.pinholes.find_exact(&pat, Owner::Call(slot)).is_some() {
+            if self
+                .pinholes
+                .find_exact(&pat, kind, Owner::Call(slot))
+                .is_some()
+            {
                 continue;
             }
             let count = self.call(slot).map_or(0, |c| c.pinholes.len());
@@ -1019,6 +1056,7 @@ impl Engine {
             };
             let ph = Pinhole {
                 id: 0,
+                serial: 0,
                 pattern: pat,
                 kind,
                 owner: Owner::Call(slot),
@@ -1032,6 +1070,9 @@ impl Engine {
                 bytes: 0,
             };
             let exp = ph.expires_at();
+            let mut ph = ph;
+            ph.serial = self.next_pinhole_serial;
+            self.next_pinhole_serial += 1;
             match self.pinholes.insert(ph) {
                 Some(pid) => {
                     if let Some(c) = self.call_mut(slot) {
@@ -1040,8 +1081,9 @@ impl Engine {
                     self.arm(TimerKind::Pinhole, pid, exp);
                     self.stats.pinholes_total += 1;
                     opened += 1;
+                    let serial = self.pinhole_serial(pid);
                     self.emit(Event::PinholeOpen {
-                        pinhole: pid,
+                        pinhole: serial,
                         call_id: Some(call_id.clone()),
                         kind,
                         pattern: pat,
@@ -1077,11 +1119,12 @@ impl Engine {
     ) -> Result<(), Violation> {
         self.stats.sip_messages += 1;
         let limits = self.limits.sip;
+        let flow_serial = self.flow_serial(flow);
         let msg = match Message::parse(bytes, transport, &limits) {
             Ok(m) => m,
             Err(e) => {
                 self.emit(Event::Violation {
-                    flow: Some(flow),
+                    flow: Some(flow_serial),
                     code: Violation::SipMalformed,
                     kind: Some(e.kind.as_str()),
                     offset: Some(e.offset),
@@ -1106,7 +1149,7 @@ impl Engine {
         let cseq = msg.cseq().ok();
         let sdp_bytes = msg.sdp_bytes();
         self.emit(Event::Sip {
-            flow,
+            flow: flow_serial,
             dir,
             summary,
             call_id: call_id.clone(),
@@ -1116,7 +1159,7 @@ impl Engine {
         });
         if let Err(e) = msg.validate() {
             self.emit(Event::Violation {
-                flow: Some(flow),
+                flow: Some(flow_serial),
                 code: Violation::SipInvalid,
                 kind: Some(e.kind.as_str()),
                 offset: Some(e.offset),
@@ -1141,7 +1184,7 @@ impl Engine {
             }
             Some(Err(e)) => {
                 self.emit(Event::Violation {
-                    flow: Some(flow),
+                    flow: Some(flow_serial),
                     code: Violation::SipInvalid,
                     kind: Some(e.kind.as_str()),
                     offset: Some(e.offset),
@@ -1270,16 +1313,19 @@ impl Engine {
             }
             Method::Cancel => {
                 let Some(slot) = slot else { return };
-                let confirmed = self
-                    .call(slot)
-                    .is_some_and(|c| c.state == CallState::Confirmed);
-                if !confirmed {
-                    self.end_call(slot, "cancel");
+                let Some(call) = self.call_mut(slot) else {
+                    return;
+                };
+                call.last_sip = now;
+                if call.state != CallState::Confirmed {
+                    // The INVITE's 487 (or other final response) ends the call; a 2xx that
+                    // crossed the CANCEL keeps it (RFC 3261 §9.1).
+                    call.cancelled = Some(now);
+                    let at = call.expires_at();
+                    self.arm(TimerKind::Call, slot, at);
                 } else {
                     // CANCEL of a re-INVITE: its offer is withdrawn.
-                    if let Some(c) = self.call_mut(slot) {
-                        c.pending = None;
-                    }
+                    call.pending = None;
                     self.reconcile(now, slot);
                 }
             }
@@ -1342,6 +1388,7 @@ impl Engine {
                 }
                 if code > 100 {
                     if (200..300).contains(&code) {
+                        call.cancelled = None;
                         call.record_routed = msg
                             .header(sipwall_wire::sip::HeaderName::RecordRoute)
                             .is_some();
@@ -1479,6 +1526,7 @@ impl Engine {
             };
             let ph = Pinhole {
                 id: 0,
+                serial: 0,
                 pattern,
                 kind: PinholeKind::Registration,
                 owner: Owner::Registration,
@@ -1492,13 +1540,17 @@ impl Engine {
                 bytes: 0,
             };
             let exp = ph.expires_at();
+            let mut ph = ph;
+            ph.serial = self.next_pinhole_serial;
+            self.next_pinhole_serial += 1;
             match self.pinholes.insert(ph) {
                 Some(pid) => {
                     self.registrations.insert(key, pid);
                     self.arm(TimerKind::Pinhole, pid, exp);
                     self.stats.pinholes_total += 1;
+                    let serial = self.pinhole_serial(pid);
                     self.emit(Event::PinholeOpen {
-                        pinhole: pid,
+                        pinhole: serial,
                         call_id: None,
                         kind: PinholeKind::Registration,
                         pattern,
@@ -1537,7 +1589,7 @@ impl Engine {
     /// Open pinholes.
     pub fn pinholes(&self) -> impl Iterator<Item = PinholeView> + '_ {
         self.pinholes.iter().map(|p| PinholeView {
-            id: p.id,
+            id: p.serial,
             kind: p.kind,
             pattern: p.pattern,
             provisional: p.provisional,
@@ -1574,13 +1626,24 @@ pub struct CallView<'a> {
 /// A pinhole, for display.
 #[derive(Debug, Clone)]
 pub struct PinholeView {
-    pub id: u32,
+    /// The id events use.
+    pub id: u64,
     pub kind: PinholeKind,
     pub pattern: PinholePattern,
     pub provisional: bool,
     pub packets: u64,
     pub bytes: u64,
     pub expires_at: Instant,
+}
+
+/// A NAT keepalive on a SIP port rather than a SIP message: CRLF pings (RFC 5626 §3.5.1 and
+/// the common UDP variant), NUL or space padding, or a STUN message (RFC 5389 magic cookie;
+/// RFC 5626 §4.4.2 STUN keepalives).
+fn is_keepalive(p: &[u8]) -> bool {
+    let filler =
+        !p.is_empty() && p.len() <= 64 && p.iter().all(|b| matches!(b, b'\r' | b'\n' | 0 | b' '));
+    let stun = p.len() >= 20 && p[0] & 0xc0 == 0 && p[4..8] == [0x21, 0x12, 0xa4, 0x42];
+    filler || stun
 }
 
 fn pkt_len(view: &PacketView<'_>) -> u64 {

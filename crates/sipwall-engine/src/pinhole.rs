@@ -14,6 +14,8 @@ use crate::event::{PinholeKind, PinholePattern};
 #[derive(Debug, Clone)]
 pub struct Pinhole {
     pub id: u32,
+    /// The id events use (never reused).
+    pub serial: u64,
     pub pattern: PinholePattern,
     pub kind: PinholeKind,
     /// The call it belongs to (a slot in the call table), or a registration.
@@ -134,14 +136,19 @@ impl PinholeTable {
         any
     }
 
-    /// A pinhole with exactly this pattern and owner.
-    pub fn find_exact(&self, pattern: &PinholePattern, owner: Owner) -> Option<u32> {
+    /// A pinhole with exactly this pattern, kind and owner.
+    pub fn find_exact(
+        &self,
+        pattern: &PinholePattern,
+        kind: PinholeKind,
+        owner: Owner,
+    ) -> Option<u32> {
         let ids = self
             .index
             .get(&(pattern.proto, pattern.dst, pattern.dport))?;
         ids.iter().copied().find(|id| {
             self.get(*id)
-                .is_some_and(|p| p.pattern == *pattern && p.owner == owner)
+                .is_some_and(|p| p.pattern == *pattern && p.kind == kind && p.owner == owner)
         })
     }
 

@@ -146,7 +146,7 @@ impl Lab {
 
     /// Pinholes opened, each with its latest provisional flag (updates folded in).
     fn opened(&self) -> Vec<(PinholeKind, String, u16, bool)> {
-        let mut out: Vec<(u32, (PinholeKind, String, u16, bool))> = Vec::new();
+        let mut out: Vec<(u64, (PinholeKind, String, u16, bool))> = Vec::new();
         for e in &self.events {
             match e {
                 Event::PinholeOpen {
@@ -541,7 +541,32 @@ fn cancelled_and_rejected_calls_open_nothing_that_stays() {
         5060,
         request("CANCEL", "c-1", 1, "a1", None, "", "UDP").as_bytes(),
     );
+    // The CANCEL's effect is the INVITE's 487: the call ends there.
+    let _ = lab.udp(
+        TRUNK,
+        5060,
+        PHONE,
+        5060,
+        response(
+            "487 Request Terminated",
+            "INVITE",
+            "c-1",
+            1,
+            "b1",
+            "",
+            "UDP",
+        )
+        .as_bytes(),
+    );
     assert_eq!(lab.engine.pinhole_count(), 0);
+    assert!(lab.events.iter().any(|e| matches!(
+        e,
+        Event::Dialog {
+            state: "terminated",
+            reason: "cancelled",
+            ..
+        }
+    )));
     let _ = lab.udp(
         PHONE,
         5060,
@@ -917,4 +942,51 @@ fn sip_stream_over_its_buffer_limit_is_reset() {
         b"more",
     );
     assert_eq!(v.reason, Reason::Violation(Violation::TcpNoSyn));
+}
+
+#[test]
+fn a_2xx_crossing_the_cancel_keeps_the_call_and_a_lost_response_ends_it() {
+    let mut lab = Lab::new(CONFIG);
+    let offer = sdp("192.0.2.10", 40000, 1, "");
+    let answer = sdp("198.51.100.20", 50000, 1, "");
+    let inv = request("INVITE", "x-1", 1, "a1", None, &offer, "UDP");
+    let _ = lab.udp(PHONE, 5060, TRUNK, 5060, inv.as_bytes());
+    let cancel = request("CANCEL", "x-1", 1, "a1", None, "", "UDP");
+    let _ = lab.udp(PHONE, 5060, TRUNK, 5060, cancel.as_bytes());
+    let ok = response("200 OK", "INVITE", "x-1", 1, "b1", &answer, "UDP");
+    let _ = lab.udp(TRUNK, 5060, PHONE, 5060, ok.as_bytes());
+    lab.advance(40.0);
+    assert_eq!(
+        lab.engine.call_count(),
+        1,
+        "the 200 won the race: the call is up"
+    );
+    assert!(lab.udp(TRUNK, 50000, PHONE, 40000, RTP).is_accept());
+    // A CANCEL whose INVITE never gets a final response: the call ends 32 s later.
+    let inv = request("INVITE", "x-2", 1, "a1", None, &offer, "UDP");
+    let _ = lab.udp(PHONE, 5060, TRUNK, 5060, inv.as_bytes());
+    let cancel = request("CANCEL", "x-2", 1, "a1", None, "", "UDP");
+    let _ = lab.udp(PHONE, 5060, TRUNK, 5060, cancel.as_bytes());
+    lab.advance(33.0);
+    assert!(lab
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Dialog { call_id, state: "terminated", reason: "cancel" } if call_id == "x-2")));
+}
+
+#[test]
+fn udp_keepalives_on_a_sip_flow_pass_unparsed() {
+    let mut lab = Lab::new(CONFIG);
+    let opts = request("OPTIONS", "k-1", 1, "a1", None, "", "UDP");
+    assert!(lab
+        .udp(PHONE, 5060, TRUNK, 5060, opts.as_bytes())
+        .is_accept());
+    for ka in [&b"\r\n\r\n"[..], b"\r\n", b"\0\0\0\0", b"\r\n\0\0\0\0\0\0"] {
+        assert!(lab.udp(PHONE, 5060, TRUNK, 5060, ka).is_accept(), "{ka:?}");
+        assert!(lab.udp(TRUNK, 5060, PHONE, 5060, ka).is_accept(), "{ka:?}");
+    }
+    assert!(!lab
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Violation { .. })));
 }

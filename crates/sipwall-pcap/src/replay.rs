@@ -56,7 +56,7 @@ pub struct ReplayOptions {
 /// A pinhole over its life, for the summary and the report.
 #[derive(Debug, Clone)]
 pub struct PinholeLife {
-    pub id: u32,
+    pub id: u64,
     pub kind: PinholeKind,
     pub pattern: PinholePattern,
     pub opened_frame: u64,
@@ -122,8 +122,8 @@ impl std::error::Error for ReplayError {}
 struct Tracker {
     summary: ReplaySummary,
     call_index: BTreeMap<String, usize>,
-    pinhole_owner: BTreeMap<u32, (Option<usize>, usize)>,
-    flows: BTreeMap<u32, (String, String)>,
+    pinhole_owner: BTreeMap<u64, (Option<usize>, usize)>,
+    flows: BTreeMap<u64, (String, String)>,
 }
 
 impl Tracker {
@@ -260,7 +260,7 @@ impl Tracker {
         }
     }
 
-    fn life(&mut self, pinhole: u32) -> Option<&mut PinholeLife> {
+    fn life(&mut self, pinhole: u64) -> Option<&mut PinholeLife> {
         let (call, j) = *self.pinhole_owner.get(&pinhole)?;
         match call {
             Some(i) => self.summary.calls.get_mut(i)?.pinholes.get_mut(j),

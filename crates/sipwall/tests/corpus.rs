@@ -450,7 +450,6 @@ fn fax_config() -> Arc<sipwall_config::Config> {
 }
 
 #[test]
-#[ignore = "engine: a re-offer that turns m-line 0 from audio into image/udptl/t38 at the same address and port (frame 3107) emits no pinhole event (no provisional t38 pinhole, no pinhole_update), so nothing closes at the 488 (3112)"]
 fn fax_t38_reinvite_rejected_with_488_closes_image_pinholes() {
     let Some(root) = corpora("fax_t38_reinvite_rejected_with_488_closes_image_pinholes") else {
         return;
@@ -467,7 +466,7 @@ fn fax_t38_reinvite_rejected_with_488_closes_image_pinholes() {
         "488 seen"
     );
     let trunk: IpAddr = FAX_TRUNK.parse().expect("literal address");
-    let t38: Vec<(u64, u32, IpAddr, u16, bool)> = r
+    let t38: Vec<(u64, u64, IpAddr, u16, bool)> = r
         .events
         .iter()
         .filter_map(|(f, e)| match e {
