@@ -249,7 +249,7 @@ fn output_is_deterministic() {
     assert_eq!(a, b);
 }
 
-fn pinhole(id: u32, open: (u64, u64), closed: Option<(u64, u64, &'static str)>) -> PinholeLife {
+fn pinhole(id: u64, open: (u64, u64), closed: Option<(u64, u64, &'static str)>) -> PinholeLife {
     PinholeLife {
         id,
         kind: PinholeKind::Rtp,
