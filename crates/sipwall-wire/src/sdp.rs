@@ -507,45 +507,88 @@ fn is_structured(key: u8) -> bool {
 }
 
 /// Anything but single spaces between fields (a leading blank, a tab, two blanks in a row).
-/// `sdp-types` splits structured lines on single spaces.
+/// `sdp-types` splits structured lines on single spaces. Written without early exit so that
+/// it compiles to vector code (structured lines are short).
 fn irregular_blanks(v: &[u8]) -> bool {
-    let mut prev_blank = true;
-    for &b in v {
-        if b == b'\t' {
-            return true;
+    let first = v.first().copied().is_some_and(is_blank);
+    let tab = v.iter().fold(false, |acc, &b| acc | (b == b'\t'));
+    let double = v
+        .iter()
+        .zip(v.iter().skip(1))
+        .fold(false, |acc, (&a, &b)| acc | ((a == b' ') & (b == b' ')));
+    first | tab | double
+}
+
+/// The end of the line starting `hay`: the position of its LF (`None` for a last line
+/// without one), and whether the line holds a NUL or a CR other than one just before the LF
+/// (RFC 8866 §9: neither belongs inside a line; tolerated, but not strict).
+///
+/// SDP lines are short (20 to 60 bytes), where a `memchr` call per line costs more than it
+/// saves; this reads 8 bytes at a time with the classic "has a zero byte" test, the lowest
+/// flagged byte of which is exact (borrows only run upwards).
+fn find_line_end(hay: &[u8]) -> (Option<usize>, bool) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const LF: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    const CR: u64 = 0x0d0d_0d0d_0d0d_0d0d;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    // First NUL or CR seen so far, if any.
+    let mut special: Option<usize> = None;
+    let verdict = |lf: usize, special: Option<usize>| match special {
+        Some(s) if s + 1 < lf => true,
+        Some(s) => hay.get(s) == Some(&0),
+        None => false,
+    };
+    let mut chunks = hay.chunks_exact(8);
+    let mut at = 0usize;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let w = u64::from_le_bytes(w);
+        let sp = zero(w ^ CR) | zero(w);
+        if special.is_none() && sp != 0 {
+            special = Some(at + (sp.trailing_zeros() / 8) as usize);
         }
-        if b == b' ' {
-            if prev_blank {
-                return true;
-            }
-            prev_blank = true;
-        } else {
-            prev_blank = false;
+        let lf = zero(w ^ LF);
+        if lf != 0 {
+            let lf = at + (lf.trailing_zeros() / 8) as usize;
+            return (Some(lf), verdict(lf, special.filter(|&s| s < lf)));
+        }
+        at += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b'\n' {
+            return (Some(at + i), verdict(at + i, special));
+        }
+        if special.is_none() && (b == b'\r' || b == 0) {
+            special = Some(at + i);
         }
     }
-    false
+    // No LF: any NUL or CR inside (a CR at the very end is handled as a blank line end).
+    (None, verdict(hay.len(), special))
+}
+
+/// Position of `needle` in a short field (a few bytes: cheaper than a `memchr` call).
+fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
 }
 
 /// Separator-delimited tokens of a byte range, as absolute ranges.
 #[derive(Clone)]
 struct Tokens<'a> {
-    body: &'a [u8],
-    pos: usize,
-    end: usize,
+    /// What is left of the range.
+    rest: &'a [u8],
+    /// Offset of `rest` in the body.
+    base: usize,
 }
 
 impl<'a> Tokens<'a> {
     fn new(body: &'a [u8], r: Range<usize>) -> Tokens<'a> {
-        let end = r.end.min(body.len());
+        let base = r.start;
         Tokens {
-            body,
-            pos: r.start.min(end),
-            end,
+            rest: body.get(r).unwrap_or_default(),
+            base,
         }
-    }
-
-    fn at(&self, i: usize) -> bool {
-        self.body.get(i).copied().is_some_and(is_separator)
     }
 }
 
@@ -553,24 +596,34 @@ impl Iterator for Tokens<'_> {
     type Item = Range<usize>;
 
     fn next(&mut self) -> Option<Range<usize>> {
-        while self.pos < self.end && self.at(self.pos) {
-            self.pos += 1;
-        }
-        if self.pos >= self.end {
-            return None;
-        }
-        let start = self.pos;
-        while self.pos < self.end && !self.at(self.pos) {
-            self.pos += 1;
-        }
-        Some(start..self.pos)
+        let skip = self.rest.iter().position(|&b| !is_separator(b))?;
+        let after = self.rest.get(skip..).unwrap_or_default();
+        let len = after
+            .iter()
+            .position(|&b| is_separator(b))
+            .unwrap_or(after.len());
+        let start = self.base + skip;
+        self.rest = after.get(len..).unwrap_or_default();
+        self.base = start + len;
+        Some(start..start + len)
     }
 }
 
-/// Byte-range bookkeeping of one `m=` section while it is read.
-struct MediaState<'a> {
-    media: Media<'a>,
-    seen: u32,
+/// A decimal number as `str::parse` reads it (an optional `+`, then 1 or more digits; RFC 8866
+/// §9 has no sign, `sdp-types` accepts one), or `None` on overflow of `T`.
+fn decimal<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
+    let digits = b.strip_prefix(b"+").unwrap_or(b);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    T::try_from(n).ok()
 }
 
 struct Scanner<'a> {
@@ -606,8 +659,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// A decimal number (`str::parse` rules, as `sdp-types` uses).
-    fn number<T: std::str::FromStr>(&self, r: Range<usize>) -> Option<T> {
-        std::str::from_utf8(self.bytes(r)).ok()?.parse().ok()
+    fn number<T: TryFrom<u64>>(&self, r: Range<usize>) -> Option<T> {
+        decimal(self.bytes(r))
     }
 
     fn tokens(&self, r: Range<usize>) -> Tokens<'a> {
@@ -639,13 +692,17 @@ impl<'a> Scanner<'a> {
             media: Vec::new(),
             normalized: self.text.is_none(),
         };
-        let mut current: Option<MediaState<'a>> = None;
+        // `Some(seen)` once the first `m=` line is read: the section being read is the last of
+        // `sd.media`, and `seen` its "at most once" bits.
+        let mut in_media: Option<u32> = None;
         let mut session_seen = 0u32;
         let mut lines = 0usize;
         let mut pos = 0usize;
         while pos < body.len() {
             // RFC 8866 §5: lines end in CRLF; LF alone is accepted (as sdp-types does).
-            let (line_end, next) = match memchr::memchr(b'\n', self.bytes(pos..body.len())) {
+            let (lf, stray) = find_line_end(self.bytes(pos..body.len()));
+            sd.normalized |= stray;
+            let (line_end, next) = match lf {
                 Some(i) => (pos + i, pos + i + 1),
                 None => (body.len(), body.len()),
             };
@@ -678,10 +735,7 @@ impl<'a> Scanner<'a> {
             }
             lines += 1;
             let value = start + 2..end;
-            let raw = self.bytes(value.clone());
-            if memchr::memchr2(0, b'\r', raw).is_some()
-                || (is_structured(key) && irregular_blanks(raw))
-            {
+            if is_structured(key) && irregular_blanks(self.bytes(value.clone())) {
                 sd.normalized = true;
             }
             let line = start..end;
@@ -698,30 +752,29 @@ impl<'a> Scanner<'a> {
             }
 
             if key == b'm' {
-                if sd.media.len() + usize::from(current.is_some()) >= limits.max_media {
+                if sd.media.len() >= limits.max_media {
                     return Err(ParseError::new(ErrorKind::TooManyValues, start));
                 }
-                if let Some(m) = current.take() {
-                    sd.media.push(self.finish_media(m.media, &sd));
+                finish_media(&mut sd);
+                if sd.media.capacity() == 0 {
+                    // Most offers have one or two sections; a Media is about 440 bytes.
+                    sd.media.reserve_exact(2);
                 }
-                current = Some(MediaState {
-                    media: self.media_line(value, line)?,
-                    seen: 0,
-                });
+                sd.media.push(self.media_line(value, line)?);
+                in_media = Some(0);
                 continue;
             }
 
-            match &mut current {
-                None => self.session_line(&mut sd, &mut session_seen, key, value, line)?,
-                Some(m) => self.media_level_line(m, key, value, line)?,
+            match (&mut in_media, sd.media.last_mut()) {
+                (Some(seen), Some(m)) => self.media_level_line(m, seen, key, value, line)?,
+                _ => self.session_line(&mut sd, &mut session_seen, key, value, line)?,
             }
         }
         if lines == 0 {
             return Err(bad(0)); // no `v=` line
         }
-        if let Some(m) = current.take() {
-            sd.media.push(self.finish_media(m.media, &sd));
-        }
+
+        finish_media(&mut sd);
         Ok(sd)
     }
 
@@ -766,18 +819,18 @@ impl<'a> Scanner<'a> {
     /// A line inside an `m=` section (RFC 8866 §5.14: `i=`, `c=`, `b=`, `k=`, `a=`).
     fn media_level_line(
         &self,
-        st: &mut MediaState<'a>,
+        m: &mut Media<'a>,
+        seen: &mut u32,
         key: u8,
         value: Range<usize>,
         line: Range<usize>,
     ) -> Result<(), ParseError> {
-        let m = &mut st.media;
         match key {
             b'i' | b'k' => {
-                if st.seen & key_bit(key) != 0 {
+                if *seen & key_bit(key) != 0 {
                     return Err(bad(line.start));
                 }
-                st.seen |= key_bit(key);
+                *seen |= key_bit(key);
             }
             // RFC 8866 §5.7: several `c=` lines are allowed at media level (layered multicast).
             b'c' => m.connections.push(self.connection(value, line)?),
@@ -863,11 +916,11 @@ impl<'a> Scanner<'a> {
         line: Range<usize>,
     ) -> Connection<'a> {
         let addr_end =
-            memchr::memchr(b'/', self.bytes(full.clone())).map_or(full.end, |i| full.start + i);
+            find_byte(self.bytes(full.clone()), b'/').map_or(full.end, |i| full.start + i);
         let span = full.start..addr_end;
         let (first, second) = if addr_end < full.end {
             let rest = addr_end + 1..full.end;
-            match memchr::memchr(b'/', self.bytes(rest.clone())) {
+            match find_byte(self.bytes(rest.clone()), b'/') {
                 Some(i) => (
                     Some(rest.start..rest.start + i),
                     Some(rest.start + i + 1..full.end),
@@ -902,7 +955,7 @@ impl<'a> Scanner<'a> {
     /// RFC 8866 §5.8: `b=<bwtype>:<bandwidth>`, bandwidth a number.
     fn bandwidth(&self, value: Range<usize>, at: usize) -> Result<Bandwidth<'a>, ParseError> {
         let value = self.trim(value);
-        let colon = memchr::memchr(b':', self.bytes(value.clone())).ok_or(bad(at))?;
+        let colon = find_byte(self.bytes(value.clone()), b':').ok_or(bad(at))?;
         let bwtype = value.start..value.start + colon;
         let number = self
             .number(value.start + colon + 1..value.end)
@@ -916,7 +969,7 @@ impl<'a> Scanner<'a> {
     /// RFC 8866 §5.13: `a=<attribute>` or `a=<attribute>:<value>`; the name ends at the first
     /// colon. Returns trimmed ranges.
     fn attribute(&self, value: Range<usize>) -> (Range<usize>, Option<Range<usize>>) {
-        match memchr::memchr(b':', self.bytes(value.clone())) {
+        match find_byte(self.bytes(value.clone()), b':') {
             Some(i) => (
                 self.trim(value.start..value.start + i),
                 Some(self.trim(value.start + i + 1..value.end)),
@@ -964,7 +1017,7 @@ impl<'a> Scanner<'a> {
         let (Some(kind), Some(port_token), Some(proto)) = (t.next(), t.next(), t.next()) else {
             return Err(bad(at));
         };
-        let slash = memchr::memchr(b'/', self.bytes(port_token.clone()));
+        let slash = find_byte(self.bytes(port_token.clone()), b'/');
         let port_span = slash.map_or(port_token.clone(), |i| {
             port_token.start..port_token.start + i
         });
@@ -979,7 +1032,9 @@ impl<'a> Scanner<'a> {
             return Err(bad(at));
         }
         let mut formats = Vec::with_capacity(n_formats);
-        formats.extend(t.map(|r| self.text(r)));
+        for r in t {
+            formats.push(self.text(r));
+        }
         Ok(Media {
             kind: MediaKind::from_text(self.text(kind)),
             port,
@@ -1003,33 +1058,38 @@ impl<'a> Scanner<'a> {
             line,
         })
     }
+}
 
-    /// Values that depend on the whole section or on the session level.
-    fn finish_media(&self, mut m: Media<'a>, sd: &SessionDescription<'a>) -> Media<'a> {
-        m.connection_level = if !m.connections.is_empty() {
-            Some(ConnectionLevel::Media)
-        } else if sd.connection.is_some() {
-            Some(ConnectionLevel::Session)
-        } else {
-            None // invalid by RFC 8866 §5.7, kept for the caller to judge
-        };
-        // RFC 3264 §5.1: media attribute, else session attribute, else sendrecv.
-        m.direction = m
-            .direction_attribute
-            .or(sd.direction)
-            .unwrap_or(Direction::SendRecv);
-        // RFC 3605 §2, RFC 5761 §5.1.1, RFC 3550 §11.
-        m.rtcp_port = if m.port == 0 {
-            None
-        } else if let Some(r) = &m.rtcp {
-            Some(r.port)
-        } else if m.rtcp_mux {
-            Some(m.port)
-        } else {
-            m.port.checked_add(1)
-        };
-        m
-    }
+/// Completes the last `m=` section with the values that depend on the whole section or on
+/// the session level. Run once per section, when the next `m=` or the end is reached.
+fn finish_media(sd: &mut SessionDescription<'_>) {
+    let session_connection = sd.connection.is_some();
+    let session_direction = sd.direction;
+    let Some(m) = sd.media.last_mut() else {
+        return;
+    };
+    m.connection_level = if !m.connections.is_empty() {
+        Some(ConnectionLevel::Media)
+    } else if session_connection {
+        Some(ConnectionLevel::Session)
+    } else {
+        None // invalid by RFC 8866 §5.7, kept for the caller to judge
+    };
+    // RFC 3264 §5.1: media attribute, else session attribute, else sendrecv.
+    m.direction = m
+        .direction_attribute
+        .or(session_direction)
+        .unwrap_or(Direction::SendRecv);
+    // RFC 3605 §2, RFC 5761 §5.1.1, RFC 3550 §11.
+    m.rtcp_port = if m.port == 0 {
+        None
+    } else if let Some(r) = &m.rtcp {
+        Some(r.port)
+    } else if m.rtcp_mux {
+        Some(m.port)
+    } else {
+        m.port.checked_add(1)
+    };
 }
 
 fn ike_setup(v: Cow<'_, str>) -> IkeSetup<'_> {
