@@ -209,7 +209,7 @@ impl<'a> Message<'a> {
     }
 
     /// The decoded SDP, if the message carries one; errors are at message offsets.
-    pub fn sdp(&self) -> Option<Result<SessionDescription, ParseError>> {
+    pub fn sdp(&self) -> Option<Result<SessionDescription<'a>, ParseError>> {
         let b = self.sdp_bytes()?;
         Some(sdp::parse(b).map_err(|e| self.locate(b, e)))
     }
