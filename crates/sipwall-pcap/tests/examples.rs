@@ -214,7 +214,7 @@ fn label(m: &Message<'_>) -> String {
     }
 }
 
-fn sdp_of(m: &Message<'_>) -> SessionDescription {
+fn sdp_of<'a>(m: &Message<'a>) -> SessionDescription<'a> {
     m.sdp().expect("has SDP").expect("SDP parses")
 }
 
@@ -485,7 +485,7 @@ fn t38_reinvite_from_trunk() {
         let image = &sdp.media[1];
         assert!(image.is_t38());
         assert_eq!(image.port, port);
-        let attrs: Vec<_> = image.t38_attributes().map(|(n, _)| n.as_str()).collect();
+        let attrs: Vec<_> = image.t38_attributes().map(|(n, _)| n.as_ref()).collect();
         assert_eq!(
             attrs,
             [
