@@ -36,6 +36,21 @@
 //! * A re-entered object (`class-map`, `policy-map`, `zone-pair` ... with a name seen before)
 //!   continues that object as IOS does; repeated identical lines are merged.
 //! * `ip port-map sip` without `udp`/`tcp` maps the port for both (SIP runs on both, RFC 3261 §18).
+//!
+//! # Extension: `match port`
+//! IOS matches ports in an inspect class-map only through `match protocol` (well-known ports and
+//! `ip port-map`) or `match access-group` (ACLs, which sipwall does not have). sipwall adds one
+//! line to `class-map type inspect`:
+//!
+//! ```text
+//! match port {tcp|udp} PORT
+//! match port {tcp|udp} range LOW HIGH
+//! ```
+//!
+//! It matches TCP or UDP packets whose destination port is `PORT`, or in `LOW..=HIGH`
+//! (1..=65535, `LOW <= HIGH`). Such traffic is inspected at layer 4 only (never as SIP, even on
+//! a SIP port): put `match protocol sip` in the class when SIP inspection is wanted. It is what
+//! `sipwall ports config --format sipwall` generates for port-exact rules.
 
 mod error;
 mod iface;

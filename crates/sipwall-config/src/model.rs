@@ -83,6 +83,15 @@ pub enum ClassMatch {
     Protocol { protocol: Protocol, at: Location },
     /// `match class-map NAME`.
     ClassMap { name: String, at: Location },
+    /// `match port {tcp|udp} PORT` or `match port {tcp|udp} range LOW HIGH` (a sipwall
+    /// extension, not IOS): the destination port is in `low..=high`. Traffic matched this way is
+    /// inspected at layer 4 only, never as SIP.
+    Port {
+        transport: Transport,
+        low: u16,
+        high: u16,
+        at: Location,
+    },
 }
 
 /// A layer-4 action: `inspect [PARAMETER-MAP]`, `drop [log]`, `pass [log]`.
@@ -573,6 +582,12 @@ impl Config {
             ClassMatch::ClassMap { name, .. } => {
                 self.class_matches_depth(name, transport, port, depth + 1)
             }
+            ClassMatch::Port {
+                transport: t,
+                low,
+                high,
+                ..
+            } => *t == transport && port.is_some_and(|p| (*low..=*high).contains(&p)),
         });
         match cm.kind {
             MatchKind::MatchAny => each.any(|b| b),

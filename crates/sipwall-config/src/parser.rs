@@ -1116,6 +1116,45 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// `match port {tcp|udp} PORT` / `match port {tcp|udp} range LOW HIGH` (sipwall extension;
+    /// the words follow IOS extended ACLs, `eq` being implied): ports are 1..=65535 (TCP RFC 9293
+    /// §3.1 and UDP RFC 768 port fields; 0 is reserved), LOW <= HIGH.
+    fn match_port(a: &mut Args<'_, '_>) -> R<ClassMatch> {
+        let (t, t_tok) = a.choice(&["tcp", "udp"])?;
+        let transport = if t == 0 {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        };
+        let at = t_tok.at;
+        let (low, high) = if a.optional("range") {
+            let low_at = a.peek().map(|t| t.at).unwrap_or_else(|| a.line.end());
+            let low = a.number("low port", 1, 65535)?;
+            let high = a.number("high port", 1, 65535)?;
+            if low > high {
+                return Err(fail(
+                    low_at,
+                    ErrorKind::InvalidValue,
+                    format!("port range {low} {high}: the low port is above the high port"),
+                ));
+            }
+            (low, high)
+        } else {
+            let p = a.number("port number", 1, 65535)?;
+            (p, p)
+        };
+        a.end()?;
+        // Both are in 1..=65535 by `number`, so the conversions cannot fail.
+        let low = u16::try_from(low).unwrap_or(u16::MAX);
+        let high = u16::try_from(high).unwrap_or(u16::MAX);
+        Ok(ClassMatch::Port {
+            transport,
+            low,
+            high,
+            at,
+        })
+    }
+
     /// `ip port-map sip [port] [udp|tcp] PORT [PORT ...]`
     fn port_map(&mut self, a: &mut Args<'_, '_>) -> R<()> {
         let app = a.value("application name")?;
@@ -1209,36 +1248,42 @@ impl Parser<'_> {
             return Ok(Outcome::NotHere);
         }
         let mut a = Args::new(line);
-        let (which, _) = a.choice(&["protocol", "class-map"]).map_err(plain)?;
-        let t = a
-            .value(if which == 0 {
-                "protocol name"
-            } else {
-                "class-map name"
-            })
+        let (which, _) = a
+            .choice(&["protocol", "class-map", "port"])
             .map_err(plain)?;
-        a.end().map_err(plain)?;
-        let m = if which == 0 {
-            let Some(protocol) = Protocol::from_name(t.text) else {
-                let names = crate::protocol::ALL_PROTOCOLS.iter().map(|p| p.name());
-                let hint = suggest::hint(t.text, names);
-                return Err(plain(fail(
-                    t.at,
-                    ErrorKind::UnknownProtocol,
-                    format!(
-                        "unknown protocol \"{}\"{hint} (known: {})",
-                        t.text,
-                        Protocol::known_names()
-                    ),
-                )));
-            };
-            ClassMatch::Protocol { protocol, at: t.at }
+        let m = if which == 2 {
+            Self::match_port(&mut a).map_err(plain)?
         } else {
-            let target = object_name(t, "class-map name").map_err(plain)?;
-            self.reference(RefKind::ClassMap, target, t.at);
-            ClassMatch::ClassMap {
-                name: target.to_string(),
-                at: t.at,
+            let t = a
+                .value(if which == 0 {
+                    "protocol name"
+                } else {
+                    "class-map name"
+                })
+                .map_err(plain)?;
+            a.end().map_err(plain)?;
+            if which == 0 {
+                let Some(protocol) = Protocol::from_name(t.text) else {
+                    let names = crate::protocol::ALL_PROTOCOLS.iter().map(|p| p.name());
+                    let hint = suggest::hint(t.text, names);
+                    return Err(plain(fail(
+                        t.at,
+                        ErrorKind::UnknownProtocol,
+                        format!(
+                            "unknown protocol \"{}\"{hint} (known: {})",
+                            t.text,
+                            Protocol::known_names()
+                        ),
+                    )));
+                };
+                ClassMatch::Protocol { protocol, at: t.at }
+            } else {
+                let target = object_name(t, "class-map name").map_err(plain)?;
+                self.reference(RefKind::ClassMap, target, t.at);
+                ClassMatch::ClassMap {
+                    name: target.to_string(),
+                    at: t.at,
+                }
             }
         };
         self.count();
@@ -1251,6 +1296,20 @@ impl Parser<'_> {
                 (ClassMatch::ClassMap { name: a, .. }, ClassMatch::ClassMap { name: b, .. }) => {
                     a == b
                 }
+                (
+                    ClassMatch::Port {
+                        transport: ta,
+                        low: la,
+                        high: ha,
+                        ..
+                    },
+                    ClassMatch::Port {
+                        transport: tb,
+                        low: lb,
+                        high: hb,
+                        ..
+                    },
+                ) => (ta, la, ha) == (tb, lb, hb),
                 _ => false,
             };
             if !cm.matches.iter().any(same) {

@@ -77,6 +77,8 @@ impl From<&ParameterMap> for Timeouts {
 #[derive(Debug, Clone)]
 enum Matcher {
     Protocol(Protocol),
+    /// `match port`: transport and inclusive destination port range; never SIP-inspected.
+    Port(Transport, u16, u16),
     Any(Vec<Matcher>),
     All(Vec<Matcher>),
 }
@@ -136,6 +138,9 @@ impl Matcher {
             Matcher::Protocol(p) => {
                 protocol_matches(*p, facts, sip_ports).then_some(*p == Protocol::Sip)
             }
+            Matcher::Port(t, low, high) => (facts.transport == Some(*t)
+                && facts.dport.is_some_and(|d| (*low..=*high).contains(&d)))
+            .then_some(false),
             Matcher::Any(ms) => {
                 let mut hit = None;
                 for m in ms {
@@ -188,6 +193,12 @@ fn compile_matcher(cfg: &Config, class: &str, depth: usize) -> Matcher {
         .iter()
         .map(|m| match m {
             ClassMatch::Protocol { protocol, .. } => Matcher::Protocol(*protocol),
+            ClassMatch::Port {
+                transport,
+                low,
+                high,
+                ..
+            } => Matcher::Port(*transport, *low, *high),
             ClassMatch::ClassMap { name, .. } if depth < 32 => {
                 compile_matcher(cfg, name, depth + 1)
             }
@@ -377,5 +388,52 @@ impl Policy {
             .classes
             .as_ref()?
             .get(usize::from(class))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CFG: &str = "zone security a\nzone security b\n\
+class-map type inspect match-any ports\n match port tcp 7001\n match port udp range 36000 36011\n\
+class-map type inspect match-any sip\n match protocol sip\n\
+policy-map type inspect p\n class type inspect ports\n  inspect\n class type inspect sip\n  inspect\n class class-default\n  drop\n\
+zone-pair security ab source a destination b\n service-policy type inspect p\n\
+interface ea\n zone-member security a\n ip address 192.0.2.1 255.255.255.0\n\
+interface eb\n zone-member security b\n ip address 198.51.100.1 255.255.255.0\n";
+
+    fn decide(p: &Policy, t: Transport, dport: u16) -> (Decision, Option<bool>) {
+        let (Some(a), Some(b)) = (p.interface_id("ea"), p.interface_id("eb")) else {
+            panic!("interfaces missing")
+        };
+        let facts = Facts {
+            transport: Some(t),
+            dport: Some(dport),
+        };
+        let (d, act) = p.decide(Side::Interface(a), Side::Interface(b), &facts);
+        (d, act.map(|(_, sip)| sip))
+    }
+
+    #[test]
+    fn match_port_selects_by_transport_and_range_and_never_inspects_sip() {
+        let cfg = match sipwall_config::parse(CFG, "t.cfg") {
+            Ok((c, _)) => c,
+            Err(e) => panic!("{e:?}"),
+        };
+        let p = Policy::compile(&cfg);
+        let class = |class| Decision::Class { pair: 0, class };
+        assert_eq!(decide(&p, Transport::Tcp, 7001), (class(0), Some(false)));
+        assert_eq!(decide(&p, Transport::Udp, 36000), (class(0), Some(false)));
+        assert_eq!(decide(&p, Transport::Udp, 36011), (class(0), Some(false)));
+        assert_eq!(
+            decide(&p, Transport::Udp, 36012),
+            (Decision::ClassDefault { pair: 0 }, Some(false))
+        );
+        assert_eq!(
+            decide(&p, Transport::Udp, 7001),
+            (Decision::ClassDefault { pair: 0 }, Some(false))
+        );
+        assert_eq!(decide(&p, Transport::Udp, 5060), (class(1), Some(true)));
     }
 }

@@ -4,14 +4,18 @@
 //! its top) and is embedded at compile time. This crate parses and validates it
 //! ([`PortMap`]), filters it by deployment and system size, turns a deployment plus concrete
 //! addresses into allowed flows ([`flows`]) and renders flows as an nftables ruleset
-//! ([`to_nft`]). No I/O.
+//! ([`to_nft`]) or a sipwall zone-firewall configuration ([`to_sipwall`]), and checks a
+//! capture's flows against the map ([`check`]). No I/O.
 
+pub mod check;
 pub mod flow;
 pub mod model;
 pub mod portspec;
+pub mod zbf;
 
 use std::sync::OnceLock;
 
+pub use check::{check, CheckReport, Missing, NatFinding, NotAllowed, ObservedFlow, Observer};
 pub use flow::{
     flows, parse_role_assignment, to_nft, Addr, Flow, FlowError, FlowSet, RoleAddrs, SkipReason,
     Skipped,
@@ -21,6 +25,7 @@ pub use model::{
     Row, Size, SizeClass, SizedPorts, Table, TableKind, Transport,
 };
 pub use portspec::{Parity, PortRange, PortSpec, PortSpecError, PortSpecErrorKind};
+pub use zbf::to_sipwall;
 
 /// The data file, embedded.
 pub const DATA: &str = include_str!("../../../data/expressway-ports.toml");

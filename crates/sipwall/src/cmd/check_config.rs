@@ -281,6 +281,18 @@ fn class_criteria(config: &Config, class: &str) -> String {
         .map(|m| match m {
             ClassMatch::Protocol { protocol, .. } => protocol.to_string(),
             ClassMatch::ClassMap { name, .. } => format!("class-map {name}"),
+            ClassMatch::Port {
+                transport,
+                low,
+                high,
+                ..
+            } if low == high => format!("port {transport} {low}"),
+            ClassMatch::Port {
+                transport,
+                low,
+                high,
+                ..
+            } => format!("port {transport} range {low} {high}"),
         })
         .collect();
     format!("{}: {}", cm.kind.as_str(), ms.join(", "))

@@ -1,16 +1,18 @@
 //! `sipwall ports`: the Cisco Expressway IP port reference (crate `sipwall-ports`).
 //!
 //! - `sipwall ports list [--deployment D] [--size small|medium|large] [--json]`
-//! - `sipwall ports config --deployment D --role ROLE=ADDRESS... [--size S] [--format nft]`
+//! - `sipwall ports config --deployment D --role ROLE=ADDRESS... [--size S] [--format nft|sipwall]`
+//! - `sipwall ports check --deployment D --role ROLE=ADDRESS... [--size S] [--json] CAPTURE`
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use serde_json::{json, Value};
+use sipwall_pcap::CaptureReader;
 use sipwall_ports::{
-    embedded, flows, parse_role_assignment, to_nft, PortMap, RoleAddrs, Row, Size, SizeClass,
-    SizedPorts, Table,
+    check, embedded, flows, parse_role_assignment, to_nft, to_sipwall, CheckReport, NatFinding,
+    Observer, PortMap, RoleAddrs, Row, Size, SizeClass, SizedPorts, Table,
 };
 
 #[derive(clap::Args)]
@@ -25,6 +27,27 @@ enum PortsCommand {
     List(ListArgs),
     /// Generate firewall configuration allowing a deployment's flows between given addresses.
     Config(ConfigArgs),
+    /// Check a capture's flows against the map: flows not allowed, required flows missing,
+    /// and the seed 003 NAT reflection fault. Exit status 1 when something is found.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Deployment id or group id.
+    #[arg(long)]
+    deployment: String,
+    /// ROLE=ADDRESS (repeatable).
+    #[arg(long = "role", value_name = "ROLE=ADDRESS")]
+    roles: Vec<String>,
+    /// Expressway system size.
+    #[arg(long, value_parser = clap::value_parser!(SizeArg))]
+    size: Option<SizeArg>,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// The capture (pcap or pcapng).
+    capture: std::path::PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -62,7 +85,7 @@ impl From<SizeArg> for SizeClass {
 enum Format {
     /// nftables ruleset (`nft -f`).
     Nft,
-    /// sipwall configuration language (not yet available).
+    /// sipwall zone-firewall configuration (`sipwall check-config`, `sipwall replay`).
     Sipwall,
 }
 
@@ -87,6 +110,7 @@ pub fn run(args: PortsArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         PortsCommand::List(a) => list(map, &a),
         PortsCommand::Config(a) => config(map, &a),
+        PortsCommand::Check(a) => check_capture(map, &a),
     }
 }
 
@@ -321,10 +345,9 @@ fn list(map: &PortMap, a: &ListArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn config(map: &PortMap, a: &ConfigArgs) -> anyhow::Result<ExitCode> {
-    let tables = select(map, Some(&a.deployment))?;
+fn role_addrs(map: &PortMap, list: &[String]) -> anyhow::Result<RoleAddrs> {
     let mut roles = RoleAddrs::new();
-    for r in &a.roles {
+    for r in list {
         parse_role_assignment(map, r, &mut roles).with_context(|| {
             format!(
                 "--role {r} (roles: {})",
@@ -332,23 +355,36 @@ fn config(map: &PortMap, a: &ConfigArgs) -> anyhow::Result<ExitCode> {
             )
         })?;
     }
-    if matches!(a.format, Format::Sipwall) {
-        bail!("--format sipwall: not yet (the sipwall configuration language is still being written); use --format nft");
-    }
+    Ok(roles)
+}
+
+fn config(map: &PortMap, a: &ConfigArgs) -> anyhow::Result<ExitCode> {
+    let tables = select(map, Some(&a.deployment))?;
+    let roles = role_addrs(map, &a.roles)?;
     let size = a.size.map(SizeClass::from);
     let set = flows(map, &a.deployment, &roles, size)?;
-    let mut out = String::new();
     let deployments: Vec<&str> = tables.iter().map(|t| t.deployment.as_str()).collect();
-    for adv in map.advice.iter().filter(|adv| {
-        adv.applies_to.is_empty()
-            || adv
-                .applies_to
-                .iter()
-                .any(|d| deployments.contains(&d.as_str()))
-    }) {
-        let _ = writeln!(out, "# advice ({}): {}", adv.id, adv.text);
+    let advice: Vec<&sipwall_ports::Advice> = map
+        .advice
+        .iter()
+        .filter(|adv| {
+            adv.applies_to.is_empty()
+                || adv
+                    .applies_to
+                    .iter()
+                    .any(|d| deployments.contains(&d.as_str()))
+        })
+        .collect();
+    let mut out = String::new();
+    match a.format {
+        Format::Nft => {
+            for adv in &advice {
+                let _ = writeln!(out, "# advice ({}): {}", adv.id, adv.text);
+            }
+            out.push_str(&to_nft(&set.flows));
+        }
+        Format::Sipwall => out.push_str(&to_sipwall(&a.deployment, &set.flows, &advice)),
     }
-    out.push_str(&to_nft(&set.flows));
     print!("{out}");
     for s in &set.skipped {
         let reason = match &s.reason {
@@ -367,6 +403,121 @@ fn config(map: &PortMap, a: &ConfigArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn check_capture(map: &PortMap, a: &CheckArgs) -> anyhow::Result<ExitCode> {
+    select(map, Some(&a.deployment))?;
+    let roles = role_addrs(map, &a.roles)?;
+    let size = a.size.map(SizeClass::from);
+    let mut reader = CaptureReader::open(&a.capture)
+        .with_context(|| format!("opening {}", a.capture.display()))?;
+    let mut obs = Observer::new();
+    while let Some(f) = reader
+        .next_frame()
+        .with_context(|| format!("reading {}", a.capture.display()))?
+    {
+        obs.frame(f.index, f.linktype, f.data);
+    }
+    let report = check(map, &a.deployment, &roles, size, &obs)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", check_text(&report));
+    }
+    Ok(if report.has_findings() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn check_text(r: &CheckReport) -> String {
+    let mut out = String::new();
+    let flow = |f: &sipwall_ports::ObservedFlow| {
+        format!(
+            "frame {}: {} {} -> {}",
+            f.frame,
+            f.transport_str(),
+            f.client,
+            f.server
+        )
+    };
+    let _ = writeln!(out, "{} flows in the capture", r.flows_seen);
+    let _ = writeln!(out, "\nNot allowed by the map ({}):", r.not_allowed.len());
+    for n in &r.not_allowed {
+        let _ = writeln!(out, "  {}", flow(&n.flow));
+        if let Some(c) = &n.closest {
+            let _ = writeln!(out, "    closest: {c}");
+        }
+    }
+    let _ = writeln!(out, "\nRequired flows never seen ({}):", r.missing.len());
+    for m in &r.missing {
+        let ts: Vec<&str> = m
+            .transports
+            .iter()
+            .map(|t| match t {
+                sipwall_ports::Transport::Tcp => "TCP",
+                sipwall_ports::Transport::Udp => "UDP",
+                sipwall_ports::Transport::Ah => "AH",
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {}: {}: {} -> {} {} {}",
+            m.reference,
+            m.purpose,
+            m.src,
+            m.dst,
+            ts.join("/"),
+            m.dst_ports
+        );
+    }
+    let _ = writeln!(out, "\nNAT reflection (seed 003) ({}):", r.nat.len());
+    for n in &r.nat {
+        match n {
+            NatFinding::SourceTranslated {
+                flow: f,
+                why,
+                evidence,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "  FAULT {}: traffic from Expressway-C arrives at Expressway-E with a translated source address and port: {why}",
+                    flow(f)
+                );
+                for e in evidence {
+                    let _ = writeln!(out, "    evidence: {e}");
+                }
+            }
+            NatFinding::RefusedReturnConnection { flow: f } => {
+                let _ = writeln!(
+                    out,
+                    "  FAULT {}: Expressway-C connects to a port Expressway-E does not listen on and is reset (it follows a Route header naming the translated address)",
+                    flow(f)
+                );
+            }
+            NatFinding::ServiceTimeout { frame, src, dst } => {
+                let _ = writeln!(
+                    out,
+                    "  FAULT frame {frame}: SIP SERVICE answered 408 Request Timeout ({src} -> {dst}): the certificate exchange between the Expressways failed"
+                );
+            }
+            NatFinding::ReflectionInUse { flow: f } => {
+                let _ = writeln!(
+                    out,
+                    "  note {}: Expressway-C reaches Expressway-E at its public address (NAT reflection); the firewall must not translate the source",
+                    flow(f)
+                );
+            }
+        }
+    }
+    if !r.fixes.is_empty() {
+        let _ = writeln!(out, "\nFixes (seed 003), either:");
+        for (i, f) in r.fixes.iter().enumerate() {
+            let _ = writeln!(out, "  {}. {f}", i + 1);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
