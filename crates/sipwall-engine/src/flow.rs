@@ -78,6 +78,8 @@ pub struct TcpDir {
 pub struct Tcp {
     pub state: TcpState,
     pub dir: [TcpDir; 2],
+    /// Picked up in the middle: each direction's window starts from its first segment.
+    pub midstream: bool,
 }
 
 /// What a flow carries beyond plain L4 inspection.
@@ -257,6 +259,7 @@ impl Tcp {
         let mut t = Tcp {
             state: TcpState::SynSent,
             dir: [TcpDir::default(); 2],
+            midstream: false,
         };
         let d = &mut t.dir[0];
         d.end = seg.seq.wrapping_add(1);
@@ -265,6 +268,27 @@ impl Tcp {
         d.maxend = d.end;
         d.seen = true;
         t
+    }
+
+    /// A connection already established before the firewall saw it (like conntrack's loose
+    /// mode): the first segment's direction becomes the originator; windows are learnt.
+    pub fn midstream(seg: &Seg) -> Tcp {
+        let mut t = Tcp {
+            state: TcpState::Established,
+            dir: [TcpDir::default(); 2],
+            midstream: true,
+        };
+        t.learn(0, seg);
+        t
+    }
+
+    fn learn(&mut self, i: usize, seg: &Seg) {
+        let d = &mut self.dir[i];
+        d.end = seg.seq.wrapping_add(seg.len);
+        // Window scale is unknown mid-stream: assume the largest (RFC 7323 §2.3: 14).
+        d.maxwin = (u32::from(seg.window).max(1)) << 14;
+        d.maxend = d.end.wrapping_add(d.maxwin);
+        d.seen = true;
     }
 
     pub fn bad_flags(seg: &Seg) -> bool {
@@ -308,8 +332,12 @@ impl Tcp {
             return TcpCheck::BadFlags;
         }
         if !self.dir[i].seen {
-            // Data from the responder before its SYN-ACK.
-            return TcpCheck::OutOfWindow;
+            if !self.midstream {
+                // Data from the responder before its SYN-ACK.
+                return TcpCheck::OutOfWindow;
+            }
+            self.learn(i, seg);
+            return TcpCheck::Ok;
         }
         let scale = if self.dir[0].wscale > 0 && self.dir[1].wscale > 0 {
             self.dir[i].wscale

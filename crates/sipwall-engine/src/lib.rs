@@ -60,6 +60,11 @@ pub struct EngineLimits {
     /// connection go on uninspected instead of resetting it. Weakens security: an attacker
     /// who overflows the buffer gets an uninspected signalling channel.
     pub danger_pass_uninspected_streams: bool,
+    /// Adopt TCP connections first seen after their handshake (connections older than the
+    /// firewall, or than a capture's start), as Linux conntrack's loose mode does. IOS drops
+    /// them (`tcp_no_syn`), and so does sipwall by default. SIP on an adopted connection is
+    /// inspected from the first segment that starts with a SIP start line.
+    pub tcp_midstream_pickup: bool,
 }
 
 impl Default for EngineLimits {
@@ -75,6 +80,7 @@ impl Default for EngineLimits {
             stream: StreamLimits::default(),
             sip: SipLimits::default(),
             danger_pass_uninspected_streams: false,
+            tcp_midstream_pickup: false,
         }
     }
 }
@@ -424,12 +430,18 @@ impl Engine {
                 sip_policy,
             } => {
                 let seg = tcp_seg(&view);
+                let mut midstream = false;
                 if let Some(s) = &seg {
                     if Tcp::bad_flags(s) {
                         return Verdict::drop(Reason::Violation(Violation::TcpBadFlags));
                     }
                     if !s.syn || s.ack_flag {
-                        return Verdict::drop(Reason::Violation(Violation::TcpNoSyn));
+                        let adoptable =
+                            self.limits.tcp_midstream_pickup && !s.syn && !s.rst && s.ack_flag;
+                        if !adoptable {
+                            return Verdict::drop(Reason::Violation(Violation::TcpNoSyn));
+                        }
+                        midstream = true;
                     }
                 }
                 let sip = sip && matches!(view.proto, 6 | 17);
@@ -441,9 +453,13 @@ impl Engine {
                     _ => timeouts.udp_idle,
                 };
                 let app = if sip {
+                    let mut streams = [SipStream::default(), SipStream::default()];
+                    if midstream {
+                        streams.iter_mut().for_each(SipStream::start_unsynced);
+                    }
                     App::Sip(Box::new(SipFlow {
                         policy: sip_policy,
-                        streams: [SipStream::default(), SipStream::default()],
+                        streams,
                         desynced: false,
                     }))
                 } else {
@@ -461,7 +477,13 @@ impl Engine {
                     created: now,
                     last_seen: now,
                     idle: Duration::from_secs(idle),
-                    tcp: seg.map(|s| Box::new(Tcp::new(&s))),
+                    tcp: seg.map(|s| {
+                        Box::new(if midstream {
+                            Tcp::midstream(&s)
+                        } else {
+                            Tcp::new(&s)
+                        })
+                    }),
                     app,
                     pinhole: None,
                     packets: [0; 2],

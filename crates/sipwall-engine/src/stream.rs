@@ -38,6 +38,28 @@ pub struct SipStream {
     buf: Vec<u8>,
     ooo: BTreeMap<u32, Vec<u8>>,
     ooo_bytes: usize,
+    /// A stream joined in the middle (TCP pick-up): bytes are skipped until a segment starts
+    /// with a SIP start line, since the first bytes seen may be the middle of a message.
+    unsynced: bool,
+}
+
+/// Does `data` begin like a SIP message: a Request-Line (`METHOD SP scheme:`) or a
+/// Status-Line (`SIP/2.0 SP`)?
+fn starts_like_sip(data: &[u8]) -> bool {
+    if data.len() >= 8 && data[..8].eq_ignore_ascii_case(b"SIP/2.0 ") {
+        return true;
+    }
+    let Some(sp) = data.iter().take(32).position(|b| *b == b' ') else {
+        return false;
+    };
+    sp > 0
+        && data[..sp]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || *b == b'-' || *b == b'_')
+        && data.get(sp + 1..).is_some_and(|rest| {
+            let scheme_end = rest.iter().take(16).position(|b| *b == b':');
+            scheme_end.is_some_and(|e| e > 0 && rest[..e].iter().all(|b| b.is_ascii_alphabetic()))
+        })
 }
 
 /// What went wrong with a stream.
@@ -71,6 +93,11 @@ impl SipStream {
         }
     }
 
+    /// Join a stream already under way (TCP pick-up).
+    pub fn start_unsynced(&mut self) {
+        self.unsynced = true;
+    }
+
     pub fn buffered(&self) -> usize {
         self.buf.len() + self.ooo_bytes
     }
@@ -80,6 +107,14 @@ impl SipStream {
         let mut out = Pushed::default();
         if data.is_empty() {
             return out;
+        }
+        if self.unsynced {
+            if !starts_like_sip(data) {
+                out.duplicate_bytes = data.len();
+                return out;
+            }
+            self.unsynced = false;
+            self.next_seq = Some(seq);
         }
         let next = *self.next_seq.get_or_insert(seq);
         let rel = seq.wrapping_sub(next) as i32;
@@ -239,6 +274,21 @@ mod tests {
             push(&mut s, 1000, b"x").error,
             Some(StreamError::OutOfOrderFull)
         );
+    }
+
+    #[test]
+    fn a_stream_joined_midway_syncs_on_a_start_line() {
+        let mut s = SipStream::default();
+        s.start_unsynced();
+        // The tail of some earlier message: skipped, not an error.
+        let p = push(&mut s, 500, b"o=- 1 1 IN IP4 192.0.2.1\r\n");
+        assert!(p.messages.is_empty() && p.error.is_none());
+        let p = push(&mut s, 526, M2);
+        assert_eq!(p.messages, vec![M2.to_vec()]);
+        assert!(starts_like_sip(b"SIP/2.0 200 OK\r\n"));
+        assert!(starts_like_sip(b"INVITE sip:a@b SIP/2.0"));
+        assert!(!starts_like_sip(b"a=rtpmap:0 PCMU/8000"));
+        assert!(!starts_like_sip(b"GET / HTTP/1.1"));
     }
 
     #[test]

@@ -990,3 +990,59 @@ fn udp_keepalives_on_a_sip_flow_pass_unparsed() {
         .iter()
         .any(|e| matches!(e, Event::Violation { .. })));
 }
+
+#[test]
+fn tcp_midstream_pickup_is_opt_in_and_syncs_sip_on_a_start_line() {
+    let (p, t) = (PHONE, TRUNK);
+    let mut strict = Lab::new(CONFIG);
+    let v = strict.tcp(
+        p,
+        49400,
+        t,
+        5060,
+        7000,
+        Some(300),
+        "A",
+        b"a=rtpmap:0 PCMU/8000\r\n",
+    );
+    assert_eq!(v.reason, Reason::Violation(Violation::TcpNoSyn));
+
+    let limits = EngineLimits {
+        tcp_midstream_pickup: true,
+        ..EngineLimits::default()
+    };
+    let mut lab = Lab::with_limits(CONFIG, limits);
+    // The tail of a message from before the capture: adopted, not parsed.
+    let tail = b"a=rtpmap:0 PCMU/8000\r\n";
+    assert!(lab
+        .tcp(p, 49400, t, 5060, 7000, Some(300), "A", tail)
+        .is_accept());
+    let mut seq = 7000 + tail.len() as u32;
+    // The other direction's first segment is learnt too.
+    assert!(lab
+        .tcp(t, 5060, p, 49400, 300, Some(seq), "A", b"")
+        .is_accept());
+    let invite = request(
+        "INVITE",
+        "mid-1",
+        1,
+        "a1",
+        None,
+        &sdp("192.0.2.10", 40000, 1, ""),
+        "TCP",
+    );
+    assert!(lab
+        .tcp(p, 49400, t, 5060, seq, Some(300), "A", invite.as_bytes())
+        .is_accept());
+    seq += invite.len() as u32;
+    let _ = seq;
+    assert!(lab
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Sip { summary, .. } if summary == "INVITE")));
+    assert!(!lab
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Violation { .. })));
+    assert!(lab.engine.pinhole_count() > 0);
+}

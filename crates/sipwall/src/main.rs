@@ -28,7 +28,20 @@ enum Command {
     Ports(cmd::ports::PortsArgs),
 }
 
+/// Output piped into `head` or `less` that closes early should end the program quietly, as
+/// it does for other Unix tools, not panic on the failed write: restore SIGPIPE's default
+/// action, which Rust's runtime sets to "ignore".
+fn restore_sigpipe() {
+    // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a valid handler
+    // for SIGPIPE.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sip(args) => cmd::sip::run(args),

@@ -32,6 +32,11 @@ pub struct ReplayArgs {
     /// Write a self-contained HTML report (ladder diagram and pinhole timeline per call).
     #[arg(long, value_name = "OUT.html")]
     report: Option<PathBuf>,
+    /// Adopt TCP connections whose handshake is not in the capture (Linux conntrack's loose
+    /// mode) instead of dropping them as IOS does; SIP on them is inspected from the first
+    /// segment that starts with a SIP message.
+    #[arg(long)]
+    tcp_pickup: bool,
 }
 
 /// Verdict fields shared by JSON and text output.
@@ -229,7 +234,8 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let opts = ReplayOptions::default();
+    let mut opts = ReplayOptions::default();
+    opts.limits.tcp_midstream_pickup = args.tcp_pickup;
     let summary = if args.json {
         let stdout = std::io::stdout();
         let mut sink = JsonSink {
