@@ -283,6 +283,8 @@ pub struct Call {
     /// failure response, or after [`CANCEL_WAIT`] — unless a 2xx crossed the CANCEL
     /// (RFC 3261 §9.1), in which case the call goes on.
     pub cancelled: Option<Instant>,
+    /// The flow (table slot and event id) whose signalling created the call.
+    pub flow: (u32, u64),
 }
 
 /// How long a cancelled INVITE may wait for its final response (64 × T1, RFC 3261 §17.1.1.2).

@@ -126,6 +126,8 @@ pub struct Flow {
     pub bytes: [u64; 2],
     /// The timer currently armed for this flow.
     pub timer_at: Instant,
+    /// The interfaces its first packet crossed (a reload re-decides the flow with them).
+    pub sides: (crate::policy::Side, crate::policy::Side),
 }
 
 impl Flow {
@@ -528,6 +530,7 @@ mod tests {
             packets: [0; 2],
             bytes: [0; 2],
             timer_at: now,
+            sides: (crate::policy::Side::Unknown, crate::policy::Side::Unknown),
         };
         let mut t = FlowTable::new(2);
         let a = t.insert(mk(1)).unwrap();

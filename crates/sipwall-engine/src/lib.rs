@@ -11,6 +11,7 @@
 pub mod dialog;
 pub mod event;
 pub mod flow;
+mod ops;
 pub mod pinhole;
 pub mod policy;
 pub mod stream;
@@ -27,6 +28,7 @@ use sipwall_wire::packet::{decode, LinkType, PacketView, L4};
 use sipwall_wire::sip::{Contact, Limits as SipLimits, Message, Method, Transport};
 
 pub use event::{Action, Dir, Event, PinholeKind, PinholePattern, Reason, Verdict, Violation};
+pub use ops::{CallDetail, PinholeDetail, ReloadReport, SessionView, ZonePairView};
 pub use policy::Side;
 
 use dialog::{Call, CallState, MediaDesc, Offer, SigAddr};
@@ -120,6 +122,12 @@ pub struct Stats {
     pub sip_messages: u64,
     pub calls_total: u64,
     pub pinholes_total: u64,
+    /// Packets by verdict and reason code.
+    pub by_reason: FxHashMap<(Action, &'static str), u64>,
+    /// SIP requests by method (methods sipwall does not know count as `OTHER`).
+    pub sip_requests: FxHashMap<&'static str, u64>,
+    /// SIP responses by status code.
+    pub sip_responses: FxHashMap<u16, u64>,
 }
 
 type Resolver = Box<dyn Fn(&str) -> Option<IpAddr> + Send>;
@@ -147,7 +155,7 @@ pub struct Engine {
     next_pinhole_serial: u64,
 }
 
-fn transport_of(proto: u8) -> Option<CfgTransport> {
+pub(crate) fn transport_of(proto: u8) -> Option<CfgTransport> {
     match proto {
         6 => Some(CfgTransport::Tcp),
         17 => Some(CfgTransport::Udp),
@@ -369,6 +377,11 @@ impl Engine {
         } else {
             self.stats.dropped += 1;
         }
+        *self
+            .stats
+            .by_reason
+            .entry((v.action, v.reason.code()))
+            .or_default() += 1;
         v
     }
 
@@ -489,6 +502,7 @@ impl Engine {
                     packets: [0; 2],
                     bytes: [0; 2],
                     timer_at: now,
+                    sides: (meta.ingress, meta.egress),
                 };
                 let Some(id) = self.insert_flow(flow, timeouts) else {
                     return Verdict::drop(Reason::TableFull);
@@ -622,6 +636,7 @@ impl Engine {
             packets: [0; 2],
             bytes: [0; 2],
             timer_at: now,
+            sides: (Side::Unknown, Side::Unknown),
         };
         let Some(id) = self.insert_flow(flow, timeouts) else {
             return Verdict::drop(Reason::TableFull);
@@ -914,6 +929,7 @@ impl Engine {
             media_packets: 0,
             media_bytes: 0,
             cancelled: None,
+            flow: (flow, self.flows.get(flow).map_or(u64::MAX, |f| f.serial)),
         };
         let exp = call.expires_at();
         self.calls[slot as usize] = Some(call);
@@ -1167,6 +1183,17 @@ impl Engine {
             },
             None => msg.method().map(|m| m.to_string()).unwrap_or_default(),
         };
+        match msg.method() {
+            Some(m) => {
+                let name = m.name().unwrap_or("OTHER");
+                *self.stats.sip_requests.entry(name).or_default() += 1;
+            }
+            None => {
+                if let Some(code) = msg.status() {
+                    *self.stats.sip_responses.entry(code).or_default() += 1;
+                }
+            }
+        }
         let call_id = msg.call_id().map(text);
         let cseq = msg.cseq().ok();
         let sdp_bytes = msg.sdp_bytes();

@@ -1046,3 +1046,78 @@ fn tcp_midstream_pickup_is_opt_in_and_syncs_sip_on_a_start_line() {
         .any(|e| matches!(e, Event::Violation { .. })));
     assert!(lab.engine.pinhole_count() > 0);
 }
+
+#[test]
+fn reload_keeps_what_the_new_policy_allows_and_closes_the_rest() {
+    let mut lab = Lab::new(CONFIG);
+    establish_udp_call(&mut lab, "rl-1");
+    assert!(lab.udp(PHONE, 12345, TRUNK, 53, b"dns").is_accept());
+    let flows = lab.engine.flow_count();
+    // Same policy: everything stays.
+    let (same, _) = sipwall_config::parse(CONFIG, "same.cfg").unwrap();
+    let r = lab.engine.reload(Arc::new(same), lab.now);
+    assert_eq!((r.flows_closed, r.calls_ended), (0, 0));
+    assert_eq!(lab.engine.flow_count(), flows);
+    assert!(lab.udp(TRUNK, 50000, PHONE, 40000, RTP).is_accept());
+    // Outbound UDP no longer inspected (SIP still is): the DNS session closes, the call lives.
+    let (no_udp, _) =
+        sipwall_config::parse(&CONFIG.replace(" match protocol udp\n", ""), "no-udp.cfg").unwrap();
+    let r = lab.engine.reload(Arc::new(no_udp), lab.now);
+    lab.drain();
+    assert_eq!(r.flows_closed, 1, "{r:?}");
+    assert_eq!(r.calls_ended, 0);
+    assert!(!lab.udp(TRUNK, 53, PHONE, 12345, b"r").is_accept());
+    assert!(lab.udp(TRUNK, 50000, PHONE, 40000, RTP).is_accept());
+    // SIP no longer inspected at all: the signalling flow closes and the call ends with it.
+    let (none, _) =
+        sipwall_config::parse(&CONFIG.replace(" match protocol sip\n", ""), "none.cfg").unwrap();
+    let r = lab.engine.reload(Arc::new(none), lab.now);
+    lab.drain();
+    assert!(r.calls_ended >= 1, "{r:?}");
+    assert!(!lab.udp(TRUNK, 50000, PHONE, 40000, RTP).is_accept());
+    assert!(lab.events.iter().any(|e| matches!(
+        e,
+        Event::PinholeClose {
+            reason: "reload",
+            ..
+        }
+    )));
+}
+
+#[test]
+fn show_views_and_clear_zone_pair() {
+    let mut lab = Lab::new(CONFIG);
+    establish_udp_call(&mut lab, "sv-1");
+    assert!(lab.udp(TRUNK, 50000, PHONE, 40000, RTP).is_accept());
+    let pairs = lab.engine.zone_pairs();
+    let in_out = pairs.iter().find(|p| p.name == "in-out").unwrap();
+    assert_eq!(in_out.sessions, 1);
+    assert_eq!(in_out.source, "inside");
+    let sessions = lab.engine.sessions(lab.now, Some("in-out"));
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].inspect, Some("sip"));
+    assert_eq!(sessions[0].dport, 5060);
+    let calls = lab.engine.call_details(lab.now);
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].state, "confirmed");
+    assert!(calls[0]
+        .pinholes
+        .iter()
+        .any(|p| p.kind == PinholeKind::Rtp && p.packets == 1));
+    assert!(lab.engine.pinhole_details(lab.now).len() >= 4);
+    assert_eq!(lab.engine.clear_zone_pair(Some("in-out")), 1);
+    lab.drain();
+    assert_eq!(
+        lab.engine.call_count(),
+        0,
+        "the call's signalling was cleared"
+    );
+    assert!(!lab.udp(TRUNK, 50000, PHONE, 40000, RTP).is_accept());
+    let stats = lab.engine.stats();
+    assert_eq!(stats.sip_requests.get("INVITE"), Some(&1));
+    assert_eq!(stats.sip_responses.get(&200), Some(&1));
+    assert!(stats
+        .by_reason
+        .iter()
+        .any(|((a, r), n)| *a == sipwall_engine::Action::Accept && *r == "pinhole" && *n >= 1));
+}

@@ -68,6 +68,27 @@ impl<'a> Method<'a> {
         }
     }
 
+    /// The name of a known method (`None` for extension methods).
+    pub fn name(&self) -> Option<&'static str> {
+        Some(match self {
+            Method::Invite => "INVITE",
+            Method::Ack => "ACK",
+            Method::Bye => "BYE",
+            Method::Cancel => "CANCEL",
+            Method::Register => "REGISTER",
+            Method::Options => "OPTIONS",
+            Method::Prack => "PRACK",
+            Method::Update => "UPDATE",
+            Method::Info => "INFO",
+            Method::Subscribe => "SUBSCRIBE",
+            Method::Notify => "NOTIFY",
+            Method::Refer => "REFER",
+            Method::Message => "MESSAGE",
+            Method::Publish => "PUBLISH",
+            Method::Other(_) => return None,
+        })
+    }
+
     /// True for methods RFC 3261 and its extensions define.
     pub fn is_known(&self) -> bool {
         !matches!(self, Method::Other(_))
