@@ -147,7 +147,7 @@ impl Engine {
             .flatten()
             .filter(|c| {
                 let (slot, serial) = c.flow;
-                !self.flows.get(slot).is_some_and(|f| f.serial == serial)
+                self.flows.get(slot).is_none_or(|f| f.serial != serial)
             })
             .map(|c| c.slot)
             .collect();
@@ -256,10 +256,9 @@ impl Engine {
             .iter()
             .flatten()
             .filter(|c| {
-                !self
-                    .flows
+                self.flows
                     .get(c.flow.0)
-                    .is_some_and(|f| f.serial == c.flow.1)
+                    .is_none_or(|f| f.serial != c.flow.1)
             })
             .map(|c| c.slot)
             .collect();
