@@ -321,6 +321,29 @@ impl Engine {
         out
     }
 
+    /// Traffic a driver's kernel fast path carried for a pinhole (by its event id): keeps the
+    /// pinhole, its call and the call's media alive as if the packets had come through
+    /// `handle_packet`. Unknown ids are ignored (the pinhole may have closed meanwhile).
+    pub fn pinhole_seen(&mut self, id: u64, now: Instant, packets: u64, bytes: u64) {
+        let Some(slot) = self.pinholes.iter().find(|p| p.serial == id).map(|p| p.id) else {
+            return;
+        };
+        let mut owner = None;
+        if let Some(p) = self.pinholes.get_mut(slot) {
+            p.last_used = now;
+            p.packets += packets;
+            p.bytes += bytes;
+            owner = Some(p.owner);
+        }
+        if let Some(crate::pinhole::Owner::Call(c)) = owner {
+            if let Some(call) = self.call_mut(c) {
+                call.last_media = now;
+                call.media_packets += packets;
+                call.media_bytes += bytes;
+            }
+        }
+    }
+
     /// Drain pending events into a vector (for drivers that batch).
     pub fn drain_events(&mut self, out: &mut Vec<Event>) {
         while let Some(e) = self.poll_event() {

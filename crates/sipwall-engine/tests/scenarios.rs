@@ -1121,3 +1121,32 @@ fn show_views_and_clear_zone_pair() {
         .iter()
         .any(|((a, r), n)| *a == sipwall_engine::Action::Accept && *r == "pinhole" && *n >= 1));
 }
+
+#[test]
+fn fast_path_traffic_keeps_pinholes_alive() {
+    let mut lab = Lab::new(CONFIG);
+    establish_udp_call(&mut lab, "fp-1");
+    let rtp = lab
+        .engine
+        .pinhole_details(lab.now)
+        .into_iter()
+        .find(|p| p.kind == PinholeKind::Rtp && p.pattern.dport == 40000)
+        .unwrap();
+    // The kernel carries the media; the driver reports it every 60 s.
+    for _ in 0..10 {
+        lab.advance(60.0);
+        lab.engine.pinhole_seen(rtp.id, lab.now, 3000, 600_000);
+    }
+    assert!(lab
+        .engine
+        .pinhole_details(lab.now)
+        .iter()
+        .any(|p| p.id == rtp.id && p.packets == 30_000));
+    // Without reports, the media idle timeout (180 s) closes it.
+    lab.advance(200.0);
+    assert!(!lab
+        .engine
+        .pinhole_details(lab.now)
+        .iter()
+        .any(|p| p.id == rtp.id));
+}
