@@ -2,7 +2,8 @@
 //!
 //! - [`CaptureReader`] streams frames from pcap (either byte order, micro- or nanosecond) and
 //!   pcap-ng (several interfaces, each with its own link type and timestamp resolution;
-//!   Enhanced, Simple and obsolete Packet Blocks) using `pcap-parser`.
+//!   Enhanced, Simple and obsolete Packet Blocks) using `pcap-parser`, and Microsoft Network
+//!   Monitor 1.x/2.x files (read whole into memory; see `netmon.rs`).
 //! - [`CaptureWriter`] writes pcap files with `pcap-file`.
 //! - [`build`] makes Ethernet frames (UDP, TCP, IPv4, IPv6, fragments) with etherparse's
 //!   `PacketBuilder`, so the project can generate its own example captures.
@@ -14,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod build;
+mod netmon;
 mod reader;
 pub mod replay;
 pub mod report;

@@ -3,6 +3,8 @@
 //! Formats: pcap ("libpcap file format", draft-ietf-opsawg-pcap) and pcap-ng
 //! (draft-ietf-opsawg-pcapng): Section Header, Interface Description, Enhanced Packet (§4.3),
 //! Simple Packet (§4.4) and the obsolete Packet Block (Appendix A). Other blocks are skipped.
+//! Microsoft Network Monitor 1.x and 2.x files are recognised by their magic and read by
+//! [`crate::netmon`].
 
 use std::fmt;
 use std::fs::File;
@@ -13,6 +15,8 @@ use std::time::Duration;
 use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
 use pcap_parser::{Block, PcapBlockOwned, PcapError};
 use sipwall_wire::packet::LinkType;
+
+use crate::netmon::{self, NetMonReader, Record, MAX_NETMON_LEN};
 
 /// Initial read buffer.
 const INITIAL_BUFFER: usize = 256 * 1024;
@@ -96,6 +100,9 @@ pub enum CaptureErrorKind {
     BadTimestampResolution,
     /// More interfaces than the reader keeps.
     TooManyInterfaces,
+    /// A well-formed capture using something the reader does not support (a NetMon format
+    /// version or media type with no pcap link type).
+    Unsupported,
 }
 
 impl CaptureErrorKind {
@@ -109,6 +116,7 @@ impl CaptureErrorKind {
             CaptureErrorKind::UnknownInterface => "unknown_interface",
             CaptureErrorKind::BadTimestampResolution => "bad_timestamp_resolution",
             CaptureErrorKind::TooManyInterfaces => "too_many_interfaces",
+            CaptureErrorKind::Unsupported => "unsupported",
         }
     }
 }
@@ -147,6 +155,18 @@ impl CaptureError {
 pub enum CaptureFormat {
     Pcap,
     PcapNg,
+    /// Microsoft Network Monitor 1.x (magic `RTSS`).
+    NetMon1,
+    /// Microsoft Network Monitor 2.x (magic `GMBU`).
+    NetMon2,
+}
+
+/// Where frames come from.
+enum Source {
+    /// pcap and pcap-ng, streamed.
+    Pcap(Box<dyn PcapReaderIterator + Send>),
+    /// NetMon, held in memory (its frame table is at the end of the file).
+    NetMon(NetMonReader),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -174,7 +194,7 @@ struct Interface {
 /// After an error, [`next_frame`](Self::next_frame) returns `Ok(None)`: all frames before the
 /// damage have been delivered.
 pub struct CaptureReader {
-    inner: Box<dyn PcapReaderIterator + Send>,
+    source: Source,
     format: CaptureFormat,
     /// pcap: link type and whether fractions are nanoseconds.
     legacy: Option<(LinkType, bool)>,
@@ -226,7 +246,45 @@ impl CaptureReader {
     }
 
     /// Read a capture from any reader (file, pipe, in-memory bytes).
-    pub fn new<R: Read + Send + 'static>(reader: R) -> Result<Self, CaptureError> {
+    pub fn new<R: Read + Send + 'static>(mut reader: R) -> Result<Self, CaptureError> {
+        let io_err =
+            |e: io::Error| CaptureError::new(CaptureErrorKind::Io, 1, 0, Some(e.to_string()));
+        // Look at the magic: NetMon files are read whole, anything else streams through
+        // pcap-parser with the magic put back in front.
+        let mut magic = Vec::with_capacity(4);
+        (&mut reader)
+            .take(4)
+            .read_to_end(&mut magic)
+            .map_err(io_err)?;
+        if netmon::is_netmon(&magic) {
+            let mut bytes = magic;
+            (&mut reader)
+                .take(MAX_NETMON_LEN as u64 - 3)
+                .read_to_end(&mut bytes)
+                .map_err(io_err)?;
+            if bytes.len() > MAX_NETMON_LEN {
+                let d = format!("NetMon file larger than {MAX_NETMON_LEN} bytes");
+                return Err(CaptureError::new(
+                    CaptureErrorKind::BlockTooLarge,
+                    1,
+                    0,
+                    Some(d),
+                ));
+            }
+            let nm = NetMonReader::parse(bytes)
+                .map_err(|e| CaptureError::new(e.kind, 1, e.offset, Some(e.detail)))?;
+            let format = if nm.version().0 == 1 {
+                CaptureFormat::NetMon1
+            } else {
+                CaptureFormat::NetMon2
+            };
+            return Ok(Self::with_source(Source::NetMon(nm), format));
+        }
+        let reader = Prefixed {
+            head: magic,
+            pos: 0,
+            rest: reader,
+        };
         let inner = pcap_parser::create_reader(INITIAL_BUFFER, reader).map_err(|e| {
             let kind = match e {
                 PcapError::ReadError => CaptureErrorKind::Io,
@@ -240,8 +298,12 @@ impl CaptureReader {
         } else {
             CaptureFormat::Pcap
         };
-        Ok(CaptureReader {
-            inner,
+        Ok(Self::with_source(Source::Pcap(inner), format))
+    }
+
+    fn with_source(source: Source, format: CaptureFormat) -> Self {
+        CaptureReader {
+            source,
             format,
             legacy: None,
             interfaces: Vec::new(),
@@ -252,15 +314,19 @@ impl CaptureReader {
             buffer_len: INITIAL_BUFFER,
             scratch: Vec::new(),
             done: false,
-        })
+        }
     }
 
     pub fn format(&self) -> CaptureFormat {
         self.format
     }
 
-    /// The link type of a pcap file (or of the first pcap-ng interface seen so far).
+    /// The link type of a pcap file (or of the first pcap-ng interface seen so far, or of a
+    /// NetMon file's header — NetMon 2.1 and later also give each frame its own).
     pub fn linktype(&self) -> Option<LinkType> {
+        if let Source::NetMon(nm) = &self.source {
+            return nm.linktype();
+        }
         self.legacy
             .map(|(l, _)| l)
             .or_else(|| self.interfaces.first().map(|i| i.linktype))
@@ -278,7 +344,11 @@ impl CaptureReader {
             if self.done {
                 return Ok(None);
             }
-            let step = match self.inner.next() {
+            let inner = match &mut self.source {
+                Source::Pcap(inner) => inner,
+                Source::NetMon(_) => return self.next_netmon_frame(),
+            };
+            let step = match inner.next() {
                 Ok((len, block)) => {
                     let step = Self::step(
                         block,
@@ -288,7 +358,7 @@ impl CaptureReader {
                         self.last_ts,
                         &mut self.scratch,
                     );
-                    self.inner.consume(len);
+                    inner.consume(len);
                     self.offset = self.offset.saturating_add(len as u64);
                     stalls = 0;
                     step
@@ -298,35 +368,35 @@ impl CaptureReader {
                     return Ok(None);
                 }
                 Err(PcapError::Incomplete(_)) => {
-                    let before = self.inner.data().len();
-                    if let Err(e) = self.inner.refill() {
+                    let before = inner.data().len();
+                    if let Err(e) = inner.refill() {
                         let d = format!("{e:?}");
                         return Err(self.fail(CaptureErrorKind::Io, Some(d)));
                     }
-                    if self.inner.data().len() == before {
+                    if inner.data().len() == before {
                         stalls += 1;
-                        if stalls > 2 && !self.grow() {
+                        if stalls > 2 && !Self::grow(inner.as_mut(), &mut self.buffer_len) {
                             return Err(self.fail(CaptureErrorKind::BlockTooLarge, None));
                         }
                     }
                     continue;
                 }
                 Err(PcapError::BufferTooSmall) => {
-                    if !self.grow() {
+                    if !Self::grow(inner.as_mut(), &mut self.buffer_len) {
                         return Err(self.fail(CaptureErrorKind::BlockTooLarge, None));
                     }
-                    if let Err(e) = self.inner.refill() {
+                    if let Err(e) = inner.refill() {
                         let d = format!("{e:?}");
                         return Err(self.fail(CaptureErrorKind::Io, Some(d)));
                     }
                     continue;
                 }
                 Err(PcapError::UnexpectedEof) => {
-                    if self.inner.data().is_empty() {
+                    if inner.data().is_empty() {
                         self.done = true;
                         return Ok(None);
                     }
-                    let left = self.inner.data().len();
+                    let left = inner.data().len();
                     let d = format!("{left} bytes of an incomplete record at the end");
                     return Err(self.fail(CaptureErrorKind::Truncated, Some(d)));
                 }
@@ -368,14 +438,67 @@ impl CaptureReader {
         }
     }
 
+    /// The next NetMon frame (metadata records are skipped; those Wireshark numbers still
+    /// take a frame number, so indexes match Wireshark's).
+    fn next_netmon_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            let Source::NetMon(nm) = &mut self.source else {
+                return Ok(None);
+            };
+            match nm.next_record() {
+                None => {
+                    self.done = true;
+                    return Ok(None);
+                }
+                Some(Err(e)) => {
+                    self.offset = e.offset;
+                    return Err(self.fail(e.kind, Some(e.detail)));
+                }
+                Some(Ok((at, Record::Numbered))) => {
+                    self.offset = at;
+                    self.next_index = self.next_index.saturating_add(1);
+                }
+                Some(Ok((at, Record::Hidden))) => self.offset = at,
+                Some(Ok((
+                    at,
+                    Record::Frame {
+                        ts,
+                        linktype,
+                        data,
+                        orig_len,
+                    },
+                ))) => {
+                    self.offset = at;
+                    let index = self.next_index;
+                    self.next_index = self.next_index.saturating_add(1);
+                    self.last_ts = ts;
+                    let Source::NetMon(nm) = &self.source else {
+                        return Ok(None);
+                    };
+                    return Ok(Some(Frame {
+                        index,
+                        ts,
+                        linktype,
+                        data: nm.data(data),
+                        orig_len,
+                        interface_id: 0,
+                    }));
+                }
+            }
+        }
+    }
+
     /// Double the read buffer, up to [`MAX_BLOCK_LEN`]. False when already at the limit.
-    fn grow(&mut self) -> bool {
-        if self.buffer_len >= MAX_BLOCK_LEN {
+    fn grow(inner: &mut (dyn PcapReaderIterator + Send), buffer_len: &mut usize) -> bool {
+        if *buffer_len >= MAX_BLOCK_LEN {
             return false;
         }
-        let new = (self.buffer_len.saturating_mul(2)).min(MAX_BLOCK_LEN);
-        if self.inner.grow(new) {
-            self.buffer_len = new;
+        let new = (buffer_len.saturating_mul(2)).min(MAX_BLOCK_LEN);
+        if inner.grow(new) {
+            *buffer_len = new;
             true
         } else {
             false
@@ -538,6 +661,35 @@ impl CaptureReader {
             }
             _ => Step::Skip,
         }
+    }
+}
+
+/// A reader with bytes already taken from it put back in front. Unlike `Read::chain`, one
+/// `read` returns the put-back bytes *and* what the inner reader gives (pcap-parser sniffs the
+/// format from the data of a single read).
+struct Prefixed<R> {
+    head: Vec<u8>,
+    pos: usize,
+    rest: R,
+}
+
+impl<R: Read> Read for Prefixed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let head = self.head.get(self.pos..).unwrap_or(&[]);
+        if head.is_empty() {
+            return self.rest.read(buf);
+        }
+        let n = head.len().min(buf.len());
+        let (now, later) = buf.split_at_mut(n);
+        for (d, s) in now.iter_mut().zip(head) {
+            *d = *s;
+        }
+        self.pos += n;
+        if later.is_empty() {
+            return Ok(n);
+        }
+        // An error from the inner reader surfaces on the next call.
+        Ok(n + self.rest.read(later).unwrap_or(0))
     }
 }
 
