@@ -201,6 +201,8 @@ fn is_capture(path: &Path) -> bool {
             | Some([0x4D, 0x3C, 0xB2, 0xA1])
             | Some([0xA1, 0xB2, 0x3C, 0x4D])
             | Some([0x0A, 0x0D, 0x0D, 0x0A])
+            | Some(b"GMBU")
+            | Some(b"RTSS")
     )
 }
 
@@ -294,17 +296,87 @@ fn third_party_captures_decode() {
     let sctp = get("heplify/sip_sctp.pcap");
     assert!(sctp.sctp > 0);
 
-    // sipnab/c07-sip-r2.cap is a Microsoft Network Monitor 2.x file ("GMBU"), not pcap: it must
-    // be refused with a clear error, not read as garbage.
-    let netmon = root.join("captures/sipnab/c07-sip-r2.cap");
-    if netmon.is_file() {
-        let e = CaptureReader::open(&netmon).unwrap_err();
-        assert_eq!(e.kind, sipwall_pcap::CaptureErrorKind::NotACapture, "{e}");
-    }
+    // sipnab/c07-sip-r2.cap is a Microsoft Network Monitor 2.0 file ("GMBU"); it now reads
+    // (its content is checked in `netmon_c07_protos_invites`).
+    let c07 = get("sipnab/c07-sip-r2.cap");
+    assert!(c07.read_error.is_none(), "{c07:?}");
+    assert_eq!(c07.frames, 39, "{c07:?}");
+    assert!(c07.decode_errors.is_empty(), "{c07:?}");
 
     // No capture may fail to read, and the SIP frame counts of the inventory are met or
     // exceeded where the inventory says the SIP is in single UDP datagrams.
     for (name, s) in &by_name {
         assert!(s.read_error.is_none(), "{name}: {:?}", s.read_error);
     }
+}
+
+/// `sipnab/c07-sip-r2.cap`, a Network Monitor 2.0 capture of the PROTOS c07-sip test tool
+/// (Univ. Oulu): 2 NetBIOS name-service frames, then 37 UDP datagrams 127.0.0.1:5060 ->
+/// 127.0.0.1:80, each an INVITE `sip:tori@localhost` whose method token is the test case:
+/// frame 3 is the valid `INVITE`, then an empty method, `a` runs of growing length, Latin-1
+/// `åäö` runs, and space runs. Five test cases (frames 16-19 and 31) are 16 000 bytes of the
+/// method filler alone, with no request-URI left.
+#[test]
+fn netmon_c07_protos_invites() {
+    let Some(root) = corpora() else {
+        eprintln!("SKIP netmon_c07_protos_invites: ../shared/corpora is absent");
+        return;
+    };
+    let path = root.join("captures/sipnab/c07-sip-r2.cap");
+    if !path.is_file() {
+        eprintln!(
+            "SKIP netmon_c07_protos_invites: {} is absent",
+            path.display()
+        );
+        return;
+    }
+    let mut r = CaptureReader::open(&path).unwrap();
+    assert_eq!(r.format(), sipwall_pcap::CaptureFormat::NetMon2);
+    assert_eq!(r.linktype(), Some(LinkType::ETHERNET));
+    // Capture start 2005-07-17 15:39:20.502 (the file's SYSTEMTIME, taken as UTC).
+    let start = Duration::new(1_121_614_760, 502_000_000);
+    let (mut frames, mut nbns, mut invites, mut overflow, mut valid) = (0u64, 0, 0, 0, 0);
+    let mut last_ts = Duration::ZERO;
+    while let Some(f) = r.next_frame().unwrap() {
+        frames += 1;
+        assert_eq!(f.index, frames);
+        assert_eq!(f.linktype, LinkType::ETHERNET);
+        assert_eq!(f.orig_len as usize, f.data.len());
+        assert!(
+            f.ts >= start && f.ts >= last_ts,
+            "frame {} at {:?}",
+            f.index,
+            f.ts
+        );
+        last_ts = f.ts;
+        let v = decode(f.linktype, f.data).unwrap();
+        let L4::Udp { src_port, dst_port } = v.l4 else {
+            panic!("frame {} is not UDP: {v:?}", f.index);
+        };
+        match (src_port, dst_port) {
+            (137, 137) => nbns += 1,
+            (5060, 80) => {
+                let Some(line_end) = v.payload.windows(2).position(|w| w == b"\r\n") else {
+                    assert_eq!(v.payload.len(), 16_000, "frame {}", f.index);
+                    overflow += 1;
+                    continue;
+                };
+                let line = &v.payload[..line_end];
+                assert!(
+                    line.ends_with(b" sip:tori@localhost SIP/2.0"),
+                    "frame {}: {}",
+                    f.index,
+                    String::from_utf8_lossy(&line[line.len().saturating_sub(40)..])
+                );
+                invites += 1;
+                if line.starts_with(b"INVITE ") {
+                    valid += 1;
+                    assert_eq!(f.index, 3);
+                }
+            }
+            other => panic!("frame {}: unexpected ports {other:?}", f.index),
+        }
+    }
+    assert_eq!((frames, nbns, invites, overflow, valid), (39, 2, 32, 5, 1));
+    assert_eq!(last_ts, start + Duration::from_micros(11_952_000));
 }
