@@ -92,7 +92,11 @@ pub enum FastPathError {
     #[error("netlink socket: {0}")]
     Io(#[source] std::io::Error),
     #[error("nf_tables {op} in set {set}: errno {errno}")]
-    Kernel { op: &'static str, set: &'static str, errno: i32 },
+    Kernel {
+        op: &'static str,
+        set: &'static str,
+        errno: i32,
+    },
     #[error("nf_tables request rejected: errno {errno}")]
     Rejected { errno: i32 },
     #[error("malformed netlink reply at byte {offset}")]
@@ -153,20 +157,33 @@ impl SetKind {
     }
 
     fn v6(self) -> bool {
-        matches!(self, SetKind::V6Sdp | SetKind::V6Dp | SetKind::V6SdEsp | SetKind::V6DEsp)
+        matches!(
+            self,
+            SetKind::V6Sdp | SetKind::V6Dp | SetKind::V6SdEsp | SetKind::V6DEsp
+        )
     }
 
     fn with_src(self) -> bool {
-        matches!(self, SetKind::V4Sdp | SetKind::V4SdEsp | SetKind::V6Sdp | SetKind::V6SdEsp)
+        matches!(
+            self,
+            SetKind::V4Sdp | SetKind::V4SdEsp | SetKind::V6Sdp | SetKind::V6SdEsp
+        )
     }
 
     fn esp(self) -> bool {
-        matches!(self, SetKind::V4SdEsp | SetKind::V4DEsp | SetKind::V6SdEsp | SetKind::V6DEsp)
+        matches!(
+            self,
+            SetKind::V4SdEsp | SetKind::V4DEsp | SetKind::V6SdEsp | SetKind::V6DEsp
+        )
     }
 
     /// The set's declaration and its rule in chain `fp`.
     fn nft(self) -> (String, String) {
-        let (addr, ip) = if self.v6() { ("ipv6_addr", "ip6") } else { ("ipv4_addr", "ip") };
+        let (addr, ip) = if self.v6() {
+            ("ipv6_addr", "ip6")
+        } else {
+            ("ipv4_addr", "ip")
+        };
         let mut ty = Vec::new();
         let mut expr = Vec::new();
         if self.with_src() {
@@ -226,7 +243,9 @@ fn run_nft(script: &str) -> Result<(), FastPathError> {
         .spawn()
         .map_err(FastPathError::Spawn)?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(script.as_bytes()).map_err(FastPathError::Spawn)?;
+        stdin
+            .write_all(script.as_bytes())
+            .map_err(FastPathError::Spawn)?;
     }
     let out = child.wait_with_output().map_err(FastPathError::Spawn)?;
     if out.status.success() {
@@ -308,8 +327,14 @@ struct Elem {
 
 #[derive(Debug, Clone)]
 enum Pending {
-    Add { key: ElemKey, timeout_ms: u64, refresh: bool },
-    Del { key: ElemKey },
+    Add {
+        key: ElemKey,
+        timeout_ms: u64,
+        refresh: bool,
+    },
+    Del {
+        key: ElemKey,
+    },
 }
 
 /// Bookkeeping without I/O: which pinhole owns which element. Split out so that the event
@@ -324,11 +349,19 @@ impl Book {
     /// Turn one event into kernel operations (appended to `ops`).
     fn event(&mut self, ev: &Event, ops: &mut Vec<Pending>) -> Result<(), FastPathError> {
         match ev {
-            Event::PinholeOpen { pinhole, kind, pattern, idle_timeout, .. } => {
+            Event::PinholeOpen {
+                pinhole,
+                kind,
+                pattern,
+                idle_timeout,
+                ..
+            } => {
                 if !kind.is_media() {
                     return Ok(());
                 }
-                let Some(key) = elem_key(pattern) else { return Ok(()) };
+                let Some(key) = elem_key(pattern) else {
+                    return Ok(());
+                };
                 let t = timeout_ms(*idle_timeout);
                 if let Some(old) = self.pinholes.get(pinhole) {
                     if old.contains(&key) {
@@ -338,11 +371,18 @@ impl Book {
                 }
                 self.open(*pinhole, key, t, ops)
             }
-            Event::PinholeUpdate { pinhole, kind, pattern, .. } => {
+            Event::PinholeUpdate {
+                pinhole,
+                kind,
+                pattern,
+                ..
+            } => {
                 if !kind.is_media() {
                     return Ok(());
                 }
-                let Some(old) = self.pinholes.get(pinhole) else { return Ok(()) };
+                let Some(old) = self.pinholes.get(pinhole) else {
+                    return Ok(());
+                };
                 let new = elem_key(pattern);
                 if new.as_ref().is_some_and(|k| old.contains(k)) {
                     return Ok(());
@@ -378,22 +418,41 @@ impl Book {
             }
             if timeout_ms > e.timeout_ms {
                 e.timeout_ms = timeout_ms;
-                ops.push(Pending::Add { key: key.clone(), timeout_ms, refresh: true });
+                ops.push(Pending::Add {
+                    key: key.clone(),
+                    timeout_ms,
+                    refresh: true,
+                });
             }
         } else {
             if self.elems.len() >= MAX_ELEMENTS {
-                return Err(FastPathError::Full { limit: MAX_ELEMENTS });
+                return Err(FastPathError::Full {
+                    limit: MAX_ELEMENTS,
+                });
             }
-            self.elems
-                .insert(key.clone(), Elem { owners: vec![id], timeout_ms, packets: 0, bytes: 0 });
-            ops.push(Pending::Add { key: key.clone(), timeout_ms, refresh: false });
+            self.elems.insert(
+                key.clone(),
+                Elem {
+                    owners: vec![id],
+                    timeout_ms,
+                    packets: 0,
+                    bytes: 0,
+                },
+            );
+            ops.push(Pending::Add {
+                key: key.clone(),
+                timeout_ms,
+                refresh: false,
+            });
         }
         self.pinholes.entry(id).or_default().push(key);
         Ok(())
     }
 
     fn close(&mut self, id: u64, ops: &mut Vec<Pending>) {
-        let Some(keys) = self.pinholes.remove(&id) else { return };
+        let Some(keys) = self.pinholes.remove(&id) else {
+            return;
+        };
         for key in keys {
             let last = match self.elems.get_mut(&key) {
                 Some(e) => {
@@ -438,7 +497,10 @@ impl FastPath {
         let () = netns_note;
         run_nft(&install_script())?;
         let nl = Nl::open(TABLE)?;
-        Ok(FastPath { nl, book: Book::default() })
+        Ok(FastPath {
+            nl,
+            book: Book::default(),
+        })
     }
 
     /// Remove a table left by an earlier run (e.g. after `kill -9`) without installing one;
@@ -551,7 +613,9 @@ impl FastPath {
             }
             for op in chunk {
                 let failed = self.nl.batch(&elem_ops(std::slice::from_ref(op)))?;
-                let Some(&(_, errno)) = failed.first() else { continue };
+                let Some(&(_, errno)) = failed.first() else {
+                    continue;
+                };
                 match op {
                     Pending::Del { .. } if errno == ENOENT => {}
                     Pending::Del { key } => {
@@ -582,13 +646,20 @@ impl FastPath {
 fn elem_ops(ops: &[Pending]) -> Vec<ElemOp<'_>> {
     ops.iter()
         .map(|op| match op {
-            Pending::Add { key, timeout_ms, refresh } => ElemOp::Add {
+            Pending::Add {
+                key,
+                timeout_ms,
+                refresh,
+            } => ElemOp::Add {
                 set: key.set.name(),
                 key: &key.key,
                 timeout_ms: *timeout_ms,
                 refresh: *refresh,
             },
-            Pending::Del { key } => ElemOp::Del { set: key.set.name(), key: &key.key },
+            Pending::Del { key } => ElemOp::Del {
+                set: key.set.name(),
+                key: &key.key,
+            },
         })
         .collect()
 }
@@ -599,7 +670,12 @@ mod tests {
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     fn pat(proto: u8, src: Option<IpAddr>, dst: IpAddr, dport: u16) -> PinholePattern {
-        PinholePattern { proto, src, dst, dport }
+        PinholePattern {
+            proto,
+            src,
+            dst,
+            dport,
+        }
     }
 
     fn open(id: u64, kind: PinholeKind, pattern: PinholePattern) -> Event {
@@ -632,7 +708,10 @@ mod tests {
     fn keys_are_padded_concatenations() {
         let k = elem_key(&pat(17, Some(A), B, 4000)).unwrap();
         assert_eq!(k.set, SetKind::V4Sdp);
-        assert_eq!(k.key, [192, 0, 2, 10, 198, 51, 100, 20, 17, 0, 0, 0, 0x0f, 0xa0, 0, 0]);
+        assert_eq!(
+            k.key,
+            [192, 0, 2, 10, 198, 51, 100, 20, 17, 0, 0, 0, 0x0f, 0xa0, 0, 0]
+        );
         let k = elem_key(&pat(17, None, B, 4001)).unwrap();
         assert_eq!(k.set, SetKind::V4Dp);
         assert_eq!(k.key, [198, 51, 100, 20, 17, 0, 0, 0, 0x0f, 0xa1, 0, 0]);
@@ -665,9 +744,20 @@ mod tests {
         b.event(&open(1, PinholeKind::Rtp, p), &mut ops).unwrap();
         b.event(&open(2, PinholeKind::Rtp, p), &mut ops).unwrap();
         // Signalling pinholes stay in the queue path.
-        b.event(&open(3, PinholeKind::Signalling, pat(17, None, B, 5060)), &mut ops).unwrap();
+        b.event(
+            &open(3, PinholeKind::Signalling, pat(17, None, B, 5060)),
+            &mut ops,
+        )
+        .unwrap();
         assert_eq!(ops.len(), 1);
-        assert!(matches!(&ops[0], Pending::Add { timeout_ms: 32_000, refresh: false, .. }));
+        assert!(matches!(
+            &ops[0],
+            Pending::Add {
+                timeout_ms: 32_000,
+                refresh: false,
+                ..
+            }
+        ));
         assert_eq!(b.elems.len(), 1);
         ops.clear();
         b.event(&close(1, p), &mut ops).unwrap();
@@ -684,7 +774,8 @@ mod tests {
     fn update_moves_the_element() {
         let mut b = Book::default();
         let mut ops = Vec::new();
-        b.event(&open(1, PinholeKind::Rtp, pat(17, None, B, 4000)), &mut ops).unwrap();
+        b.event(&open(1, PinholeKind::Rtp, pat(17, None, B, 4000)), &mut ops)
+            .unwrap();
         ops.clear();
         let ev = Event::PinholeUpdate {
             pinhole: 1,
@@ -694,7 +785,16 @@ mod tests {
             provisional: false,
         };
         b.event(&ev, &mut ops).unwrap();
-        assert!(matches!(&ops[..], [Pending::Del { .. }, Pending::Add { timeout_ms: 32_000, .. }]));
+        assert!(matches!(
+            &ops[..],
+            [
+                Pending::Del { .. },
+                Pending::Add {
+                    timeout_ms: 32_000,
+                    ..
+                }
+            ]
+        ));
         assert_eq!(b.pinholes[&1][0].set, SetKind::V4Sdp);
         ops.clear();
         b.event(&ev, &mut ops).unwrap();

@@ -14,8 +14,8 @@ use std::io;
 use std::time::Duration;
 
 use netlink_packet_core::{
-    Emitable, NetlinkBuffer, NetlinkMessage, NLMSG_DONE, NLMSG_ERROR,
-    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_REQUEST,
+    Emitable, NetlinkBuffer, NetlinkMessage, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_CREATE,
+    NLM_F_DUMP, NLM_F_REQUEST,
 };
 use netlink_packet_netfilter::nftables::{
     DataAttribute, ListAttribute, NfTablesMessage, SetElementAttribute, SetElementList,
@@ -54,8 +54,16 @@ pub(crate) const MAX_BATCH: usize = 256;
 #[derive(Debug, Clone)]
 pub(crate) enum ElemOp<'a> {
     /// Create (or, on kernels that support it, refresh the timeout of) an element.
-    Add { set: &'a str, key: &'a [u8], timeout_ms: u64, refresh: bool },
-    Del { set: &'a str, key: &'a [u8] },
+    Add {
+        set: &'a str,
+        key: &'a [u8],
+        timeout_ms: u64,
+        refresh: bool,
+    },
+    Del {
+        set: &'a str,
+        key: &'a [u8],
+    },
 }
 
 /// One element from a dump.
@@ -79,7 +87,10 @@ pub(crate) enum NlError {
 
 impl From<io::Error> for NlError {
     fn from(e: io::Error) -> Self {
-        if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
+        if matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ) {
             NlError::Timeout
         } else {
             NlError::Io(e)
@@ -100,7 +111,12 @@ impl Nl {
         sock.bind_auto()?;
         sock.connect(&netlink_sys::SocketAddr::new(0, 0))?;
         socket2::SockRef::from(&sock).set_read_timeout(Some(REPLY_TIMEOUT))?;
-        Ok(Nl { sock, seq: 1, table: table.to_owned(), buf: Vec::with_capacity(RECV_BUF) })
+        Ok(Nl {
+            sock,
+            seq: 1,
+            table: table.to_owned(),
+            buf: Vec::with_capacity(RECV_BUF),
+        })
     }
 
     fn next_seq(&mut self) -> u32 {
@@ -108,7 +124,12 @@ impl Nl {
         self.seq
     }
 
-    fn push_msg(out: &mut Vec<u8>, mut msg: NetlinkMessage<NetfilterMessage>, flags: u16, seq: u32) {
+    fn push_msg(
+        out: &mut Vec<u8>,
+        mut msg: NetlinkMessage<NetfilterMessage>,
+        flags: u16,
+        seq: u32,
+    ) {
         msg.header.flags = flags;
         msg.header.sequence_number = seq;
         msg.finalize();
@@ -120,7 +141,12 @@ impl Nl {
 
     fn elem_msg(&self, op: &ElemOp<'_>) -> NlaMsg {
         let (set, attrs, new) = match *op {
-            ElemOp::Add { set, key, timeout_ms, refresh } => {
+            ElemOp::Add {
+                set,
+                key,
+                timeout_ms,
+                refresh,
+            } => {
                 let mut a = vec![
                     SetElementAttribute::Key(DataAttribute::Value(key.to_vec())),
                     SetElementAttribute::Timeout(timeout_ms),
@@ -152,7 +178,11 @@ impl Nl {
             NetfilterHeader::new(NetfilterProtoFamily::Inet, 0, 0),
             inner,
         ));
-        let flags = if new { NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE } else { NLM_F_REQUEST | NLM_F_ACK };
+        let flags = if new {
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE
+        } else {
+            NLM_F_REQUEST | NLM_F_ACK
+        };
         NlaMsg { msg, flags }
     }
 
@@ -171,7 +201,12 @@ impl Nl {
                 m,
             ))
         };
-        Self::push_msg(&mut out, control(ControlMessage::BatchBegin), NLM_F_REQUEST, begin_seq);
+        Self::push_msg(
+            &mut out,
+            control(ControlMessage::BatchBegin),
+            NLM_F_REQUEST,
+            begin_seq,
+        );
         let first = begin_seq.wrapping_add(1);
         for op in ops {
             let m = self.elem_msg(op);
@@ -180,7 +215,12 @@ impl Nl {
         }
         let last = self.seq;
         let end_seq = self.next_seq();
-        Self::push_msg(&mut out, control(ControlMessage::BatchEnd), NLM_F_REQUEST, end_seq);
+        Self::push_msg(
+            &mut out,
+            control(ControlMessage::BatchEnd),
+            NLM_F_REQUEST,
+            end_seq,
+        );
         self.sock.send(&out, 0)?;
 
         let mut failed = Vec::new();
@@ -340,7 +380,11 @@ pub(crate) fn parse_elem_list(payload: &[u8], out: &mut Vec<DumpedElem>) -> Resu
             if k != NFTA_LIST_ELEM {
                 continue;
             }
-            let mut e = DumpedElem { key: Vec::new(), packets: 0, bytes: 0 };
+            let mut e = DumpedElem {
+                key: Vec::new(),
+                packets: 0,
+                bytes: 0,
+            };
             for (a, v) in nlas(elem) {
                 match a {
                     NFTA_SET_ELEM_KEY => {
@@ -373,7 +417,11 @@ fn counter(expr: &[u8], e: &mut DumpedElem) {
     if !is_counter {
         return;
     }
-    let be64 = |v: &[u8]| v.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes);
+    let be64 = |v: &[u8]| {
+        v.get(..8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes)
+    };
     for (t, data) in nlas(expr) {
         if t != NFTA_EXPR_DATA {
             continue;
@@ -426,7 +474,11 @@ mod tests {
         parse_elem_list(DUMP, &mut out).unwrap();
         assert_eq!(
             out,
-            vec![DumpedElem { key: vec![10, 99, 0, 1], packets: 5, bytes: 155 }]
+            vec![DumpedElem {
+                key: vec![10, 99, 0, 1],
+                packets: 5,
+                bytes: 155
+            }]
         );
     }
 
