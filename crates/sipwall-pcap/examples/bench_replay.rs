@@ -104,6 +104,8 @@ struct Args {
     repeat: u32,
     skip_mem: bool,
     skip_speed: bool,
+    /// Run one part only: `replay`, `driver`, `engine` or `memory` (for profiling).
+    only: Option<String>,
     keep: Option<PathBuf>,
 }
 
@@ -115,6 +117,7 @@ fn args() -> Result<Args, Box<dyn Error>> {
         repeat: 3,
         skip_mem: false,
         skip_speed: false,
+        only: None,
         keep: None,
     };
     let mut it = std::env::args().skip(1);
@@ -130,13 +133,20 @@ fn args() -> Result<Args, Box<dyn Error>> {
             "--repeat" => a.repeat = num("--repeat")?.clamp(1, 100),
             "--skip-mem" => a.skip_mem = true,
             "--skip-speed" => a.skip_speed = true,
+            "--only" => {
+                let v = it.next().ok_or("--only needs a value")?;
+                if !matches!(v.as_str(), "replay" | "driver" | "engine" | "memory") {
+                    return Err(format!("--only {v}: one of replay, driver, engine, memory").into());
+                }
+                a.only = Some(v);
+            }
             "--keep" => a.keep = Some(PathBuf::from(it.next().ok_or("--keep needs a path")?)),
             // `cargo bench`-style harness flags are ignored.
             "--bench" => {}
             other => {
                 return Err(format!(
                     "unknown argument {other}; use --calls N --rtp N --mem-calls N --repeat N \
-                     --skip-mem --skip-speed --keep FILE"
+                     --skip-mem --skip-speed --only PART --keep FILE"
                 )
                 .into())
             }
@@ -707,7 +717,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         std::mem::size_of::<Event>(),
     );
 
-    if !a.skip_speed {
+    let run = |part: &str| a.only.as_deref().is_none_or(|o| o == part);
+    let speed = !a.skip_speed && (run("replay") || run("driver") || run("engine"));
+    if speed {
         let (dir, path) = match &a.keep {
             Some(p) => (None, p.clone()),
             None => {
@@ -730,42 +742,49 @@ fn main() -> Result<(), Box<dyn Error>> {
             path.display()
         );
 
-        let mut runs = Vec::new();
-        let mut frames_seen = 0;
-        for _ in 0..a.repeat {
-            let (d, n) = time_replay(&config, &path, a.calls)?;
-            runs.push(d);
-            frames_seen = n;
-        }
-        report("replay (read+decode+engine)", frames_seen, &mut runs);
-
-        let mut runs = Vec::new();
-        for _ in 0..a.repeat {
-            let (d, n) = time_driver(&config, &path)?;
-            runs.push(d);
-            frames_seen = n;
-        }
-        report("driver only (read+decode)", frames_seen, &mut runs);
-
-        let loaded = preload(&config, &path)?;
-        let n = loaded.packets.len() as u64;
-        let mut runs = Vec::new();
-        for _ in 0..a.repeat {
-            let (d, accepted, events) = time_engine(&config, &loaded, a.calls);
-            if accepted != n {
-                eprintln!("warning: engine accepted {accepted} of {n} packets");
+        if run("replay") {
+            let mut runs = Vec::new();
+            let mut frames_seen = 0;
+            for _ in 0..a.repeat {
+                let (d, n) = time_replay(&config, &path, a.calls)?;
+                runs.push(d);
+                frames_seen = n;
             }
-            std::hint::black_box(events);
-            runs.push(d);
+            report("replay (read+decode+engine)", frames_seen, &mut runs);
         }
-        report("engine only (in memory)", n, &mut runs);
-        drop(loaded);
+
+        if run("driver") {
+            let mut runs = Vec::new();
+            let mut frames_seen = 0;
+            for _ in 0..a.repeat {
+                let (d, n) = time_driver(&config, &path)?;
+                runs.push(d);
+                frames_seen = n;
+            }
+            report("driver only (read+decode)", frames_seen, &mut runs);
+        }
+
+        if run("engine") {
+            let loaded = preload(&config, &path)?;
+            let n = loaded.packets.len() as u64;
+            let mut runs = Vec::new();
+            for _ in 0..a.repeat {
+                let (d, accepted, events) = time_engine(&config, &loaded, a.calls);
+                if accepted != n {
+                    eprintln!("warning: engine accepted {accepted} of {n} packets");
+                }
+                std::hint::black_box(events);
+                runs.push(d);
+            }
+            report("engine only (in memory)", n, &mut runs);
+            drop(loaded);
+        }
         if let Some(d) = dir {
             std::fs::remove_dir_all(d)?;
         }
     }
 
-    if !a.skip_mem {
+    if !a.skip_mem && run("memory") {
         let n = a.mem_calls;
         print_memory(
             "dialog + pinholes (shared signalling flow)",
