@@ -67,7 +67,9 @@ impl MediaDesc {
         resolve: &dyn Fn(&str) -> Option<IpAddr>,
         unresolved: &mut Vec<String>,
     ) -> MediaDesc {
-        let mut lines = Vec::new();
+        // Exact capacity: a description lives as long as its call, and a growing Vec would
+        // keep room for 4 lines where most SDPs have one.
+        let mut lines = Vec::with_capacity(sdp.media.len().min(MAX_LINES));
         for m in sdp.media.iter().take(MAX_LINES) {
             let conn = m.effective_connection(sdp);
             let addr = match conn {
@@ -367,6 +369,12 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn media_lines_have_exact_capacity() {
+        // One m= line: no room kept for more (a MediaDesc lives as long as its call).
+        assert_eq!(desc(ANSWER).lines.capacity(), 1);
     }
 
     #[test]

@@ -1071,11 +1071,16 @@ impl Engine {
         // Open what is missing.
         let mut opened = 0usize;
         for (pat, kind) in wants {
-            if self
-                .pinholes
-                .find_exact(&pat, kind, Owner::Call(slot))
-                .is_some()
-            {
+            // The call's own list (at most max_pinholes_per_call), not the destination's
+            // index entry, which all calls towards one trunk or PBX share (O(calls) per scan).
+            let have = self.call(slot).is_some_and(|c| {
+                c.pinholes.iter().any(|id| {
+                    self.pinholes
+                        .get(*id)
+                        .is_some_and(|p| p.pattern == pat && p.kind == kind)
+                })
+            });
+            if have {
                 continue;
             }
             let count = self.call(slot).map_or(0, |c| c.pinholes.len());

@@ -94,13 +94,18 @@ impl PinholeTable {
             Some(id) => id,
             None => {
                 let id = u32::try_from(self.slots.len()).ok()?;
+                crate::flow::grow_slab(&mut self.slots);
                 self.slots.push(None);
                 id
             }
         };
         p.id = id;
         let k = (p.pattern.proto, p.pattern.dst, p.pattern.dport);
-        self.index.entry(k).or_default().push(id);
+        // Most destinations have one pinhole: start with room for one id, not four.
+        self.index
+            .entry(k)
+            .or_insert_with(|| Vec::with_capacity(1))
+            .push(id);
         self.slots[id as usize] = Some(p);
         self.len += 1;
         Some(id)
