@@ -469,7 +469,10 @@ pub fn request(path: &Path, req: &Request) -> io::Result<Value> {
     stream.flush()?;
     let mut reader = BufReader::new(stream);
     let answer = read_line(&mut reader, MAX_RESPONSE)?.ok_or_else(|| {
-        io::Error::new(io::ErrorKind::UnexpectedEof, "sipwall closed the connection")
+        io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "sipwall closed the connection",
+        )
     })?;
     let value: Value = serde_json::from_slice(&answer)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("bad answer: {e}")))?;
@@ -477,4 +480,58 @@ pub fn request(path: &Path, req: &Request) -> io::Result<Value> {
         return Err(io::Error::other(msg.to_string()));
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_line_limits_and_strips() {
+        let mut r = io::Cursor::new(b"{\"cmd\":\"stats\"}\nabc".to_vec());
+        assert_eq!(
+            read_line(&mut r, 64).unwrap().as_deref(),
+            Some(&b"{\"cmd\":\"stats\"}"[..])
+        );
+        // A last line without a newline still counts.
+        assert_eq!(read_line(&mut r, 64).unwrap().as_deref(), Some(&b"abc"[..]));
+        assert_eq!(read_line(&mut r, 64).unwrap(), None);
+        // Exactly the limit with its newline is fine; one byte more is not.
+        let mut r = io::Cursor::new(b"abcd\n".to_vec());
+        assert_eq!(read_line(&mut r, 5).unwrap().as_deref(), Some(&b"abcd"[..]));
+        let mut r = io::Cursor::new(b"abcdef\n".to_vec());
+        let e = read_line(&mut r, 5).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn class_matches_read_like_ios() {
+        use sipwall_config::{Location, Protocol, Transport};
+        let at = Location::default();
+        assert_eq!(
+            describe_match(&ClassMatch::Protocol {
+                protocol: Protocol::Sip,
+                at
+            }),
+            "protocol sip"
+        );
+        assert_eq!(
+            describe_match(&ClassMatch::Port {
+                transport: Transport::Udp,
+                low: 5060,
+                high: 5060,
+                at
+            }),
+            "port udp 5060"
+        );
+        assert_eq!(
+            describe_match(&ClassMatch::Port {
+                transport: Transport::Tcp,
+                low: 1,
+                high: 9,
+                at
+            }),
+            "port tcp range 1 9"
+        );
+    }
 }

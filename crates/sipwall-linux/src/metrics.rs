@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -200,8 +200,7 @@ pub fn render(engine: &Engine, driver: &DriverCounters) -> String {
         out.sample("sipwall_violations_total", &[("code", code)], n);
     }
 
-    let mut requests: Vec<(&str, u64)> =
-        stats.sip_requests.iter().map(|(m, n)| (*m, *n)).collect();
+    let mut requests: Vec<(&str, u64)> = stats.sip_requests.iter().map(|(m, n)| (*m, *n)).collect();
     requests.sort_unstable();
     out.family(
         "sipwall_sip_requests_total",
@@ -413,11 +412,16 @@ fn serve(mut stream: TcpStream, metrics: &Metrics) -> io::Result<()> {
     let head = match read_head(&mut stream) {
         Ok(h) => h,
         Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-            return respond(
+            respond(
                 &mut stream,
                 "431 Request Header Fields Too Large",
                 "too large\n",
-            );
+            )?;
+            // Lingering close: closing with unread input would reset the connection and
+            // could discard the answer before the client reads it.
+            stream.shutdown(Shutdown::Write)?;
+            let _ = io::copy(&mut (&mut stream).take(64 * 1024), &mut io::sink());
+            return Ok(());
         }
         Err(e) => return Err(e),
     };
@@ -445,4 +449,31 @@ fn respond(stream: &mut TcpStream, status: &str, body: &str) -> io::Result<()> {
     );
     stream.write_all(msg.as_bytes())?;
     stream.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape_label(r#"a"b\c"#), r#"a\"b\\c"#);
+        assert_eq!(escape_label("x\ny"), "x\\ny");
+        assert_eq!(escape_help("a\\b\nc"), "a\\\\b\\nc");
+        let mut out = Out(String::new());
+        out.sample("m_total", &[("k", "v\"1"), ("j", "2")], 7);
+        assert_eq!(out.0, "m_total{k=\"v\\\"1\",j=\"2\"} 7\n");
+    }
+
+    #[test]
+    fn routes_requests() {
+        assert_eq!(route(b"GET /metrics HTTP/1.1\r\n\r\n"), Route::Metrics);
+        assert_eq!(route(b"GET /metrics?a=b HTTP/1.0\r\n\r\n"), Route::Metrics);
+        assert_eq!(route(b"GET /metricsx HTTP/1.1\r\n\r\n"), Route::NotFound);
+        assert_eq!(route(b"HEAD /metrics HTTP/1.1\r\n\r\n"), Route::BadMethod);
+        assert_eq!(route(b"GET /metrics HTTP/2\r\n\r\n"), Route::BadRequest);
+        assert_eq!(route(b"GET  /metrics HTTP/1.1\r\n"), Route::BadRequest);
+        assert_eq!(route(b"\xff\xfe"), Route::BadRequest);
+        assert_eq!(route(b""), Route::BadRequest);
+    }
 }
