@@ -459,8 +459,7 @@ fn write_line<W: Write>(w: &mut W, v: &Value) -> io::Result<()> {
 /// Send one request to the daemon at `path` and read its answer. An `{"error": msg}` answer
 /// becomes an `io::Error` (kind `Other`) carrying `msg`.
 pub fn request(path: &Path, req: &Request) -> io::Result<Value> {
-    let mut stream = UnixStream::connect(path)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let mut stream = UnixStream::connect(path)?;
     stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
     stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
     let mut line = serde_json::to_vec(req).map_err(io::Error::other)?;

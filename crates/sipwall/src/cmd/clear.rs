@@ -33,10 +33,7 @@ pub enum ClearWhat {
 
 pub fn run(args: ClearArgs) -> anyhow::Result<ExitCode> {
     let ClearWhat::ZonePair { name } = args.what;
-    let answer = ask(
-        &args.control,
-        &Request::ClearZonePair { zone_pair: name },
-    )?;
+    let answer = ask(&args.control, &Request::ClearZonePair { zone_pair: name })?;
     let text = if args.json {
         let mut s = serde_json::to_string_pretty(&answer)?;
         s.push('\n');
@@ -55,5 +52,23 @@ pub fn render_cleared(v: &Value) -> String {
     match v["zone_pair"].as_str() {
         Some(name) => format!("Cleared {n} session{plural} of zone-pair {name}\n"),
         None => format!("Cleared {n} session{plural} of all zone-pairs\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn cleared_text() {
+        assert_eq!(
+            render_cleared(&json!({"cleared": 1, "zone_pair": "in-out"})),
+            "Cleared 1 session of zone-pair in-out\n"
+        );
+        assert_eq!(
+            render_cleared(&json!({"cleared": 3, "zone_pair": null})),
+            "Cleared 3 sessions of all zone-pairs\n"
+        );
     }
 }

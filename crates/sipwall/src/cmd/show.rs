@@ -14,7 +14,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use serde_json::Value;
 use sipwall_linux::control::{self, Request, DEFAULT_SOCKET};
 
@@ -102,8 +101,11 @@ fn zone_pair_words(words: &[String]) -> (Option<String>, bool) {
     }
 }
 
+/// Text for the daemon's answer.
+type Renderer = Box<dyn Fn(&Value) -> String>;
+
 pub fn run(args: ShowArgs) -> anyhow::Result<ExitCode> {
-    let (req, render): (Request, Box<dyn Fn(&Value) -> String>) = match args.what {
+    let (req, render): (Request, Renderer) = match args.what {
         ShowWhat::ZonePair {
             what: ZonePairWhat::Security,
         } => (Request::ShowZonePairs, Box::new(render_zone_pairs)),
@@ -118,7 +120,10 @@ pub fn run(args: ShowArgs) -> anyhow::Result<ExitCode> {
         } => {
             let (zone_pair, sessions) = zone_pair_words(&words);
             if words.len() == 2 && !sessions {
-                anyhow::bail!("expected `zone-pair [NAME] [sessions]`, got `{}`", words.join(" "));
+                anyhow::bail!(
+                    "expected `zone-pair [NAME] [sessions]`, got `{}`",
+                    words.join(" ")
+                );
             }
             (
                 Request::ShowSessions { zone_pair },
@@ -144,11 +149,13 @@ pub fn run(args: ShowArgs) -> anyhow::Result<ExitCode> {
 
 /// Send a request to the daemon, with the socket path in the error.
 pub fn ask(path: &Path, req: &Request) -> anyhow::Result<Value> {
-    control::request(path, req).with_context(|| {
-        format!(
-            "control socket {} (is `sipwall run` running?)",
+    control::request(path, req).map_err(|e| match e.kind() {
+        // The daemon's own `{"error": ...}` answer.
+        std::io::ErrorKind::Other => anyhow::anyhow!("{e}"),
+        _ => anyhow::anyhow!(
+            "{e} (control socket {}; is `sipwall run` running?)",
             path.display()
-        )
+        ),
     })
 }
 
@@ -329,7 +336,6 @@ pub fn render_policy_map(v: &Value, with_sessions: bool) -> String {
                 );
                 continue;
             }
-            out.push('\n');
             let mut any = false;
             for (state, group) in GROUPS {
                 let members: Vec<&Value> = sessions
@@ -340,6 +346,7 @@ pub fn render_policy_map(v: &Value, with_sessions: bool) -> String {
                     continue;
                 }
                 any = true;
+                out.push('\n');
                 let _ = writeln!(
                     out,
                     "        Number of {group} Sessions = {}",
@@ -349,21 +356,16 @@ pub fn render_policy_map(v: &Value, with_sessions: bool) -> String {
                 for sess in members {
                     render_session(&mut out, sess, "         ");
                 }
-                out.push('\n');
             }
             if !any {
-                out.push_str("        Number of Established Sessions = 0\n");
+                out.push_str("\n        Number of Established Sessions = 0\n");
             }
         }
     }
     if with_sessions {
         let media = list(&v["pinhole_sessions"]);
         if !media.is_empty() {
-            let _ = writeln!(
-                out,
-                "\nSessions admitted by SIP pinholes = {}",
-                media.len()
-            );
+            let _ = writeln!(out, "\nSessions admitted by SIP pinholes = {}", media.len());
             for sess in media {
                 render_session(&mut out, sess, " ");
             }
@@ -428,7 +430,11 @@ pub fn render_calls(v: &Value) -> String {
             let _ = writeln!(out, "    {}", pinhole_line(p));
         }
     }
-    let _ = writeln!(out, "Total calls: {}", n(&v["total"]).max(calls.len() as u64));
+    let _ = writeln!(
+        out,
+        "Total calls: {}",
+        n(&v["total"]).max(calls.len() as u64)
+    );
     if v["truncated"].as_bool() == Some(true) {
         let _ = writeln!(out, "(list truncated to {})", calls.len());
     }
@@ -441,7 +447,7 @@ pub fn render_pinholes(v: &Value) -> String {
     let pinholes = list(&v["pinholes"]);
     let _ = writeln!(
         out,
-        "{:<10}  {:<12}  {:<5}  {:<15}  {:<21}  {:>9}  {:>11}  {:<8}  Call-ID",
+        "{:<10}  {:<13}  {:<5}  {:<15}  {:<21}  {:>9}  {:>11}  {:<8}  Call-ID",
         "ID", "Kind", "Proto", "Source", "Destination", "Packets", "Bytes", "Expires"
     );
     for p in pinholes {
@@ -452,7 +458,7 @@ pub fn render_pinholes(v: &Value) -> String {
         };
         let _ = writeln!(
             out,
-            "0x{:08X}  {:<12}  {:<5}  {:<15}  {:<21}  {:>9}  {:>11}  {:<8}  {}",
+            "0x{:08X}  {:<13}  {:<5}  {:<15}  {:<21}  {:>9}  {:>11}  {:<8}  {}",
             n(&p["id"]),
             kind,
             proto_name(n(&p["proto"])),
@@ -468,11 +474,231 @@ pub fn render_pinholes(v: &Value) -> String {
         out,
         "Total pinholes: {}{}",
         n(&v["total"]).max(pinholes.len() as u64),
-        if pinholes.iter().any(|p| p["provisional"].as_bool() == Some(true)) {
+        if pinholes
+            .iter()
+            .any(|p| p["provisional"].as_bool() == Some(true))
+        {
             " (* provisional: opened from an offer not yet answered)"
         } else {
             ""
         }
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sip_session() -> Value {
+        json!({"id": 0, "zone_pair": "in-out", "class": "out-cm", "proto": 17,
+               "src": "192.0.2.10", "sport": 5060, "dst": "198.51.100.20", "dport": 5060,
+               "inspect": "sip", "tcp_state": null, "age_secs": 3727, "idle_secs": 4,
+               "packets": [2, 2], "bytes": [744, 695]})
+    }
+
+    fn sessions_answer() -> Value {
+        let half_open = json!({"id": 7, "zone_pair": "in-out", "class": "out-cm", "proto": 6,
+               "src": "2001:db8::1", "sport": 40000, "dst": "2001:db8:1::2", "dport": 443,
+               "inspect": null, "tcp_state": "syn-sent", "age_secs": 1, "idle_secs": 1,
+               "packets": [1, 0], "bytes": [60, 0]});
+        let media = json!({"id": 1, "zone_pair": null, "class": null, "proto": 17,
+               "src": "198.51.100.20", "sport": 50000, "dst": "192.0.2.10", "dport": 40000,
+               "inspect": "media", "tcp_state": null, "age_secs": 3, "idle_secs": 0,
+               "packets": [3, 3], "bytes": [120, 120]});
+        json!({"zone_pairs": [
+            {"name": "in-out", "source": "inside", "destination": "outside", "policy": "out-pm",
+             "classes": [
+                {"name": "out-cm", "match": "match-any",
+                 "matches": ["protocol sip", "protocol udp"], "action": "inspect",
+                 "sessions": [sip_session(), half_open]},
+                {"name": "class-default", "match": "match-any", "matches": ["any"],
+                 "action": "drop", "sessions": []}]},
+            {"name": "self-out", "source": "self", "destination": "outside", "policy": null,
+             "classes": []}],
+            "pinhole_sessions": [media], "total": 3, "truncated": false})
+    }
+
+    #[test]
+    fn zone_pairs_like_ios() {
+        let v = json!({"zone_pairs": [
+            {"name": "in-out", "source": "inside", "destination": "outside",
+             "policy": "out-pm", "sessions": 1, "packets": 4},
+            {"name": "self-out", "source": "self", "destination": "outside",
+             "policy": null, "sessions": 0, "packets": 0}]});
+        assert_eq!(
+            render_zone_pairs(&v),
+            "Zone-pair name in-out\n\
+             \x20   Source-Zone inside  Destination-Zone outside\n\
+             \x20   service-policy out-pm\n\
+             \x20   Sessions 1, packets 4\n\
+             Zone-pair name self-out\n\
+             \x20   Source-Zone self  Destination-Zone outside\n\
+             \x20   service-policy not configured\n\
+             \x20   Sessions 0, packets 0\n"
+        );
+        assert_eq!(
+            render_zone_pairs(&json!({"zone_pairs": []})),
+            "No zone-pairs configured\n"
+        );
+        // Garbage renders without panicking.
+        assert_eq!(render_zone_pairs(&json!(42)), "No zone-pairs configured\n");
+    }
+
+    #[test]
+    fn policy_map_summary_counts_by_state() {
+        let text = render_policy_map(&sessions_answer(), false);
+        let expected = "
+policy exists on zp in-out
+  Zone-pair: in-out
+
+  Service-policy inspect : out-pm
+
+    Class-map: out-cm (match-any)
+      Match: protocol sip
+      Match: protocol udp
+      Inspect
+        Current session counts (estab/half-open/terminating) [1:1:0]
+
+    Class-map: class-default (match-any)
+      Match: any
+      Drop
+
+  Zone-pair: self-out
+
+  No service-policy
+
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn policy_map_sessions_like_ios() {
+        let text = render_policy_map(&sessions_answer(), true);
+        let expected = "
+policy exists on zp in-out
+  Zone-pair: in-out
+
+  Service-policy inspect : out-pm
+
+    Class-map: out-cm (match-any)
+      Match: protocol sip
+      Match: protocol udp
+      Inspect
+
+        Number of Established Sessions = 1
+        Established Sessions
+         Session ID 0x00000000 (192.0.2.10:5060)=>(198.51.100.20:5060) sip SIS_OPEN
+          Created 01:02:07, Last heard 00:00:04
+          Bytes sent (initiator:responder) [744:695]
+
+        Number of Half-open Sessions = 1
+        Half-open Sessions
+         Session ID 0x00000007 ([2001:db8::1]:40000)=>([2001:db8:1::2]:443) tcp SIS_OPENING
+          Created 00:00:01, Last heard 00:00:01
+          Bytes sent (initiator:responder) [60:0]
+
+    Class-map: class-default (match-any)
+      Match: any
+      Drop
+
+  Zone-pair: self-out
+
+  No service-policy
+
+
+Sessions admitted by SIP pinholes = 1
+ Session ID 0x00000001 (198.51.100.20:50000)=>(192.0.2.10:40000) udp SIS_OPEN
+  Created 00:00:03, Last heard 00:00:00
+  Bytes sent (initiator:responder) [120:120]
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn policy_map_empty_class_and_truncation() {
+        let v = json!({"zone_pairs": [
+            {"name": "out-in", "source": "outside", "destination": "inside", "policy": "in-pm",
+             "classes": [{"name": "sip-cm", "match": "match-all", "matches": ["protocol sip"],
+                          "action": "inspect", "sessions": []}]}],
+            "total": 20000, "truncated": true});
+        let text = render_policy_map(&v, true);
+        assert!(text.contains("    Class-map: sip-cm (match-all)\n      Match: protocol sip\n      Inspect\n\n        Number of Established Sessions = 0\n"), "{text}");
+        assert!(
+            text.ends_with("\n(list truncated; 20000 sessions in total)\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn zone_pair_words_parse() {
+        let w = |v: &[&str]| zone_pair_words(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(w(&[]), (None, false));
+        assert_eq!(w(&["sessions"]), (None, true));
+        assert_eq!(w(&["in-out"]), (Some("in-out".into()), false));
+        assert_eq!(w(&["in-out", "sessions"]), (Some("in-out".into()), true));
+        assert_eq!(
+            w(&["sessions", "sessions"]),
+            (Some("sessions".into()), true)
+        );
+    }
+
+    fn pinholes() -> Vec<Value> {
+        vec![
+            json!({"id": 0, "call_id": "c1@phone", "kind": "rtp", "proto": 17,
+                   "src": "198.51.100.20", "dst": "192.0.2.10", "dport": 40000,
+                   "provisional": false, "packets": 3, "bytes": 120, "expires_in_secs": 177}),
+            json!({"id": 4, "call_id": null, "kind": "registration", "proto": 6,
+                   "src": null, "dst": "192.0.2.10", "dport": 5060,
+                   "provisional": true, "packets": 0, "bytes": 0, "expires_in_secs": 3600}),
+        ]
+    }
+
+    #[test]
+    fn calls_listing() {
+        let v = json!({"calls": [{"call_id": "c1@phone", "state": "confirmed",
+            "parties": ["192.0.2.10", "198.51.100.20"], "age_secs": 7,
+            "pinholes": pinholes(), "media_packets": 6, "media_bytes": 240}],
+            "total": 1, "truncated": false});
+        assert_eq!(
+            render_calls(&v),
+            "Call-ID c1@phone
+  State confirmed, age 00:00:07
+  Parties 192.0.2.10, 198.51.100.20
+  Media 6 packets, 240 bytes
+  Pinholes 2
+    0x00000000 rtp udp 198.51.100.20 => 192.0.2.10:40000, 3 packets, 120 bytes, expires in 00:02:57
+    0x00000004 registration tcp any => 192.0.2.10:5060, 0 packets, 0 bytes, expires in 01:00:00, provisional
+Total calls: 1
+"
+        );
+        assert_eq!(
+            render_calls(&json!({"calls": [], "total": 0})),
+            "Total calls: 0\n"
+        );
+    }
+
+    #[test]
+    fn pinhole_table() {
+        let v = json!({"pinholes": pinholes(), "total": 2, "truncated": false});
+        let text = render_pinholes(&v);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "ID          Kind           Proto  Source           Destination              Packets        Bytes  Expires   Call-ID",
+                "0x00000000  rtp            udp    198.51.100.20    192.0.2.10:40000               3          120  00:02:57  c1@phone",
+                "0x00000004  registration*  tcp    any              192.0.2.10:5060                0            0  01:00:00  -",
+                "Total pinholes: 2 (* provisional: opened from an offer not yet answered)",
+            ]
+        );
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(hms(0), "00:00:00");
+        assert_eq!(hms(3661), "01:01:01");
+        assert_eq!(hms(100 * 3600), "100:00:00");
+    }
 }
