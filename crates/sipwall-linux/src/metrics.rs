@@ -437,7 +437,12 @@ fn serve(mut stream: TcpStream, metrics: &Metrics) -> io::Result<()> {
             stream.flush()
         }
         Route::NotFound => respond(&mut stream, "404 Not Found", "not found; try /metrics\n"),
-        Route::BadMethod => respond(&mut stream, "405 Method Not Allowed", "use GET\n"),
+        // RFC 9110 §15.5.6: a 405 lists the allowed methods.
+        Route::BadMethod => respond(
+            &mut stream,
+            "405 Method Not Allowed\r\nAllow: GET",
+            "use GET\n",
+        ),
         Route::BadRequest => respond(&mut stream, "400 Bad Request", "bad request\n"),
     }
 }

@@ -420,6 +420,30 @@ fn socket_round_trip_with_a_daemon_loop() {
 }
 
 #[test]
+fn connections_beyond_the_limit_are_answered_busy() {
+    let dir = temp_dir();
+    let path = dir.join("ctl.sock");
+    let _rx = control::spawn_server(&path).expect("server");
+    // Idle connections hold their slots (until the server's read timeout).
+    let held: Vec<UnixStream> = (0..control::MAX_CONNECTIONS)
+        .map(|_| UnixStream::connect(&path).expect("connect"))
+        .collect();
+    let mut extra = UnixStream::connect(&path).expect("connect");
+    extra
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut out = String::new();
+    extra.read_to_string(&mut out).expect("read");
+    let v: Value = serde_json::from_str(out.trim()).expect("json");
+    assert!(
+        v["error"].as_str().is_some_and(|e| e.starts_with("busy")),
+        "{v}"
+    );
+    drop(held);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn server_never_replaces_a_regular_file() {
     let dir = temp_dir();
     let path = dir.join("not-a-socket");
@@ -586,6 +610,7 @@ fn metrics_http_round_trip() {
     assert!(resp.starts_with("HTTP/1.1 404 "), "{resp}");
     let resp = http_get(addr, "POST /metrics HTTP/1.1\r\n\r\n");
     assert!(resp.starts_with("HTTP/1.1 405 "), "{resp}");
+    assert!(resp.contains("\r\nAllow: GET\r\n"), "{resp}");
     let resp = http_get(addr, "garbage\r\n\r\n");
     assert!(resp.starts_with("HTTP/1.1 400 "), "{resp}");
     let big = format!("GET /metrics HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(20_000));
