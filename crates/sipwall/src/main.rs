@@ -26,6 +26,10 @@ enum Command {
     Replay(cmd::replay::ReplayArgs),
     /// Cisco Expressway port reference: list tables, generate firewall config, check captures.
     Ports(cmd::ports::PortsArgs),
+    /// Ask a running `sipwall run` (control socket): zone-pairs, sessions, calls, pinholes.
+    Show(cmd::show::ShowArgs),
+    /// Clear sessions in a running `sipwall run` (control socket).
+    Clear(cmd::clear::ClearArgs),
 }
 
 /// Output piped into `head` or `less` that closes early should end the program quietly, as
@@ -48,6 +52,8 @@ fn main() -> ExitCode {
         Command::CheckConfig(args) => cmd::check_config::run(args),
         Command::Ports(args) => cmd::ports::run(args),
         Command::Replay(args) => cmd::replay::run(args),
+        Command::Show(args) => cmd::show::run(args),
+        Command::Clear(args) => cmd::clear::run(args),
     };
     match result {
         Ok(code) => code,
