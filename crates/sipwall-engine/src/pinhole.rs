@@ -48,7 +48,15 @@ impl Pinhole {
     }
 }
 
-type Index = (u8, IpAddr, u16);
+/// Index key: protocol, destination, port, and the source the pattern names (`None` for any
+/// source). Keying on the source keeps lookups O(1) even when thousands of calls hold
+/// pinholes towards one trunk's SIP port from other sources: a packet from an unknown source
+/// looks up two keys and never walks the calls.
+type Index = (u8, IpAddr, u16, Option<IpAddr>);
+
+fn key(pattern: &PinholePattern) -> Index {
+    (pattern.proto, pattern.dst, pattern.dport, pattern.src)
+}
 
 #[derive(Debug)]
 pub struct PinholeTable {
@@ -100,7 +108,7 @@ impl PinholeTable {
             }
         };
         p.id = id;
-        let k = (p.pattern.proto, p.pattern.dst, p.pattern.dport);
+        let k = key(&p.pattern);
         // Most destinations have one pinhole: start with room for one id, not four.
         self.index
             .entry(k)
@@ -113,7 +121,7 @@ impl PinholeTable {
 
     pub fn remove(&mut self, id: u32) -> Option<Pinhole> {
         let p = self.slots.get_mut(id as usize)?.take()?;
-        let k = (p.pattern.proto, p.pattern.dst, p.pattern.dport);
+        let k = key(&p.pattern);
         if let Some(v) = self.index.get_mut(&k) {
             v.retain(|x| *x != id);
             if v.is_empty() {
@@ -128,17 +136,10 @@ impl PinholeTable {
     /// The pinhole admitting a packet of `proto` from `src` to `dst:dport`, if any. A pinhole
     /// naming the source wins over one that does not.
     pub fn find(&self, proto: u8, src: IpAddr, dst: IpAddr, dport: u16) -> Option<u32> {
-        let ids = self.index.get(&(proto, dst, dport))?;
-        let mut any = None;
-        for id in ids {
-            let Some(p) = self.get(*id) else { continue };
-            match p.pattern.src {
-                Some(s) if s == src => return Some(*id),
-                Some(_) => {}
-                None => any = any.or(Some(*id)),
-            }
-        }
-        any
+        self.index
+            .get(&(proto, dst, dport, Some(src)))
+            .or_else(|| self.index.get(&(proto, dst, dport, None)))
+            .and_then(|ids| ids.first().copied())
     }
 
     /// A pinhole with exactly this pattern, kind and owner.
@@ -148,9 +149,7 @@ impl PinholeTable {
         kind: PinholeKind,
         owner: Owner,
     ) -> Option<u32> {
-        let ids = self
-            .index
-            .get(&(pattern.proto, pattern.dst, pattern.dport))?;
+        let ids = self.index.get(&key(pattern))?;
         ids.iter().copied().find(|id| {
             self.get(*id)
                 .is_some_and(|p| p.pattern == *pattern && p.kind == kind && p.owner == owner)
@@ -159,5 +158,91 @@ impl PinholeTable {
 
     pub fn iter(&self) -> impl Iterator<Item = &Pinhole> {
         self.slots.iter().filter_map(Option::as_ref)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[allow(clippy::disallowed_methods)]
+    fn now() -> Instant {
+        Instant::now()
+    }
+
+    fn ph(src: Option<&str>, dport: u16) -> Pinhole {
+        let t = now();
+        Pinhole {
+            id: 0,
+            serial: 0,
+            pattern: PinholePattern {
+                proto: 17,
+                src: src.map(|s| s.parse().unwrap()),
+                dst: "198.51.100.20".parse().unwrap(),
+                dport,
+            },
+            kind: PinholeKind::Signalling,
+            owner: Owner::Call(0),
+            provisional: false,
+            created: t,
+            last_used: t,
+            idle: Duration::from_secs(60),
+            deadline: None,
+            flows: Vec::new(),
+            packets: 0,
+            bytes: 0,
+        }
+    }
+
+    #[test]
+    fn lookups_by_source_then_any_source() {
+        let mut t = PinholeTable::new(100_000);
+        // Thousands of pinholes towards one trunk port, each from its own phone.
+        for i in 0..5000u32 {
+            let src = format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+            t.insert(ph(Some(&src), 5060)).unwrap();
+        }
+        let any = t.insert(ph(None, 5060)).unwrap();
+        let specific = t
+            .find(
+                17,
+                "10.0.19.136".parse().unwrap(),
+                "198.51.100.20".parse().unwrap(),
+                5060,
+            )
+            .unwrap();
+        assert_eq!(
+            t.get(specific).unwrap().pattern.src,
+            Some("10.0.19.136".parse().unwrap())
+        );
+        // An unknown source falls back to the any-source pinhole, without walking the others.
+        assert_eq!(
+            t.find(
+                17,
+                "192.0.2.99".parse().unwrap(),
+                "198.51.100.20".parse().unwrap(),
+                5060
+            ),
+            Some(any)
+        );
+        t.remove(any).unwrap();
+        assert_eq!(
+            t.find(
+                17,
+                "192.0.2.99".parse().unwrap(),
+                "198.51.100.20".parse().unwrap(),
+                5060
+            ),
+            None
+        );
+        assert_eq!(
+            t.find(
+                17,
+                "10.0.0.1".parse().unwrap(),
+                "198.51.100.20".parse().unwrap(),
+                5061
+            ),
+            None
+        );
     }
 }
