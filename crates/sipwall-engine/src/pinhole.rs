@@ -206,14 +206,14 @@ mod tests {
         let specific = t
             .find(
                 17,
-                "10.0.19.136".parse().unwrap(),
+                "10.0.19.135".parse().unwrap(),
                 "198.51.100.20".parse().unwrap(),
                 5060,
             )
             .unwrap();
         assert_eq!(
             t.get(specific).unwrap().pattern.src,
-            Some("10.0.19.136".parse().unwrap())
+            Some("10.0.19.135".parse().unwrap())
         );
         // An unknown source falls back to the any-source pinhole, without walking the others.
         assert_eq!(
