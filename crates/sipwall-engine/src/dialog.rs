@@ -287,6 +287,8 @@ pub struct Call {
     pub cancelled: Option<Instant>,
     /// The flow (table slot and event id) whose signalling created the call.
     pub flow: (u32, u64),
+    /// That flow's protocol and endpoints: a Contact it already connects needs no pinhole.
+    pub flow_endpoints: Option<(u8, (IpAddr, u16), (IpAddr, u16))>,
 }
 
 /// How long a cancelled INVITE may wait for its final response (64 × T1, RFC 3261 §17.1.1.2).
@@ -325,6 +327,13 @@ impl Call {
             for p in 0..2 {
                 let other = 1 - p;
                 if let Some(c) = self.contacts[p] {
+                    let covered = self.flow_endpoints.is_some_and(|(proto, a, b)| {
+                        proto == c.proto && ((c.addr, c.port) == a || (c.addr, c.port) == b)
+                    });
+                    if covered {
+                        // The call's own signalling session already reaches this Contact.
+                        continue;
+                    }
                     let src = self.contacts[other].map(|c| c.addr).or(self.parties[other]);
                     out.push((
                         PinholePattern {

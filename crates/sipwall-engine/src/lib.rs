@@ -930,6 +930,13 @@ impl Engine {
             media_bytes: 0,
             cancelled: None,
             flow: (flow, self.flows.get(flow).map_or(u64::MAX, |f| f.serial)),
+            flow_endpoints: self.flows.get(flow).map(|f| {
+                (
+                    f.proto,
+                    (f.orig.addr, f.orig.port),
+                    (f.resp.addr, f.resp.port),
+                )
+            }),
         };
         let exp = call.expires_at();
         self.calls[slot as usize] = Some(call);
