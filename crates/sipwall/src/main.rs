@@ -26,6 +26,8 @@ enum Command {
     Replay(cmd::replay::ReplayArgs),
     /// Cisco Expressway port reference: list tables, generate firewall config, check captures.
     Ports(cmd::ports::PortsArgs),
+    /// Run the live firewall: NFQUEUE rules for the zone interfaces, until SIGTERM.
+    Run(cmd::run::RunArgs),
 }
 
 /// Output piped into `head` or `less` that closes early should end the program quietly, as
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::CheckConfig(args) => cmd::check_config::run(args),
         Command::Ports(args) => cmd::ports::run(args),
         Command::Replay(args) => cmd::replay::run(args),
+        Command::Run(args) => cmd::run::run(args),
     };
     match result {
         Ok(code) => code,

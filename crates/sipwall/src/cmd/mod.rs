@@ -3,4 +3,5 @@
 pub mod check_config;
 pub mod ports;
 pub mod replay;
+pub mod run;
 pub mod sip;
