@@ -74,12 +74,8 @@ impl RunOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
-    #[error("reading {path}: {source}")]
-    ReadConfig {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    #[error("reading {path}: {error}")]
+    ReadConfig { path: PathBuf, error: io::Error },
     /// The configuration has errors (each one `FILE:LINE:COL: message`).
     #[error("{} error(s) in the configuration", .0.len())]
     Config(Vec<String>),
@@ -88,27 +84,26 @@ pub enum DaemonError {
     #[error(transparent)]
     Queue(#[from] queue::QueueError),
     #[error("the queue failed: {0}")]
-    QueueFailed(#[source] io::Error),
+    QueueFailed(io::Error),
     #[error("fast path: {0} (run with --no-fastpath to do without it)")]
     FastPath(String),
-    #[error("{what}: {source}")]
-    Io {
-        what: String,
-        #[source]
-        source: io::Error,
-    },
+    #[error("{what}: {error}")]
+    Io { what: String, error: io::Error },
 }
 
 fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> DaemonError {
     let what = what.into();
-    move |source| DaemonError::Io { what, source }
+    move |source| DaemonError::Io {
+        what,
+        error: source,
+    }
 }
 
 /// Read and validate a configuration file; warnings go to standard error.
 pub fn load_config(path: &Path) -> Result<Config, DaemonError> {
     let bytes = std::fs::read(path).map_err(|source| DaemonError::ReadConfig {
         path: path.to_path_buf(),
-        source,
+        error: source,
     })?;
     let name = path.display().to_string();
     match sipwall_config::parse_bytes(&bytes, &name) {

@@ -43,22 +43,17 @@ impl QueueOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
     #[error("opening the netfilter queue socket: {0}")]
-    Open(#[source] io::Error),
-    #[error("binding NFQUEUE {num} (is another sipwall running on it?): {source}")]
-    Bind {
-        num: u16,
-        #[source]
-        source: io::Error,
-    },
-    #[error("configuring NFQUEUE {num} ({what}): {source}")]
+    Open(io::Error),
+    #[error("binding NFQUEUE {num} (is another sipwall running on it?): {error}")]
+    Bind { num: u16, error: io::Error },
+    #[error("configuring NFQUEUE {num} ({what}): {error}")]
     Configure {
         num: u16,
         what: &'static str,
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
     #[error("starting the queue thread: {0}")]
-    Thread(#[source] io::Error),
+    Thread(io::Error),
 }
 
 /// What the reader thread hands to the daemon.
@@ -98,9 +93,14 @@ pub fn open(opts: &QueueOptions) -> Result<nfq::Queue, QueueError> {
     let num = opts.num;
     let mut q = nfq::Queue::open().map_err(QueueError::Open)?;
     q.bind(num)
-        .map_err(|source| QueueError::Bind { num, source })?;
-    let cfg =
-        |what, r: io::Result<()>| r.map_err(|source| QueueError::Configure { num, what, source });
+        .map_err(|source| QueueError::Bind { num, error: source })?;
+    let cfg = |what, r: io::Result<()>| {
+        r.map_err(|source| QueueError::Configure {
+            num,
+            what,
+            error: source,
+        })
+    };
     cfg("fail-open", q.set_fail_open(num, opts.fail_open))?;
     cfg("queue length", q.set_queue_max_len(num, opts.max_len))?;
     Ok(q)

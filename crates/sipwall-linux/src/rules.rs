@@ -34,12 +34,8 @@ const MAX_IFNAME: usize = 15;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
-    #[error("cannot run {cmd}: {source}")]
-    Spawn {
-        cmd: String,
-        #[source]
-        source: io::Error,
-    },
+    #[error("cannot run {cmd}: {error}")]
+    Spawn { cmd: String, error: io::Error },
     #[error("`{cmd}` failed: {stderr}")]
     Command { cmd: String, stderr: String },
     #[error("interface name {name:?} is not a Linux interface name")]
@@ -164,7 +160,7 @@ fn run(family: Family, a: &[String]) -> Result<Option<String>, RulesError> {
         Err(source) => {
             return Err(RulesError::Spawn {
                 cmd: cmd_text(),
-                source,
+                error: source,
             })
         }
     };
@@ -183,7 +179,7 @@ fn run_required(family: Family, a: &[String]) -> Result<Option<String>, RulesErr
         Some(s) => Ok(Some(s)),
         None if family == Family::V4 => Err(RulesError::Spawn {
             cmd: family.program().to_string(),
-            source: io::Error::new(io::ErrorKind::NotFound, "not found in PATH"),
+            error: io::Error::new(io::ErrorKind::NotFound, "not found in PATH"),
         }),
         None => Ok(None),
     }
