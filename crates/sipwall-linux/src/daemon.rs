@@ -311,7 +311,7 @@ pub fn run(opts: RunOptions) -> Result<(), DaemonError> {
     }
     drop(tx);
 
-    let rules = match rules::install(&config, opts.queue, opts.fail_open) {
+    let rules = match rules::install_with(&config, opts.queue, opts.fail_open, fastpath.is_some()) {
         Ok(r) => r,
         Err(e) => {
             if let Some(fp) = fastpath {

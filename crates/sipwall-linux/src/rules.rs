@@ -105,15 +105,18 @@ fn valid_ifname(name: &str) -> bool {
             .all(|b| b.is_ascii_graphic() && !matches!(b, b'/' | b':' | b'+'))
 }
 
-/// The rules of [`CHAIN`] itself (arguments after the program name).
-pub fn chain_rules(queue: u16, fail_open: bool) -> Vec<Vec<String>> {
+/// The rules of [`CHAIN`] itself (arguments after the program name). Without the fast path
+/// the mark rule is left out, so a stale fast-path table of an earlier run cannot let packets
+/// bypass the queue.
+pub fn chain_rules(queue: u16, fail_open: bool, fastpath: bool) -> Vec<Vec<String>> {
     let mut nfq = args(&["-A", CHAIN, "-j", "NFQUEUE", "--queue-num"]);
     nfq.push(queue.to_string());
     if fail_open {
         nfq.push("--queue-bypass".into());
     }
-    vec![
-        args(&[
+    let mut out = Vec::new();
+    if fastpath {
+        out.push(args(&[
             "-A",
             CHAIN,
             "-m",
@@ -122,9 +125,10 @@ pub fn chain_rules(queue: u16, fail_open: bool) -> Vec<Vec<String>> {
             &format!("{FASTPATH_MARK:#x}"),
             "-j",
             "ACCEPT",
-        ]),
-        nfq,
-    ]
+        ]));
+    }
+    out.push(nfq);
+    out
 }
 
 /// The jumps for one interface, each as (`-I` or `-D`, rest); `op` is `-I` (inserted at the
@@ -238,6 +242,16 @@ fn cleanup_family(family: Family) -> Result<usize, RulesError> {
 /// [`cleanup_stale`] first (the chain must not exist). On failure what was installed is
 /// removed again.
 pub fn install(config: &Config, queue: u16, fail_open: bool) -> Result<Rules, RulesError> {
+    install_with(config, queue, fail_open, true)
+}
+
+/// [`install`], with the fast-path mark rule only when `fastpath`.
+pub fn install_with(
+    config: &Config,
+    queue: u16,
+    fail_open: bool,
+    fastpath: bool,
+) -> Result<Rules, RulesError> {
     let interfaces = zone_interfaces(config)?;
     let mut rules = Rules {
         families: Vec::new(),
@@ -246,7 +260,7 @@ pub fn install(config: &Config, queue: u16, fail_open: bool) -> Result<Rules, Ru
         fail_open,
     };
     for family in [Family::V4, Family::V6] {
-        match install_family(family, &interfaces, queue, fail_open) {
+        match install_family(family, &interfaces, queue, fail_open, fastpath) {
             Ok(true) => rules.families.push(family),
             Ok(false) => {}
             Err(e) => {
@@ -266,11 +280,12 @@ fn install_family(
     interfaces: &[String],
     queue: u16,
     fail_open: bool,
+    fastpath: bool,
 ) -> Result<bool, RulesError> {
     if run_required(family, &args(&["-N", CHAIN]))?.is_none() {
         return Ok(false);
     }
-    for r in chain_rules(queue, fail_open) {
+    for r in chain_rules(queue, fail_open, fastpath) {
         run(family, &r)?;
     }
     for iface in interfaces {
@@ -335,17 +350,20 @@ mod tests {
 
     #[test]
     fn chain_rules_fail_closed_and_open() {
-        let closed = chain_rules(7, false);
+        let closed = chain_rules(7, false, true);
         assert_eq!(
             closed[0].join(" "),
             "-A SIPWALL -m mark --mark 0x51570001 -j ACCEPT"
         );
         assert_eq!(closed[1].join(" "), "-A SIPWALL -j NFQUEUE --queue-num 7");
-        let open = chain_rules(0, true);
+        let open = chain_rules(0, true, true);
         assert_eq!(
             open[1].join(" "),
             "-A SIPWALL -j NFQUEUE --queue-num 0 --queue-bypass"
         );
+        let no_fp = chain_rules(3, false, false);
+        assert_eq!(no_fp.len(), 1);
+        assert_eq!(no_fp[0].join(" "), "-A SIPWALL -j NFQUEUE --queue-num 3");
     }
 
     #[test]
