@@ -288,8 +288,11 @@ pub struct Call {
     /// The flow (table slot and event id) whose signalling created the call.
     pub flow: (u32, u64),
     /// That flow's protocol and endpoints: a Contact it already connects needs no pinhole.
-    pub flow_endpoints: Option<(u8, (IpAddr, u16), (IpAddr, u16))>,
+    pub flow_endpoints: Option<FlowEndpoints>,
 }
+
+/// A flow's IP protocol and its two (address, port) endpoints.
+pub type FlowEndpoints = (u8, (IpAddr, u16), (IpAddr, u16));
 
 /// How long a cancelled INVITE may wait for its final response (64 × T1, RFC 3261 §17.1.1.2).
 pub const CANCEL_WAIT: std::time::Duration = std::time::Duration::from_secs(32);

@@ -26,6 +26,8 @@ enum Command {
     Replay(cmd::replay::ReplayArgs),
     /// Cisco Expressway port reference: list tables, generate firewall config, check captures.
     Ports(cmd::ports::PortsArgs),
+    /// Run the live firewall: NFQUEUE rules for the zone interfaces, until SIGTERM.
+    Run(cmd::run::RunArgs),
     /// Ask a running `sipwall run` (control socket): zone-pairs, sessions, calls, pinholes.
     Show(cmd::show::ShowArgs),
     /// Clear sessions in a running `sipwall run` (control socket).
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::CheckConfig(args) => cmd::check_config::run(args),
         Command::Ports(args) => cmd::ports::run(args),
         Command::Replay(args) => cmd::replay::run(args),
+        Command::Run(args) => cmd::run::run(args),
         Command::Show(args) => cmd::show::run(args),
         Command::Clear(args) => cmd::clear::run(args),
     };

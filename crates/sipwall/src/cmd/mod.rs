@@ -4,5 +4,6 @@ pub mod check_config;
 pub mod clear;
 pub mod ports;
 pub mod replay;
+pub mod run;
 pub mod show;
 pub mod sip;
