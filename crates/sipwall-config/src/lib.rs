@@ -64,10 +64,10 @@ mod validate;
 pub use error::{ConfigError, ErrorKind, Location, Warning, WarningKind};
 pub use iface::{interface_key, MAX_LINUX_IFNAME};
 pub use model::{
-    Action, ClassMap, ClassMatch, Config, Interface, MatchKind, MediaType, ParameterMap,
-    PolicyClass, PolicyMap, RateLimit, Route, RouteTarget, SipAction, SipClassMap, SipMatch,
-    SipPolicyClass, SipPolicyMap, SipPort, Zone, ZonePair, ZoneRef, GLOBAL_PARAMETER_MAP,
-    SIP_DEFAULT_PORT,
+    Action, Blocklist, ClassMap, ClassMatch, Config, Interface, MatchKind, MaxForwardsZero,
+    MediaType, MethodRate, ParameterMap, PolicyClass, PolicyMap, RateLimit, Route, RouteTarget,
+    SipAction, SipClassMap, SipMatch, SipParams, SipPolicyClass, SipPolicyMap, SipPort, Zone,
+    ZonePair, ZoneRef, GLOBAL_PARAMETER_MAP, SIP_DEFAULT_PORT,
 };
 pub use protocol::{Protocol, Transport, ALL_PROTOCOLS};
 

@@ -396,8 +396,110 @@ pub struct ParameterMap {
     pub sessions_maximum: Option<u32>,
     pub alert: bool,
     pub audit_trail: bool,
+    /// SIP conformance, limits and flood protection (`sip ...` lines).
+    pub sip: SipParams,
     /// Where it was configured; `None` for the built-in global map.
     pub at: Option<Location>,
+}
+
+/// What to do with a request whose Max-Forwards is 0 (RFC 3261 §16.3: a proxy would answer
+/// 483; the element it is addressed to may still process it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MaxForwardsZero {
+    Allow,
+    Drop,
+}
+
+/// A per-source rate limit for one SIP method: `sip rate-limit METHOD N per-second [burst B]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MethodRate {
+    /// Upper-case method name (`INVITE`), or `*` for every request.
+    pub method: String,
+    pub per_second: u32,
+    /// Bucket depth (defaults to twice the rate).
+    pub burst: u32,
+}
+
+/// `sip blocklist after N violations within S seconds duration D`: a source that commits `N`
+/// violations (malformed or invalid SIP, policy drops, rate-limit hits) within `S` seconds is
+/// blocked for `D` seconds: every SIP message and new flow from it is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Blocklist {
+    pub violations: u32,
+    pub within_secs: u32,
+    pub duration_secs: u32,
+}
+
+/// SIP inspection settings of a parameter-map (defaults: the strict profile with sane limits).
+///
+/// | line | default |
+/// |---|---|
+/// | `sip strict-header-validation` / `no sip strict-header-validation` | on: RFC 3261 §8.1.1 mandatory headers, CSeq method, single-value headers, header grammar, Content-Length vs body on UDP, Content-Type with a body, SDP parses when application/sdp |
+/// | `sip max-message-size N` | 65535 bytes |
+/// | `sip max-header-count N` | 256 |
+/// | `sip max-line-length N` | 8192 bytes |
+/// | `sip max-via-depth N` | 32 |
+/// | `sip max-route-depth N` | 32 |
+/// | `sip max-forwards-zero {allow\|drop}` | allow |
+/// | `sip unknown-method {allow\|drop}` | allow |
+/// | `sip max-dialogs per-source N` / `per-zone N` | unlimited |
+/// | `sip max-registrations per-source N` | unlimited |
+/// | `sip rate-limit METHOD N per-second [burst B]` | INVITE 100/s burst 200, REGISTER 50/s burst 100, per source |
+/// | `sip blocklist after N violations within S seconds duration D` | 50 within 10 s, blocked 300 s |
+/// | `sip max-sources N` (sources tracked for rates and the blocklist) | 65536 |
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SipParams {
+    pub strict_header_validation: bool,
+    pub max_message_size: u32,
+    pub max_header_count: u32,
+    pub max_line_length: u32,
+    pub max_via_depth: u32,
+    pub max_route_depth: u32,
+    pub max_forwards_zero: MaxForwardsZero,
+    pub unknown_methods_allowed: bool,
+    pub max_dialogs_per_source: Option<u32>,
+    pub max_dialogs_per_zone: Option<u32>,
+    pub max_registrations_per_source: Option<u32>,
+    pub rate_limits: Vec<MethodRate>,
+    pub blocklist: Option<Blocklist>,
+    pub max_sources: u32,
+}
+
+impl Default for SipParams {
+    fn default() -> Self {
+        SipParams {
+            strict_header_validation: true,
+            max_message_size: 65_535,
+            max_header_count: 256,
+            max_line_length: 8_192,
+            max_via_depth: 32,
+            max_route_depth: 32,
+            max_forwards_zero: MaxForwardsZero::Allow,
+            unknown_methods_allowed: true,
+            max_dialogs_per_source: None,
+            max_dialogs_per_zone: None,
+            max_registrations_per_source: None,
+            rate_limits: vec![
+                MethodRate {
+                    method: "INVITE".into(),
+                    per_second: 100,
+                    burst: 200,
+                },
+                MethodRate {
+                    method: "REGISTER".into(),
+                    per_second: 50,
+                    burst: 100,
+                },
+            ],
+            blocklist: Some(Blocklist {
+                violations: 50,
+                within_secs: 10,
+                duration_secs: 300,
+            }),
+            max_sources: 65_536,
+        }
+    }
 }
 
 impl ParameterMap {
@@ -418,6 +520,7 @@ impl ParameterMap {
             sessions_maximum: None,
             alert: true,
             audit_trail: false,
+            sip: SipParams::default(),
             at: None,
         }
     }
