@@ -129,17 +129,32 @@ fuzz_target!(|data: &[u8]| {
         .filter(|e| e.range.start >= body_start)
         .map(|e| e.replacement.len() as isize - e.range.len() as isize)
         .sum();
-    let m2 = Message::parse(&out, Transport::Datagram, &limits).expect("rewritten message parses");
+    let m2 = match Message::parse(&out, Transport::Datagram, &limits) {
+        Ok(m2) => m2,
+        Err(e) => panic!(
+            "rewritten message does not parse: {e:?}\nedits {edits:?}\nbefore {:?}\nafter {:?}",
+            String::from_utf8_lossy(m.as_bytes()),
+            String::from_utf8_lossy(&out)
+        ),
+    };
     assert_eq!(
         m2.as_bytes(),
         out.as_slice(),
         "rewritten message was cut short"
     );
-    assert_eq!(
-        m2.body().len() as isize,
-        m.body().len() as isize + delta,
-        "body length does not follow the edits"
-    );
+    // In a multipart body, rewrite also corrects part Content-Length values, so the body
+    // length then moves by more than the edits.
+    let multipart = m
+        .content_type()
+        .and_then(Result::ok)
+        .is_some_and(|c| c.is_multipart());
+    if !multipart {
+        assert_eq!(
+            m2.body().len() as isize,
+            m.body().len() as isize + delta,
+            "body length does not follow the edits"
+        );
+    }
     match (m.content_length(), m2.content_length()) {
         (Some(_), Some(cl)) => assert_eq!(cl, m2.body().len(), "Content-Length is wrong"),
         (None, None) => {}

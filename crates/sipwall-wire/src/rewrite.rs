@@ -63,6 +63,17 @@ fn is_decimal(value: &[u8], n: usize) -> bool {
     acc == n
 }
 
+/// Number of decimal digits of `n`.
+fn decimal_len(n: usize) -> usize {
+    let mut len = 1;
+    let mut n = n / 10;
+    while n > 0 {
+        len += 1;
+        n /= 10;
+    }
+    len
+}
+
 /// A Content-Length value inside a body part that must be recomputed.
 struct PartLength {
     /// Range of the part's Content-Length value.
@@ -140,16 +151,12 @@ pub fn rewrite(msg: &Message<'_>, edits: &[Edit<'_>]) -> Result<Vec<u8>, ParseEr
     }
 
     let bytes = msg.bytes_in_input();
-    let new_body_len = (msg.body().len() as isize + body_delta).max(0) as usize;
-    // The computed replacements for Content-Length values: message, then parts. A value that
-    // already says the right length is left as written (`007` stays `007`), so that a rewrite
-    // changes only what the edits change; with no edits it is the identity.
+    // The computed replacements for Content-Length values: parts first, since rewriting a
+    // part's length changes the body length too (`150` -> `74` is one byte shorter), then the
+    // message. A value that already says the right length is left as written (`007` stays
+    // `007`), so that a rewrite changes only what the edits change; with no edits it is the
+    // identity.
     let mut computed: Vec<(Range<usize>, usize)> = Vec::new();
-    if let Some(v) = cl_value {
-        if !is_decimal(bytes.get(v.clone()).unwrap_or_default(), new_body_len) {
-            computed.push((v, new_body_len));
-        }
-    }
     for p in &parts {
         let inside: Vec<&&Edit<'_>> = order
             .iter()
@@ -165,7 +172,15 @@ pub fn rewrite(msg: &Message<'_>, edits: &[Edit<'_>]) -> Result<Vec<u8>, ParseEr
             .sum();
         let len = (p.body.len() as isize + delta).max(0) as usize;
         if !is_decimal(bytes.get(p.value.clone()).unwrap_or_default(), len) {
+            // Part headers lie in the body (they come from `split_multipart(msg.body())`).
+            body_delta += decimal_len(len) as isize - p.value.len() as isize;
             computed.push((p.value.clone(), len));
+        }
+    }
+    let new_body_len = (msg.body().len() as isize + body_delta).max(0) as usize;
+    if let Some(v) = cl_value {
+        if !is_decimal(bytes.get(v.clone()).unwrap_or_default(), new_body_len) {
+            computed.push((v, new_body_len));
         }
     }
     computed.sort_by_key(|(r, _)| r.start);

@@ -86,3 +86,46 @@ fn rewrite_with_part_edit_corrects_part_content_length() {
         Some(m2.body().len().to_string().as_bytes())
     );
 }
+
+/// fuzz `rewrite`: an edit inside a multipart part rewrote the part's Content-Length from
+/// `150` to `74`, one digit shorter, but the message Content-Length counted only the edit, so
+/// it claimed one byte more than the new body (the re-parse failed with TruncatedBody).
+#[test]
+fn rewrite_counts_part_content_length_digits_in_message_content_length() {
+    let msg: &[u8] = b"MESSAGE sip:a@example.org SIP/2.0\r\n\
+Content-Type: multipart/mixed;boundary=b1\r\n\
+Content-Length: 119\r\n\
+\r\n\
+--b1\r\n\
+Content-Type: application/sdp\r\n\
+Content-Length: 150\r\n\
+\r\n\
+v=0\r\n\
+o=x 1 1 IN IP4 192.0.2.1\r\n\
+c=IN IP4 192.0.2.1\r\n\
+--b1--\r\n";
+    let m = parse(msg);
+    assert_eq!(m.content_length(), Some(m.body().len()));
+    let body = m.body();
+    // Replace `o=x 1 1 IN IP4 192.0.2.1\r\nc=IN IP4 192.0.2.1` (44 bytes) with 1 byte, so the
+    // part length becomes 6 (one digit): the part value loses two digits.
+    let from = body
+        .windows(3)
+        .position(|w| w == b"o=x")
+        .expect("o= in test body");
+    let to = body
+        .windows(11)
+        .rposition(|w| w == b"192.0.2.1\r\n")
+        .expect("c= address in test body")
+        + 9;
+    let start = m.body_offset() + from;
+    let end = m.body_offset() + to;
+    let out = rewrite(&m, &[Edit::new(start..end, b"x")]).unwrap();
+    let m2 = Message::parse(&out, Transport::Datagram, &Limits::default())
+        .expect("rewritten message parses");
+    assert_eq!(m2.content_length(), Some(m2.body().len()));
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains("\r\n\r\nv=0\r\nx\r\n--b1--"), "{text}");
+    // The part body is `v=0\r\nx` (6 bytes).
+    assert!(text.contains("Content-Length: 6\r\n"), "{text}");
+}
