@@ -531,6 +531,9 @@ fn run<M: Measurement>(c: Criterion<M>) {
     let mut c = c
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
+        // Fewer bootstrap resamples than the default 100 000: the analysis after each
+        // benchmark is a noticeable share of the run on a small shared machine.
+        .nresamples(20_000)
         .configure_from_args();
     let mut rejected = Vec::new();
     groups(&mut c, &mut rejected);
