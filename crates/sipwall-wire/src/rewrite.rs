@@ -45,6 +45,35 @@ fn push_decimal(out: &mut Vec<u8>, n: usize) {
     out.extend_from_slice(&buf[i..]);
 }
 
+/// Does `value` (`1*DIGIT`, RFC 3261 §20.14; leading zeros allowed) denote `n`?
+fn is_decimal(value: &[u8], n: usize) -> bool {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut acc: usize = 0;
+    for d in value {
+        match acc
+            .checked_mul(10)
+            .and_then(|a| a.checked_add(usize::from(d - b'0')))
+        {
+            Some(a) => acc = a,
+            None => return false,
+        }
+    }
+    acc == n
+}
+
+/// Number of decimal digits of `n`.
+fn decimal_len(n: usize) -> usize {
+    let mut len = 1;
+    let mut n = n / 10;
+    while n > 0 {
+        len += 1;
+        n /= 10;
+    }
+    len
+}
+
 /// A Content-Length value inside a body part that must be recomputed.
 struct PartLength {
     /// Range of the part's Content-Length value.
@@ -121,24 +150,41 @@ pub fn rewrite(msg: &Message<'_>, edits: &[Edit<'_>]) -> Result<Vec<u8>, ParseEr
         prev_end = r.end;
     }
 
-    let new_body_len = (msg.body().len() as isize + body_delta).max(0) as usize;
-    // The computed replacements for Content-Length values: message, then parts.
+    let bytes = msg.bytes_in_input();
+    // The computed replacements for Content-Length values: parts first, since rewriting a
+    // part's length changes the body length too (`150` -> `74` is one byte shorter), then the
+    // message. A value that already says the right length is left as written (`007` stays
+    // `007`), so that a rewrite changes only what the edits change; with no edits it is the
+    // identity.
     let mut computed: Vec<(Range<usize>, usize)> = Vec::new();
-    if let Some(v) = cl_value {
-        computed.push((v, new_body_len));
-    }
     for p in &parts {
-        let delta: isize = order
+        let inside: Vec<&&Edit<'_>> = order
             .iter()
             .filter(|e| e.range.start >= p.body.start && e.range.end <= p.body.end)
+            .collect();
+        if inside.is_empty() {
+            // No edit in this part: its length (right or wrong) is not ours to change.
+            continue;
+        }
+        let delta: isize = inside
+            .iter()
             .map(|e| e.replacement.len() as isize - e.range.len() as isize)
             .sum();
         let len = (p.body.len() as isize + delta).max(0) as usize;
-        computed.push((p.value.clone(), len));
+        if !is_decimal(bytes.get(p.value.clone()).unwrap_or_default(), len) {
+            // Part headers lie in the body (they come from `split_multipart(msg.body())`).
+            body_delta += decimal_len(len) as isize - p.value.len() as isize;
+            computed.push((p.value.clone(), len));
+        }
+    }
+    let new_body_len = (msg.body().len() as isize + body_delta).max(0) as usize;
+    if let Some(v) = cl_value {
+        if !is_decimal(bytes.get(v.clone()).unwrap_or_default(), new_body_len) {
+            computed.push((v, new_body_len));
+        }
     }
     computed.sort_by_key(|(r, _)| r.start);
 
-    let bytes = msg.bytes_in_input();
     let mut out = Vec::with_capacity(input_len - start + 64);
     let mut pos = start;
     let mut ei = order.iter().peekable();

@@ -106,11 +106,7 @@ fn is_ws(b: u8) -> bool {
 /// RFC 3261 §25.1 `token` characters.
 #[inline]
 pub(crate) fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-        )
+    super::text::is_token_char(b)
 }
 
 /// Number of leading CR/LF bytes (RFC 3261 §7.5: "implementations processing SIP messages over
