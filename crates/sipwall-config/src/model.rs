@@ -436,7 +436,7 @@ pub struct Blocklist {
 /// | line | default |
 /// |---|---|
 /// | `sip strict-header-validation` / `no sip strict-header-validation` | on: RFC 3261 §8.1.1 mandatory headers, CSeq method, single-value headers, header grammar, Content-Length vs body on UDP, Content-Type with a body, SDP parses when application/sdp |
-/// | `sip max-message-size N` | 65535 bytes |
+/// | `sip max-message-size N` | 131072 bytes |
 /// | `sip max-header-count N` | 256 |
 /// | `sip max-line-length N` | 8192 bytes |
 /// | `sip max-via-depth N` | 32 |
@@ -470,7 +470,7 @@ impl Default for SipParams {
     fn default() -> Self {
         SipParams {
             strict_header_validation: true,
-            max_message_size: 65_535,
+            max_message_size: 131_072,
             max_header_count: 256,
             max_line_length: 8_192,
             max_via_depth: 32,

@@ -277,7 +277,7 @@ pub struct Call {
     pub record_routed: bool,
     pub pinholes: Vec<u32>,
     pub timeouts: Timeouts,
-    pub sip_policy: Option<String>,
+    pub profile: std::sync::Arc<crate::sippolicy::SipProfile>,
     /// Packets and bytes of media through its pinholes.
     pub media_packets: u64,
     pub media_bytes: u64,
@@ -289,6 +289,8 @@ pub struct Call {
     pub flow: (u32, u64),
     /// That flow's protocol and endpoints: a Contact it already connects needs no pinhole.
     pub flow_endpoints: Option<FlowEndpoints>,
+    /// The zone the initial INVITE came from (for `sip max-dialogs per-zone`).
+    pub zone: Option<crate::policy::ZoneId>,
 }
 
 /// A flow's IP protocol and its two (address, port) endpoints.

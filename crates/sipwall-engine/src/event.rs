@@ -102,9 +102,49 @@ pub enum Violation {
     SipInvalid,
     /// A SIP stream whose buffer limit was exceeded or whose framing was lost.
     SipStream,
+    /// A SIP message beyond a configured limit (size, header count, line length, Via or Route
+    /// depth).
+    SipLimit,
+    /// A request with a method sipwall does not know, where `sip unknown-method drop`.
+    SipUnknownMethod,
+    /// A request with Max-Forwards 0, where `sip max-forwards-zero drop`.
+    SipMaxForwards,
+    /// A request over its per-source (or class) rate.
+    SipRateLimited,
+    /// Dropped by a `drop` class of the SIP policy.
+    SipPolicyDrop,
+    /// Refused by a `reset` class of the SIP policy (TCP: the connection is closed).
+    SipPolicyReset,
+    /// A new dialog beyond `sip max-dialogs per-source` / `per-zone`.
+    SipTooManyDialogs,
+    /// A REGISTER beyond `sip max-registrations per-source`.
+    SipTooManyRegistrations,
+    /// From a source on the blocklist.
+    SipBlocked,
 }
 
 impl Violation {
+    /// Every violation code, in declaration order.
+    pub const ALL: [Violation; 17] = [
+        Violation::Malformed,
+        Violation::Fragment,
+        Violation::TcpNoSyn,
+        Violation::TcpOutOfWindow,
+        Violation::TcpBadFlags,
+        Violation::SipMalformed,
+        Violation::SipInvalid,
+        Violation::SipStream,
+        Violation::SipLimit,
+        Violation::SipUnknownMethod,
+        Violation::SipMaxForwards,
+        Violation::SipRateLimited,
+        Violation::SipPolicyDrop,
+        Violation::SipPolicyReset,
+        Violation::SipTooManyDialogs,
+        Violation::SipTooManyRegistrations,
+        Violation::SipBlocked,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Violation::Malformed => "malformed",
@@ -115,6 +155,15 @@ impl Violation {
             Violation::SipMalformed => "sip_malformed",
             Violation::SipInvalid => "sip_invalid",
             Violation::SipStream => "sip_stream",
+            Violation::SipLimit => "sip_limit",
+            Violation::SipUnknownMethod => "sip_unknown_method",
+            Violation::SipMaxForwards => "sip_max_forwards",
+            Violation::SipRateLimited => "sip_rate_limited",
+            Violation::SipPolicyDrop => "sip_policy_drop",
+            Violation::SipPolicyReset => "sip_policy_reset",
+            Violation::SipTooManyDialogs => "sip_too_many_dialogs",
+            Violation::SipTooManyRegistrations => "sip_too_many_registrations",
+            Violation::SipBlocked => "sip_blocked",
         }
     }
 }
@@ -300,6 +349,12 @@ pub enum Event {
     Unresolved {
         call_id: String,
         host: String,
+    },
+    /// A source went on the blocklist: its SIP and new flows are dropped until it expires.
+    Blocked {
+        source: IpAddr,
+        duration_secs: u64,
+        violations: u32,
     },
     /// Events were dropped because the driver did not drain them.
     EventsDropped {

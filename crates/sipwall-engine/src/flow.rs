@@ -97,8 +97,8 @@ pub enum App {
 
 #[derive(Debug)]
 pub struct SipFlow {
-    /// The SIP (layer-7) policy-map name, if any.
-    pub policy: Option<String>,
+    /// The SIP checks and layer-7 policy applied on this flow.
+    pub profile: std::sync::Arc<crate::sippolicy::SipProfile>,
     /// Stream buffers per direction (TCP only).
     pub streams: [SipStream; 2],
     /// Set when the stream could not be framed any more: SIP is no longer parsed on it.

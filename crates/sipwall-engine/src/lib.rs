@@ -14,6 +14,7 @@ pub mod flow;
 mod ops;
 pub mod pinhole;
 pub mod policy;
+pub mod sippolicy;
 pub mod stream;
 
 use std::cmp::Reverse;
@@ -153,6 +154,9 @@ pub struct Engine {
     /// Ids shown in events: never reused within a run (table slots are).
     next_flow_serial: u64,
     next_pinhole_serial: u64,
+    /// Per-source rate limits, blocklist, dialog and registration counts.
+    sources: sippolicy::Sources,
+    dialogs_per_zone: FxHashMap<policy::ZoneId, u32>,
 }
 
 pub(crate) fn transport_of(proto: u8) -> Option<CfgTransport> {
@@ -229,6 +233,8 @@ impl Engine {
             stats: Stats::default(),
             next_flow_serial: 0,
             next_pinhole_serial: 0,
+            sources: sippolicy::Sources::default(),
+            dialogs_per_zone: FxHashMap::default(),
         }
     }
 
@@ -410,6 +416,9 @@ impl Engine {
         if let Some(pid) = self.pinholes.find(view.proto, view.src, view.dst, dport) {
             return self.open_from_pinhole(now, pid, key, src, dst, &view);
         }
+        if self.sources.is_blocked(view.src, now) {
+            return Verdict::drop(Reason::Violation(Violation::SipBlocked));
+        }
         let facts = Facts {
             transport: transport_of(view.proto),
             dport: matches!(view.proto, 6 | 17).then_some(dport),
@@ -440,7 +449,7 @@ impl Engine {
             L4Action::Pass => Verdict::accept(reason),
             L4Action::Inspect {
                 timeouts,
-                sip_policy,
+                sip: profile,
             } => {
                 let seg = tcp_seg(&view);
                 let mut midstream = false;
@@ -471,7 +480,7 @@ impl Engine {
                         streams.iter_mut().for_each(SipStream::start_unsynced);
                     }
                     App::Sip(Box::new(SipFlow {
-                        policy: sip_policy,
+                        profile,
                         streams,
                         desynced: false,
                     }))
@@ -588,12 +597,12 @@ impl Engine {
                 return Verdict::drop(Reason::Violation(Violation::TcpNoSyn));
             }
         }
-        let (timeouts, sip_policy) = match owner {
+        let (timeouts, profile) = match owner {
             Owner::Call(c) => match self.call(c) {
-                Some(call) => (call.timeouts, call.sip_policy.clone()),
-                None => (self.policy.global_timeouts, None),
+                Some(call) => (call.timeouts, call.profile.clone()),
+                None => (self.policy.global_timeouts, self.policy.global_sip.clone()),
             },
-            Owner::Registration => (self.policy.global_timeouts, None),
+            Owner::Registration => (self.policy.global_timeouts, self.policy.global_sip.clone()),
         };
         let (app, idle, inspect) = match (kind.is_media(), owner) {
             (true, Owner::Call(c)) => (
@@ -606,7 +615,7 @@ impl Engine {
             ),
             _ => (
                 App::Sip(Box::new(SipFlow {
-                    policy: sip_policy,
+                    profile,
                     streams: [SipStream::default(), SipStream::default()],
                     desynced: false,
                 })),
@@ -883,7 +892,7 @@ impl Engine {
             });
             return None;
         }
-        let (timeouts, sip_policy) = match self.flows.get(flow) {
+        let (timeouts, profile) = match self.flows.get(flow) {
             Some(f) => {
                 let t = f
                     .pair
@@ -895,12 +904,12 @@ impl Engine {
                     })
                     .unwrap_or(self.policy.global_timeouts);
                 let sp = match &f.app {
-                    App::Sip(s) => s.policy.clone(),
-                    _ => None,
+                    App::Sip(s) => s.profile.clone(),
+                    _ => self.policy.global_sip.clone(),
                 };
                 (t, sp)
             }
-            None => (self.policy.global_timeouts, None),
+            None => (self.policy.global_timeouts, self.policy.global_sip.clone()),
         };
         let slot = match self.calls_free.pop() {
             Some(s) => s,
@@ -925,11 +934,15 @@ impl Engine {
             record_routed: false,
             pinholes: Vec::new(),
             timeouts,
-            sip_policy,
+            profile,
             media_packets: 0,
             media_bytes: 0,
             cancelled: None,
             flow: (flow, self.flows.get(flow).map_or(u64::MAX, |f| f.serial)),
+            zone: self
+                .flows
+                .get(flow)
+                .and_then(|f| self.policy.zone_of(f.sides.0)),
             flow_endpoints: self.flows.get(flow).map(|f| {
                 (
                     f.proto,
@@ -939,6 +952,10 @@ impl Engine {
             }),
         };
         let exp = call.expires_at();
+        *self.sources.dialogs.entry(a).or_default() += 1;
+        if let Some(z) = call.zone {
+            *self.dialogs_per_zone.entry(z).or_default() += 1;
+        }
         self.calls[slot as usize] = Some(call);
         self.calls_by_id.insert(call_id, slot);
         self.calls_len += 1;
@@ -961,6 +978,19 @@ impl Engine {
         };
         self.calls_len -= 1;
         self.calls_free.push(slot);
+        if let Some(a) = call.parties[0] {
+            if let Some(n) = self.sources.dialogs.get_mut(&a) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.sources.dialogs.remove(&a);
+                }
+            }
+        }
+        if let Some(z) = call.zone {
+            if let Some(n) = self.dialogs_per_zone.get_mut(&z) {
+                *n = n.saturating_sub(1);
+            }
+        }
         if self.calls_by_id.get(&call.call_id) == Some(&slot) {
             self.calls_by_id.remove(&call.call_id);
         }
@@ -985,6 +1015,12 @@ impl Engine {
             }
         } else {
             self.registrations.retain(|_, v| *v != pid);
+            if let Some(n) = self.sources.registrations.get_mut(&p.pattern.dst) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.sources.registrations.remove(&p.pattern.dst);
+                }
+            }
         }
         for f in &p.flows {
             // Only flows still admitted through this pinhole.
@@ -1168,22 +1204,64 @@ impl Engine {
         transport: Transport,
     ) -> Result<(), Violation> {
         self.stats.sip_messages += 1;
-        let limits = self.limits.sip;
         let flow_serial = self.flow_serial(flow);
+        let profile = match self.flows.get(flow).map(|f| &f.app) {
+            Some(App::Sip(s)) => s.profile.clone(),
+            _ => self.policy.global_sip.clone(),
+        };
+        let params = &profile.params;
+        if self.sources.is_blocked(src, now) {
+            return Err(self.refuse(
+                now,
+                flow_serial,
+                src,
+                params,
+                Violation::SipBlocked,
+                None,
+                None,
+                "source is on the blocklist".into(),
+            ));
+        }
+        let limits = SipLimits {
+            max_message_size: profile
+                .limits
+                .max_message_size
+                .min(self.limits.sip.max_message_size),
+            max_headers: profile.limits.max_headers.min(self.limits.sip.max_headers),
+            max_line_length: profile
+                .limits
+                .max_line_length
+                .min(self.limits.sip.max_line_length),
+            max_list_values: profile
+                .limits
+                .max_list_values
+                .min(self.limits.sip.max_list_values),
+        };
         let msg = match Message::parse(bytes, transport, &limits) {
             Ok(m) => m,
             Err(e) => {
-                self.emit(Event::Violation {
-                    flow: Some(flow_serial),
-                    code: Violation::SipMalformed,
-                    kind: Some(e.kind.as_str()),
-                    offset: Some(e.offset),
-                    detail: format!(
-                        "SIP message does not parse: {} at byte {}",
-                        e.kind, e.offset
-                    ),
-                });
-                return Err(Violation::SipMalformed);
+                use sipwall_wire::ErrorKind as K;
+                let code = match e.kind {
+                    K::MessageTooLarge
+                    | K::TooManyHeaders
+                    | K::LineTooLong
+                    | K::ContentLengthTooLarge => Violation::SipLimit,
+                    _ => Violation::SipMalformed,
+                };
+                let detail = format!(
+                    "SIP message does not parse: {} at byte {}",
+                    e.kind, e.offset
+                );
+                return Err(self.refuse(
+                    now,
+                    flow_serial,
+                    src,
+                    params,
+                    code,
+                    Some(e.kind.as_str()),
+                    Some(e.offset),
+                    detail,
+                ));
             }
         };
         let summary = match msg.status() {
@@ -1218,18 +1296,164 @@ impl Engine {
             length: msg.as_bytes().len(),
             sdp: sdp_bytes.is_some(),
         });
-        if let Err(e) = msg.validate() {
-            self.emit(Event::Violation {
-                flow: Some(flow_serial),
-                code: Violation::SipInvalid,
-                kind: Some(e.kind.as_str()),
-                offset: Some(e.offset),
-                detail: format!(
-                    "SIP message fails validation: {} at byte {}",
-                    e.kind, e.offset
-                ),
-            });
-            return Err(Violation::SipInvalid);
+        if let Some((code, kind, offset, detail)) = self.check_message(&msg, &profile) {
+            return Err(self.refuse(now, flow_serial, src, params, code, kind, offset, detail));
+        }
+        // Rate limits and the SIP policy (requests and responses alike for the policy).
+        if let Some(m) = msg.method() {
+            if let Some(r) = sippolicy::method_rate(params, m.as_bytes()) {
+                let key = if r.method == "*" {
+                    "*"
+                } else {
+                    r.method.as_str()
+                };
+                if self.sources.allow(
+                    src,
+                    key,
+                    r.per_second,
+                    r.burst,
+                    now,
+                    params.max_sources as usize,
+                ) == Some(false)
+                {
+                    let detail = format!(
+                        "{} from {src} over {}/s (burst {})",
+                        r.method, r.per_second, r.burst
+                    );
+                    return Err(self.refuse(
+                        now,
+                        flow_serial,
+                        src,
+                        params,
+                        Violation::SipRateLimited,
+                        None,
+                        None,
+                        detail,
+                    ));
+                }
+            }
+        }
+        if let Some(policy) = &profile.policy {
+            let hit = policy.evaluate(&msg);
+            if let Some(rl) = hit.rate {
+                let burst = rl.burst.unwrap_or(rl.per_second);
+                let key = format!("{}/{}", policy.name, hit.class);
+                let ok = if rl.per_source {
+                    self.sources.allow(
+                        src,
+                        &key,
+                        rl.per_second,
+                        burst,
+                        now,
+                        params.max_sources as usize,
+                    ) != Some(false)
+                } else {
+                    self.sources.allow_shared(&key, rl.per_second, burst, now)
+                };
+                if !ok {
+                    let detail = format!(
+                        "class {} of SIP policy {}: over {}/s",
+                        hit.class, policy.name, rl.per_second
+                    );
+                    return Err(self.refuse(
+                        now,
+                        flow_serial,
+                        src,
+                        params,
+                        Violation::SipRateLimited,
+                        None,
+                        None,
+                        detail,
+                    ));
+                }
+            }
+            match hit.action {
+                sipwall_config::SipAction::Allow { .. } => {}
+                sipwall_config::SipAction::Drop { .. } => {
+                    let detail = format!("class {} of SIP policy {}: drop", hit.class, policy.name);
+                    return Err(self.refuse(
+                        now,
+                        flow_serial,
+                        src,
+                        params,
+                        Violation::SipPolicyDrop,
+                        None,
+                        None,
+                        detail,
+                    ));
+                }
+                sipwall_config::SipAction::Reset { .. } => {
+                    let detail =
+                        format!("class {} of SIP policy {}: reset", hit.class, policy.name);
+                    let v = self.refuse(
+                        now,
+                        flow_serial,
+                        src,
+                        params,
+                        Violation::SipPolicyReset,
+                        None,
+                        None,
+                        detail,
+                    );
+                    if transport == Transport::Stream {
+                        self.close_flow(flow, "sip_policy_reset");
+                    }
+                    return Err(v);
+                }
+            }
+        }
+        // Dialog and registration limits, before anything is created for the message.
+        match msg.method() {
+            Some(Method::Invite)
+                if call_id
+                    .as_deref()
+                    .is_some_and(|c| !self.calls_by_id.contains_key(c)) =>
+            {
+                let per_source = self.sources.dialogs.get(&src).copied().unwrap_or(0);
+                let zone = self
+                    .flows
+                    .get(flow)
+                    .and_then(|f| self.policy.zone_of(f.sides.0));
+                let per_zone = zone
+                    .and_then(|z| self.dialogs_per_zone.get(&z))
+                    .copied()
+                    .unwrap_or(0);
+                let over = params
+                    .max_dialogs_per_source
+                    .is_some_and(|m| per_source >= m)
+                    || params.max_dialogs_per_zone.is_some_and(|m| per_zone >= m);
+                if over {
+                    let detail =
+                        format!("{per_source} dialogs from {src}, {per_zone} from its zone");
+                    return Err(self.refuse(
+                        now,
+                        flow_serial,
+                        src,
+                        params,
+                        Violation::SipTooManyDialogs,
+                        None,
+                        None,
+                        detail,
+                    ));
+                }
+            }
+            Some(Method::Register) => {
+                let n = self.sources.registrations.get(&src).copied().unwrap_or(0);
+                if params.max_registrations_per_source.is_some_and(|m| n >= m) {
+                    let detail = format!("{n} registrations from {src}");
+                    return Err(self.refuse(
+                        now,
+                        flow_serial,
+                        src,
+                        params,
+                        Violation::SipTooManyRegistrations,
+                        None,
+                        None,
+                        detail,
+                    ));
+                }
+            }
+            _ => {}
         }
         let (Some(call_id), Some(cseq)) = (call_id, cseq) else {
             return Ok(());
@@ -1293,6 +1517,127 @@ impl Engine {
             );
         }
         Ok(())
+    }
+
+    /// The conformance checks of a profile: `Some((code, parser kind, offset, detail))` for
+    /// the first one a message fails.
+    fn check_message(
+        &self,
+        msg: &Message<'_>,
+        profile: &sippolicy::SipProfile,
+    ) -> Option<(Violation, Option<&'static str>, Option<usize>, String)> {
+        let p = &profile.params;
+        if p.strict_header_validation {
+            if let Err(e) = msg.validate() {
+                let d = format!(
+                    "SIP message fails validation: {} at byte {}",
+                    e.kind, e.offset
+                );
+                return Some((
+                    Violation::SipInvalid,
+                    Some(e.kind.as_str()),
+                    Some(e.offset),
+                    d,
+                ));
+            }
+            if let Some(Ok(ct)) = msg.content_type() {
+                if ct.is_sdp() && !msg.body().is_empty() {
+                    if let Err(e) = sipwall_wire::sdp::validate_strict(msg.body()) {
+                        let at = e.offset + msg.body_offset();
+                        let d = format!("SDP body is not valid SDP: {} at byte {at}", e.kind);
+                        return Some((Violation::SipInvalid, Some(e.kind.as_str()), Some(at), d));
+                    }
+                }
+            }
+        }
+        let depth = |n: usize, max: u32, what: &str| {
+            (n > max as usize).then(|| {
+                (
+                    Violation::SipLimit,
+                    None,
+                    None,
+                    format!("{n} {what} (limit {max})"),
+                )
+            })
+        };
+        if let Some(v) = msg
+            .vias()
+            .ok()
+            .and_then(|v| depth(v.len(), p.max_via_depth, "Via hops"))
+        {
+            return Some(v);
+        }
+        let routes = msg
+            .routes()
+            .map_or(0, |r| r.len())
+            .max(msg.record_routes().map_or(0, |r| r.len()));
+        if let Some(v) = depth(routes, p.max_route_depth, "Route entries") {
+            return Some(v);
+        }
+        if let Some(m) = msg.method() {
+            if !p.unknown_methods_allowed && !m.is_known() {
+                return Some((
+                    Violation::SipUnknownMethod,
+                    None,
+                    None,
+                    format!("unknown method {m}"),
+                ));
+            }
+            if p.max_forwards_zero == sipwall_config::MaxForwardsZero::Drop
+                && msg.max_forwards().and_then(Result::ok) == Some(0)
+            {
+                return Some((
+                    Violation::SipMaxForwards,
+                    None,
+                    None,
+                    "Max-Forwards is 0".into(),
+                ));
+            }
+        }
+        None
+    }
+
+    /// Refuse a message: a `violation` event, counted towards the source's blocklist.
+    #[allow(clippy::too_many_arguments)]
+    fn refuse(
+        &mut self,
+        now: Instant,
+        flow_serial: u64,
+        src: IpAddr,
+        params: &sipwall_config::SipParams,
+        code: Violation,
+        kind: Option<&'static str>,
+        offset: Option<usize>,
+        detail: String,
+    ) -> Violation {
+        self.emit(Event::Violation {
+            flow: Some(flow_serial),
+            code,
+            kind,
+            offset,
+            detail,
+        });
+        if code != Violation::SipBlocked {
+            if let Some(d) = self.sources.violation(src, now, params) {
+                let violations = params.blocklist.map_or(0, |b| b.violations);
+                self.emit(Event::Blocked {
+                    source: src,
+                    duration_secs: d.as_secs(),
+                    violations,
+                });
+            }
+        }
+        code
+    }
+
+    /// Sources on the blocklist (`show sip blocked`).
+    pub fn blocked_sources(&self, now: Instant) -> Vec<sippolicy::BlockedSource> {
+        self.sources.blocked(now)
+    }
+
+    /// Take one source, or all, off the blocklist (`clear sip blocked`).
+    pub fn clear_blocked(&mut self, source: Option<IpAddr>, now: Instant) -> usize {
+        self.sources.clear_blocked(source, now)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1607,6 +1952,7 @@ impl Engine {
             match self.pinholes.insert(ph) {
                 Some(pid) => {
                     self.registrations.insert(key, pid);
+                    *self.sources.registrations.entry(addr).or_default() += 1;
                     self.arm(TimerKind::Pinhole, pid, exp);
                     self.stats.pinholes_total += 1;
                     let serial = self.pinhole_serial(pid);
@@ -1698,13 +2044,15 @@ pub struct PinholeView {
 }
 
 /// A NAT keepalive on a SIP port rather than a SIP message: CRLF pings (RFC 5626 §3.5.1 and
-/// the common UDP variant), NUL or space padding, or a STUN message (RFC 5389 magic cookie;
-/// RFC 5626 §4.4.2 STUN keepalives).
+/// the common UDP variant), NUL or space padding, a STUN message (RFC 5389 magic cookie;
+/// RFC 5626 §4.4.2 STUN keepalives), or a payload too short to be any SIP message.
 fn is_keepalive(p: &[u8]) -> bool {
     let filler =
         !p.is_empty() && p.len() <= 64 && p.iter().all(|b| matches!(b, b'\r' | b'\n' | 0 | b' '));
     let stun = p.len() >= 20 && p[0] & 0xc0 == 0 && p[4..8] == [0x21, 0x12, 0xa4, 0x42];
-    filler || stun
+    // Too short to hold any SIP message and no line end: vendor pings such as "hello\0".
+    let ping = p.len() <= 16 && !p.contains(&b'\n');
+    filler || stun || ping
 }
 
 fn pkt_len(view: &PacketView<'_>) -> u64 {

@@ -11,7 +11,9 @@
 //! | A | B | the pair A->B: none -> drop (`no_zone_pair`); no policy -> drop (`no_policy`); else the first matching class, else `class-default` |
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
+use crate::sippolicy::SipProfile;
 use rustc_hash::FxHashMap;
 use sipwall_config::{
     Action as CfgAction, ClassMatch, Config, MatchKind, ParameterMap, Protocol, Transport, ZoneRef,
@@ -37,11 +39,12 @@ pub enum Side {
 }
 
 /// The L4 action of a compiled class.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum L4Action {
     Inspect {
         timeouts: Timeouts,
-        sip_policy: Option<String>,
+        /// The SIP checks and layer-7 policy applied to SIP this class inspects.
+        sip: Arc<SipProfile>,
     },
     Pass,
     Drop,
@@ -128,6 +131,8 @@ pub struct Policy {
     pair_index: FxHashMap<(ZoneId, ZoneId), u16>,
     sip_ports: Vec<(Transport, u16)>,
     pub global_timeouts: Timeouts,
+    /// SIP profile of the global parameter-map, for SIP no class applies to.
+    pub global_sip: Arc<SipProfile>,
     own_addresses: Vec<IpAddr>,
 }
 
@@ -213,10 +218,17 @@ fn compile_matcher(cfg: &Config, class: &str, depth: usize) -> Matcher {
 
 fn compile_action(cfg: &Config, a: &CfgAction, sip_policy: Option<&String>) -> L4Action {
     match a {
-        CfgAction::Inspect { parameter_map } => L4Action::Inspect {
-            timeouts: Timeouts::from(cfg.parameter_map(parameter_map.as_deref())),
-            sip_policy: sip_policy.cloned(),
-        },
+        CfgAction::Inspect { parameter_map } => {
+            let pm = cfg.parameter_map(parameter_map.as_deref());
+            L4Action::Inspect {
+                timeouts: Timeouts::from(pm),
+                sip: Arc::new(SipProfile::compile(
+                    cfg,
+                    &pm.sip,
+                    sip_policy.map(String::as_str),
+                )),
+            }
+        }
         CfgAction::Pass { .. } => L4Action::Pass,
         CfgAction::Drop { .. } => L4Action::Drop,
     }
@@ -306,6 +318,7 @@ impl Policy {
             pair_index,
             sip_ports,
             global_timeouts: Timeouts::from(cfg.parameter_map(None)),
+            global_sip: Arc::new(SipProfile::compile(cfg, &cfg.parameter_map(None).sip, None)),
             own_addresses,
         }
     }
@@ -321,7 +334,7 @@ impl Policy {
         self.own_addresses.contains(&a)
     }
 
-    fn zone_of(&self, side: Side) -> Option<ZoneId> {
+    pub fn zone_of(&self, side: Side) -> Option<ZoneId> {
         match side {
             Side::Interface(i) => self.iface_zone.get(usize::from(i)).copied().flatten(),
             Side::Local => Some(ZoneId::SelfZone),

@@ -981,7 +981,13 @@ fn udp_keepalives_on_a_sip_flow_pass_unparsed() {
     assert!(lab
         .udp(PHONE, 5060, TRUNK, 5060, opts.as_bytes())
         .is_accept());
-    for ka in [&b"\r\n\r\n"[..], b"\r\n", b"\0\0\0\0", b"\r\n\0\0\0\0\0\0"] {
+    for ka in [
+        &b"\r\n\r\n"[..],
+        b"\r\n",
+        b"\0\0\0\0",
+        b"\r\n\0\0\0\0\0\0",
+        b"hello\0\0\0\0\0",
+    ] {
         assert!(lab.udp(PHONE, 5060, TRUNK, 5060, ka).is_accept(), "{ka:?}");
         assert!(lab.udp(TRUNK, 5060, PHONE, 5060, ka).is_accept(), "{ka:?}");
     }
@@ -1149,4 +1155,255 @@ fn fast_path_traffic_keeps_pinholes_alive() {
         .pinhole_details(lab.now)
         .iter()
         .any(|p| p.id == rtp.id));
+}
+
+/// A lab whose global parameter-map's SIP settings are changed by `f`.
+fn lab_with_sip(cfg: &str, f: impl FnOnce(&mut sipwall_config::SipParams)) -> Lab {
+    let (mut config, _) = sipwall_config::parse(cfg, "test.cfg").expect("config");
+    let global = config
+        .parameter_maps
+        .get_mut(sipwall_config::GLOBAL_PARAMETER_MAP)
+        .expect("global map");
+    f(&mut global.sip);
+    let t0 = origin();
+    Lab {
+        engine: Engine::new(Arc::new(config), t0),
+        now: t0,
+        t0,
+        events: Vec::new(),
+    }
+}
+
+fn violations(lab: &Lab) -> Vec<Violation> {
+    lab.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Violation { code, .. } => Some(*code),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn invite_flood_is_rate_limited_then_the_source_blocked() {
+    let mut lab = lab_with_sip(CONFIG, |p| {
+        p.rate_limits = vec![sipwall_config::MethodRate {
+            method: "INVITE".into(),
+            per_second: 10,
+            burst: 20,
+        }];
+        p.blocklist = Some(sipwall_config::Blocklist {
+            violations: 30,
+            within_secs: 10,
+            duration_secs: 60,
+        });
+    });
+    let mut accepted = 0;
+    for i in 0..100 {
+        let inv = request("INVITE", &format!("flood-{i}"), 1, "a1", None, "", "UDP");
+        if lab
+            .udp(PHONE, 5060, TRUNK, 5060, inv.as_bytes())
+            .is_accept()
+        {
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, 20, "the burst passes, the rest is over the rate");
+    assert!(violations(&lab)
+        .iter()
+        .all(|v| *v == Violation::SipRateLimited || *v == Violation::SipBlocked));
+    assert!(lab.events.iter().any(|e| matches!(
+        e,
+        Event::Blocked {
+            duration_secs: 60,
+            ..
+        }
+    )));
+    assert_eq!(lab.engine.blocked_sources(lab.now).len(), 1);
+    // Blocked: even an OPTIONS, and a new flow from another port, are dropped.
+    let opt = request("OPTIONS", "o-1", 1, "a1", None, "", "UDP");
+    assert_eq!(
+        lab.udp(PHONE, 5060, TRUNK, 5060, opt.as_bytes()).reason,
+        Reason::Violation(Violation::SipBlocked)
+    );
+    assert_eq!(
+        lab.udp(PHONE, 5099, TRUNK, 5060, opt.as_bytes()).reason,
+        Reason::Violation(Violation::SipBlocked)
+    );
+    // Another phone is not affected.
+    let other = [192, 0, 2, 11];
+    let inv = request("INVITE", "legit-1", 1, "b1", None, "", "UDP");
+    assert!(lab
+        .udp(other, 5060, TRUNK, 5060, inv.as_bytes())
+        .is_accept());
+    // The block expires; clear works too.
+    lab.advance(61.0);
+    assert!(lab.engine.blocked_sources(lab.now).is_empty());
+    assert!(lab
+        .udp(PHONE, 5060, TRUNK, 5060, opt.as_bytes())
+        .is_accept());
+    assert_eq!(lab.engine.clear_blocked(None, lab.now), 0);
+}
+
+#[test]
+fn conformance_settings() {
+    // Unknown methods and Max-Forwards 0, when configured to drop.
+    let mut lab = lab_with_sip(CONFIG, |p| {
+        p.unknown_methods_allowed = false;
+        p.max_forwards_zero = sipwall_config::MaxForwardsZero::Drop;
+        p.max_via_depth = 2;
+    });
+    let v = lab.udp(
+        PHONE,
+        5060,
+        TRUNK,
+        5060,
+        request("FOOBAR", "u-1", 1, "a1", None, "", "UDP").as_bytes(),
+    );
+    assert_eq!(v.reason, Reason::Violation(Violation::SipUnknownMethod));
+    let mf0 = request("OPTIONS", "m-1", 1, "a1", None, "", "UDP")
+        .replace("Max-Forwards: 70", "Max-Forwards: 0");
+    assert_eq!(
+        lab.udp(PHONE, 5060, TRUNK, 5060, mf0.as_bytes()).reason,
+        Reason::Violation(Violation::SipMaxForwards)
+    );
+    let deep = request("OPTIONS", "d-1", 1, "a1", None, "", "UDP").replace(
+        "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK1OPTIONS\r\n",
+        "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK1OPTIONS\r\nVia: SIP/2.0/UDP 10.1.1.1;branch=z9hG4bKa, SIP/2.0/UDP 10.1.1.2;branch=z9hG4bKb\r\n",
+    );
+    assert_eq!(
+        lab.udp(PHONE, 5060, TRUNK, 5060, deep.as_bytes()).reason,
+        Reason::Violation(Violation::SipLimit)
+    );
+    // The default profile allows both.
+    let mut lab = Lab::new(CONFIG);
+    assert!(lab
+        .udp(
+            PHONE,
+            5060,
+            TRUNK,
+            5060,
+            request("FOOBAR", "u-1", 1, "a1", None, "", "UDP").as_bytes()
+        )
+        .is_accept());
+    assert!(lab
+        .udp(PHONE, 5060, TRUNK, 5060, mf0.as_bytes())
+        .is_accept());
+    // Strict validation off: a CSeq mismatch passes.
+    let mut lab = lab_with_sip(CONFIG, |p| p.strict_header_validation = false);
+    let bad =
+        request("INVITE", "s-1", 1, "a1", None, "", "UDP").replace("CSeq: 1 INVITE", "CSeq: 1 BYE");
+    assert!(lab
+        .udp(PHONE, 5060, TRUNK, 5060, bad.as_bytes())
+        .is_accept());
+    // Message size.
+    let mut lab = lab_with_sip(CONFIG, |p| p.max_message_size = 300);
+    let v = lab.udp(
+        PHONE,
+        5060,
+        TRUNK,
+        5060,
+        request(
+            "INVITE",
+            "z-1",
+            1,
+            "a1",
+            None,
+            &sdp("192.0.2.10", 40000, 1, ""),
+            "UDP",
+        )
+        .as_bytes(),
+    );
+    assert_eq!(v.reason, Reason::Violation(Violation::SipLimit));
+    assert_eq!(
+        lab.engine.call_count(),
+        0,
+        "a refused INVITE leaves no dialog"
+    );
+    assert_eq!(lab.engine.pinhole_count(), 0, "and no pinhole");
+}
+
+#[test]
+fn dialog_and_registration_limits_per_source() {
+    let mut lab = lab_with_sip(CONFIG, |p| {
+        p.max_dialogs_per_source = Some(2);
+        p.max_registrations_per_source = Some(1);
+    });
+    for i in 0..2 {
+        let inv = request("INVITE", &format!("d-{i}"), 1, "a1", None, "", "UDP");
+        assert!(lab
+            .udp(PHONE, 5060, TRUNK, 5060, inv.as_bytes())
+            .is_accept());
+    }
+    let inv = request("INVITE", "d-2", 1, "a1", None, "", "UDP");
+    assert_eq!(
+        lab.udp(PHONE, 5060, TRUNK, 5060, inv.as_bytes()).reason,
+        Reason::Violation(Violation::SipTooManyDialogs)
+    );
+    // In-dialog requests of existing calls still pass.
+    let bye = request("BYE", "d-0", 2, "a1", Some("b1"), "", "UDP");
+    assert!(lab
+        .udp(PHONE, 5060, TRUNK, 5060, bye.as_bytes())
+        .is_accept());
+    // One dialog ended: a new one fits again.
+    assert!(lab
+        .udp(PHONE, 5060, TRUNK, 5060, inv.as_bytes())
+        .is_accept());
+    let registrar = [198, 51, 100, 30];
+    let reg = |cid: &str, port: u16| {
+        format!("REGISTER sip:198.51.100.30 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:{port};branch=z9hG4bK{cid}\r\nMax-Forwards: 70\r\nFrom: <sip:1000@198.51.100.30>;tag=r1\r\nTo: <sip:1000@198.51.100.30>\r\nCall-ID: {cid}\r\nCSeq: 1 REGISTER\r\nContact: <sip:1000@192.0.2.10:{port}>;expires=300\r\nContent-Length: 0\r\n\r\n")
+    };
+    let ok = |cid: &str, port: u16| {
+        format!("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.10:{port};branch=z9hG4bK{cid}\r\nFrom: <sip:1000@198.51.100.30>;tag=r1\r\nTo: <sip:1000@198.51.100.30>;tag=s1\r\nCall-ID: {cid}\r\nCSeq: 1 REGISTER\r\nContact: <sip:1000@192.0.2.10:{port}>;expires=300\r\nContent-Length: 0\r\n\r\n")
+    };
+    assert!(lab
+        .udp(PHONE, 5060, registrar, 5060, reg("r-1", 5060).as_bytes())
+        .is_accept());
+    assert!(lab
+        .udp(registrar, 5060, PHONE, 5060, ok("r-1", 5060).as_bytes())
+        .is_accept());
+    let v = lab.udp(PHONE, 5062, registrar, 5060, reg("r-2", 5062).as_bytes());
+    assert_eq!(
+        v.reason,
+        Reason::Violation(Violation::SipTooManyRegistrations)
+    );
+}
+
+#[test]
+fn sip_policy_classes_drop_and_rate_limit() {
+    let cfg = format!(
+        "{CONFIG}
+class-map type inspect sip match-any no-message
+ match request method message
+class-map type inspect sip match-all evil-callee
+ match request method invite
+ match callee regex ^sip:900
+policy-map type inspect sip sip-checks
+ class type inspect sip no-message
+  drop log
+ class type inspect sip evil-callee
+  reset
+ class class-default
+  allow
+policy-map type inspect out-pm
+ class type inspect out-cm
+  inspect
+  service-policy sip sip-checks
+"
+    );
+    let mut lab = Lab::new(&cfg);
+    let msg = request("MESSAGE", "p-1", 1, "a1", None, "", "UDP");
+    assert_eq!(
+        lab.udp(PHONE, 5060, TRUNK, 5060, msg.as_bytes()).reason,
+        Reason::Violation(Violation::SipPolicyDrop)
+    );
+    let evil = request("INVITE", "p-2", 1, "a1", None, "", "UDP")
+        .replace("To: <sip:2000@", "To: <sip:900123@");
+    assert_eq!(
+        lab.udp(PHONE, 5060, TRUNK, 5060, evil.as_bytes()).reason,
+        Reason::Violation(Violation::SipPolicyReset)
+    );
+    let ok = request("INVITE", "p-3", 1, "a1", None, "", "UDP");
+    assert!(lab.udp(PHONE, 5060, TRUNK, 5060, ok.as_bytes()).is_accept());
+    assert_eq!(lab.engine.call_count(), 1);
 }

@@ -82,30 +82,9 @@ impl Metrics {
     }
 }
 
-/// Every violation code (an exhaustive match keeps the list in step with the enum).
-fn violation_codes() -> [&'static str; 8] {
-    fn code(v: Violation) -> &'static str {
-        match v {
-            Violation::Malformed
-            | Violation::Fragment
-            | Violation::TcpNoSyn
-            | Violation::TcpOutOfWindow
-            | Violation::TcpBadFlags
-            | Violation::SipMalformed
-            | Violation::SipInvalid
-            | Violation::SipStream => v.as_str(),
-        }
-    }
-    [
-        code(Violation::Malformed),
-        code(Violation::Fragment),
-        code(Violation::TcpNoSyn),
-        code(Violation::TcpOutOfWindow),
-        code(Violation::TcpBadFlags),
-        code(Violation::SipMalformed),
-        code(Violation::SipInvalid),
-        code(Violation::SipStream),
-    ]
+/// Every violation code.
+fn violation_codes() -> impl Iterator<Item = &'static str> {
+    Violation::ALL.iter().map(|v| v.as_str())
 }
 
 /// A label value escaped per the text format: `\` -> `\\`, `"` -> `\"`, newline -> `\n`.
