@@ -98,6 +98,8 @@ pub mod limits {
     pub const MAX_MATCHES_PER_CLASS_MAP: usize = 256;
     /// Most SIP (transport, port) pairs from `ip port-map sip`.
     pub const MAX_SIP_PORTS: usize = 256;
+    /// Most methods with a `sip rate-limit` in one parameter-map.
+    pub const MAX_SIP_RATE_LIMITS: usize = 64;
     /// Deepest `match class-map` nesting.
     pub const MAX_CLASS_NESTING: usize = 16;
     /// Most errors reported before giving up.
