@@ -21,8 +21,8 @@ use crate::limits::{
 use crate::model::{
     Action, Blocklist, ClassMap, ClassMatch, Config, Interface, MatchKind, MaxForwardsZero,
     MediaType, MethodRate, ParameterMap, PolicyClass, PolicyMap, RateLimit, Route, RouteTarget,
-    SipAction, SipClassMap, SipMatch, SipPolicyClass, SipPolicyMap, SipPort, Zone, ZonePair,
-    ZoneRef, GLOBAL_PARAMETER_MAP, SIP_DEFAULT_PORT,
+    SipAction, SipClassMap, SipMatch, SipParams, SipPolicyClass, SipPolicyMap, SipPort, Zone,
+    ZonePair, ZoneRef, GLOBAL_PARAMETER_MAP, SIP_DEFAULT_PORT,
 };
 use crate::protocol::{Protocol, Transport};
 use crate::suggest;
@@ -2191,11 +2191,7 @@ fn sip_param(
 
 /// `sip rate-limit METHOD N per-second [burst B]`: METHOD is an RFC 3261 §25.1 `Method`
 /// (a token; stored upper-cased) or `any` (stored `*`). Returns how many entries it added.
-fn sip_rate_limit(
-    sip: &mut crate::model::SipParams,
-    a: &mut Args<'_, '_>,
-    rates_set: bool,
-) -> R<usize> {
+fn sip_rate_limit(sip: &mut SipParams, a: &mut Args<'_, '_>, rates_set: bool) -> R<usize> {
     let t = a.value("SIP method or \"any\"")?;
     let method = if t.is("any") {
         "*".to_string()
