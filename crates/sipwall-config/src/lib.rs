@@ -51,6 +51,67 @@
 //! (1..=65535, `LOW <= HIGH`). Such traffic is inspected at layer 4 only (never as SIP, even on
 //! a SIP port): put `match protocol sip` in the class when SIP inspection is wanted. It is what
 //! `sipwall ports config --format sipwall` generates for port-exact rules.
+//!
+//! # Extension: SIP conformance, limits and flood protection
+//! IOS has no equivalent; sipwall adds `sip ...` lines to `parameter-map type inspect NAME` (and
+//! `parameter-map type inspect-global`). They set [`SipParams`], the SIP inspection of every
+//! flow inspected with that map. A line not written keeps its default (see [`SipParams`]); the
+//! later of two lines setting the same value wins.
+//!
+//! ```text
+//! sip strict-header-validation                  | no sip strict-header-validation
+//! sip max-message-size N                        (bytes, 256..=1048576; default 65535)
+//! sip max-header-count N                        (1..=4096; default 256)
+//! sip max-line-length N                         (bytes, 80..=65535; default 8192)
+//! sip max-via-depth N                           (1..=1024; default 32)
+//! sip max-route-depth N                         (1..=1024; default 32)
+//! sip max-forwards-zero {allow|drop}            (default allow)
+//! sip unknown-method {allow|drop}               (default allow)
+//! sip max-dialogs per-source N                  (1..=2147483647; default unlimited)
+//! sip max-dialogs per-zone N                    (1..=2147483647; default unlimited)
+//! sip max-registrations per-source N            (1..=2147483647; default unlimited)
+//! sip rate-limit METHOD N per-second [burst B]  | no sip rate-limit
+//! sip blocklist after N violations within S seconds duration D  | no sip blocklist
+//! sip max-sources N                             (16..=10000000; default 65536)
+//! ```
+//!
+//! * `strict-header-validation` (on by default) drops SIP that breaks the RFC 3261 grammar
+//!   and rules listed in [`SipParams`]; `no sip strict-header-validation` turns it off.
+//! * `sip rate-limit` limits requests of one method per source address: `N` per second
+//!   (1..=1000000) with a bucket of `B` (1..=2000000; default `2 * N`). `METHOD` is a SIP
+//!   method (an RFC 3261 §25.1 token, case-insensitive, stored upper-case: `invite` is
+//!   `INVITE`) or `any` for every request (stored as `*`). A later line for the same method
+//!   replaces the earlier one; at most [`limits::MAX_SIP_RATE_LIMITS`] methods per map.
+//!   **The first `sip rate-limit` line of a map replaces the default limits** (INVITE 100/s
+//!   burst 200, REGISTER 50/s burst 100): restate those you want to keep. `no sip rate-limit`
+//!   removes every limit, the defaults included.
+//! * `sip blocklist after N violations within S seconds duration D`: a source that commits `N`
+//!   violations (1..=1000000) within `S` seconds (1..=86400) is blocked for `D` seconds
+//!   (1..=2147483). `no sip blocklist` turns blocking off.
+//! * `max-sources` bounds the table of source addresses tracked for rates and the blocklist.
+//!
+//! `sip idle-time N` is the older, IOS-style timeout of a SIP signalling flow and stays a
+//! field of [`ParameterMap`].
+//!
+//! ```
+//! let text = "parameter-map type inspect voice\n\
+//!             sip max-message-size 16384\n\
+//!             sip max-forwards-zero drop\n\
+//!             sip rate-limit invite 20 per-second\n\
+//!             sip rate-limit any 200 per-second burst 400\n\
+//!             sip blocklist after 20 violations within 10 seconds duration 600\n";
+//! let (config, _) = sipwall_config::parse(text, "voice.cfg").map_err(|e| e[0].to_string())?;
+//! let sip = &config.parameter_map(Some("voice")).sip;
+//! assert_eq!(sip.max_message_size, 16384);
+//! assert_eq!(sip.max_forwards_zero, sipwall_config::MaxForwardsZero::Drop);
+//! // The first rate-limit line replaced the default INVITE/REGISTER pair: no REGISTER limit.
+//! let rates: Vec<_> = sip.rate_limits.iter().map(|r| (r.method.as_str(), r.per_second, r.burst)).collect();
+//! assert_eq!(rates, [("INVITE", 20, 40), ("*", 200, 400)]);
+//! assert_eq!(sip.blocklist.map(|b| b.duration_secs), Some(600));
+//! // A map without `sip` lines keeps the defaults.
+//! assert_eq!(config.parameter_map(None).sip, sipwall_config::SipParams::default());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod error;
 mod iface;
@@ -98,6 +159,8 @@ pub mod limits {
     pub const MAX_MATCHES_PER_CLASS_MAP: usize = 256;
     /// Most SIP (transport, port) pairs from `ip port-map sip`.
     pub const MAX_SIP_PORTS: usize = 256;
+    /// Most methods with a `sip rate-limit` in one parameter-map.
+    pub const MAX_SIP_RATE_LIMITS: usize = 64;
     /// Deepest `match class-map` nesting.
     pub const MAX_CLASS_NESTING: usize = 16;
     /// Most errors reported before giving up.

@@ -448,6 +448,10 @@ pub struct Blocklist {
 /// | `sip rate-limit METHOD N per-second [burst B]` | INVITE 100/s burst 200, REGISTER 50/s burst 100, per source |
 /// | `sip blocklist after N violations within S seconds duration D` | 50 within 10 s, blocked 300 s |
 /// | `sip max-sources N` (sources tracked for rates and the blocklist) | 65536 |
+///
+/// The first `sip rate-limit` line of a map replaces the default INVITE/REGISTER limits (later
+/// lines add methods or replace one); `no sip rate-limit` removes all, `no sip blocklist`
+/// turns blocking off. Syntax and ranges: the crate documentation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SipParams {
     pub strict_header_validation: bool,

@@ -15,14 +15,14 @@ use crate::iface::{check_name, interface_key, ios_type};
 use crate::lexer::{lex_line, Line, Token};
 use crate::limits::{
     MAX_CLASSES_PER_POLICY, MAX_ERRORS, MAX_INTERFACES, MAX_INTERFACE_ADDRESSES,
-    MAX_MATCHES_PER_CLASS_MAP, MAX_OBJECTS, MAX_REGEX_SIZE, MAX_ROUTES, MAX_SIP_PORTS, MAX_ZONES,
-    MAX_ZONE_PAIRS,
+    MAX_MATCHES_PER_CLASS_MAP, MAX_OBJECTS, MAX_REGEX_SIZE, MAX_ROUTES, MAX_SIP_PORTS,
+    MAX_SIP_RATE_LIMITS, MAX_ZONES, MAX_ZONE_PAIRS,
 };
 use crate::model::{
-    Action, ClassMap, ClassMatch, Config, Interface, MatchKind, MediaType, ParameterMap,
-    PolicyClass, PolicyMap, RateLimit, Route, RouteTarget, SipAction, SipClassMap, SipMatch,
-    SipPolicyClass, SipPolicyMap, SipPort, Zone, ZonePair, ZoneRef, GLOBAL_PARAMETER_MAP,
-    SIP_DEFAULT_PORT,
+    Action, Blocklist, ClassMap, ClassMatch, Config, Interface, MatchKind, MaxForwardsZero,
+    MediaType, MethodRate, ParameterMap, PolicyClass, PolicyMap, RateLimit, Route, RouteTarget,
+    SipAction, SipClassMap, SipMatch, SipParams, SipPolicyClass, SipPolicyMap, SipPort, Zone,
+    ZonePair, ZoneRef, GLOBAL_PARAMETER_MAP, SIP_DEFAULT_PORT,
 };
 use crate::protocol::{Protocol, Transport};
 use crate::suggest;
@@ -138,6 +138,7 @@ impl Mode {
                 "alert",
                 "audit-trail",
                 "description",
+                "no",
             ],
             Mode::Broken => &[],
         }
@@ -458,6 +459,9 @@ struct Parser<'f> {
     /// (SIP policy, class index) whose allow/drop/reset was set explicitly.
     explicit_sip_action: BTreeSet<(String, usize)>,
     pair_locations: Vec<(Location, Location)>,
+    /// Parameter-maps that have had a `sip rate-limit` / `no sip rate-limit` line: their first
+    /// such line replaced the default limits, later ones add to or replace single methods.
+    sip_rate_limits_set: BTreeSet<String>,
     objects: usize,
     addresses: usize,
 }
@@ -481,6 +485,7 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Parsed, Vec<ConfigError>> 
         explicit_action: BTreeSet::new(),
         explicit_sip_action: BTreeSet::new(),
         pair_locations: Vec::new(),
+        sip_rate_limits_set: BTreeSet::new(),
         objects: 0,
         addresses: 0,
     };
@@ -2013,15 +2018,30 @@ impl Parser<'_> {
                     }
                 }
             }
-            "udp" | "icmp" | "sip" | "media" => {
+            "udp" | "icmp" | "media" => {
                 a.keyword("idle-time").map_err(plain)?;
                 let secs = a.number("seconds", 1, MAX_SECS).map_err(plain)?;
                 match word.as_str() {
                     "udp" => pm.udp_idle_time = secs,
                     "icmp" => pm.icmp_idle_time = secs,
-                    "sip" => pm.sip_idle_time = secs,
                     _ => pm.media_idle_time = secs,
                 }
+            }
+            "sip" | "no" => {
+                let negated = word == "no";
+                if negated {
+                    a.keyword("sip").map_err(plain)?;
+                }
+                let rates_set = self.sip_rate_limits_set.contains(name);
+                let touched_rates =
+                    sip_param(&mut pm, &mut a, negated, rates_set).map_err(plain)?;
+                a.end().map_err(plain)?;
+                self.config.parameter_maps.insert(name.to_string(), pm);
+                if let Some(n) = touched_rates {
+                    self.sip_rate_limits_set.insert(name.to_string());
+                    self.objects = self.objects.saturating_add(n);
+                }
+                return Ok(Outcome::Done);
             }
             "max-incomplete" => {
                 let (which, _) = a.choice(&["low", "high"]).map_err(plain)?;
@@ -2060,6 +2080,165 @@ impl Parser<'_> {
         }
         self.config.parameter_maps.insert(name.to_string(), pm);
         Ok(Outcome::Done)
+    }
+}
+
+/// Largest `sip rate-limit` rate, messages per second.
+const MAX_SIP_RATE: u32 = 1_000_000;
+/// Largest `sip blocklist ... within S seconds` window: a day.
+const MAX_BLOCKLIST_WINDOW: u32 = 86_400;
+
+/// One `sip ...` (or, `negated`, `no sip ...`) line of a parameter-map, after the word `sip`,
+/// applied to `pm`. `rates_set`: this map already had a `sip rate-limit` line, so a new one adds
+/// to the list instead of replacing the defaults. Returns `Some(new entries)` for a line that
+/// configured the rate limits (`sip rate-limit` / `no sip rate-limit`), else `None`.
+fn sip_param(
+    pm: &mut ParameterMap,
+    a: &mut Args<'_, '_>,
+    negated: bool,
+    rates_set: bool,
+) -> R<Option<usize>> {
+    const MAX_SECS: u32 = 2_147_483;
+    const MAX_COUNT: u32 = 2_147_483_647;
+    let sip = &mut pm.sip;
+    if negated {
+        let (which, _) = a.choice(&["strict-header-validation", "rate-limit", "blocklist"])?;
+        match which {
+            0 => sip.strict_header_validation = false,
+            1 => {
+                sip.rate_limits.clear();
+                return Ok(Some(0));
+            }
+            _ => sip.blocklist = None,
+        }
+        return Ok(None);
+    }
+    let (which, _) = a.choice(&[
+        "idle-time",
+        "strict-header-validation",
+        "max-message-size",
+        "max-header-count",
+        "max-line-length",
+        "max-via-depth",
+        "max-route-depth",
+        "max-forwards-zero",
+        "unknown-method",
+        "max-dialogs",
+        "max-registrations",
+        "rate-limit",
+        "blocklist",
+        "max-sources",
+    ])?;
+    match which {
+        0 => pm.sip_idle_time = a.number("seconds", 1, MAX_SECS)?,
+        1 => sip.strict_header_validation = true,
+        // RFC 3261 §18.1.1: a UDP message may be up to 65535 bytes; TCP ones have no bound but
+        // this one.
+        2 => sip.max_message_size = a.number("message size in bytes", 256, 1_048_576)?,
+        // RFC 3261 §7.3: header fields, counted after unfolding.
+        3 => sip.max_header_count = a.number("header count", 1, 4096)?,
+        4 => sip.max_line_length = a.number("line length in bytes", 80, 65_535)?,
+        // RFC 3261 §8.1.1.7 (Via), §20.34 (Route): entries, all header lines together.
+        5 => sip.max_via_depth = a.number("Via depth", 1, 1024)?,
+        6 => sip.max_route_depth = a.number("Route depth", 1, 1024)?,
+        // RFC 3261 §8.1.1.6, §16.3 step 2: Max-Forwards 0.
+        7 => {
+            let (act, _) = a.choice(&["allow", "drop"])?;
+            sip.max_forwards_zero = if act == 0 {
+                MaxForwardsZero::Allow
+            } else {
+                MaxForwardsZero::Drop
+            };
+        }
+        // RFC 3261 §8.2.1: a method the element does not know (it would answer 405/501).
+        8 => {
+            let (act, _) = a.choice(&["allow", "drop"])?;
+            sip.unknown_methods_allowed = act == 0;
+        }
+        9 => {
+            let (scope, _) = a.choice(&["per-source", "per-zone"])?;
+            let n = a.number("dialogs", 1, MAX_COUNT)?;
+            if scope == 0 {
+                sip.max_dialogs_per_source = Some(n);
+            } else {
+                sip.max_dialogs_per_zone = Some(n);
+            }
+        }
+        10 => {
+            a.keyword("per-source")?;
+            sip.max_registrations_per_source = Some(a.number("registrations", 1, MAX_COUNT)?);
+        }
+        11 => return sip_rate_limit(sip, a, rates_set).map(Some),
+        12 => {
+            a.keyword("after")?;
+            let violations = a.number("violations", 1, 1_000_000)?;
+            a.keyword("violations")?;
+            a.keyword("within")?;
+            let within_secs = a.number("seconds", 1, MAX_BLOCKLIST_WINDOW)?;
+            a.keyword("seconds")?;
+            a.keyword("duration")?;
+            let duration_secs = a.number("blocking duration in seconds", 1, MAX_SECS)?;
+            sip.blocklist = Some(Blocklist {
+                violations,
+                within_secs,
+                duration_secs,
+            });
+        }
+        _ => sip.max_sources = a.number("tracked sources", 16, 10_000_000)?,
+    }
+    Ok(None)
+}
+
+/// `sip rate-limit METHOD N per-second [burst B]`: METHOD is an RFC 3261 §25.1 `Method`
+/// (a token; stored upper-cased) or `any` (stored `*`). Returns how many entries it added.
+fn sip_rate_limit(sip: &mut SipParams, a: &mut Args<'_, '_>, rates_set: bool) -> R<usize> {
+    let t = a.value("SIP method or \"any\"")?;
+    let method = if t.is("any") {
+        "*".to_string()
+    } else if is_token(t.text) {
+        t.text.to_ascii_uppercase()
+    } else {
+        return Err(fail(
+            t.at,
+            ErrorKind::InvalidValue,
+            format!(
+                "invalid SIP method \"{}\" (RFC 3261 §25.1 token, or \"any\")",
+                t.text
+            ),
+        ));
+    };
+    let per_second = a.number("rate", 1, MAX_SIP_RATE)?;
+    a.keyword("per-second")?;
+    let burst = if a.peek().is_some() {
+        a.keyword("burst")?;
+        a.number("burst", 1, 2 * MAX_SIP_RATE)?
+    } else {
+        per_second.saturating_mul(2)
+    };
+    if !rates_set {
+        // The first `sip rate-limit` line of a map replaces the default INVITE/REGISTER limits.
+        sip.rate_limits.clear();
+    }
+    let rate = MethodRate {
+        method,
+        per_second,
+        burst,
+    };
+    match sip.rate_limits.iter_mut().find(|r| r.method == rate.method) {
+        Some(old) => {
+            *old = rate;
+            Ok(0)
+        }
+        None => {
+            cap(
+                sip.rate_limits.len(),
+                MAX_SIP_RATE_LIMITS,
+                "sip rate-limit methods in one parameter-map",
+                t.at,
+            )?;
+            sip.rate_limits.push(rate);
+            Ok(1)
+        }
     }
 }
 

@@ -68,6 +68,20 @@ const WORDS: &[&str] = &[
     "5060",
     "x(",
     "é",
+    "no",
+    "strict-header-validation",
+    "max-message-size",
+    "max-forwards-zero",
+    "max-dialogs",
+    "per-source",
+    "blocklist",
+    "after",
+    "violations",
+    "within",
+    "seconds",
+    "duration",
+    "any",
+    "4294967296",
 ];
 
 fn line() -> impl Strategy<Value = String> {

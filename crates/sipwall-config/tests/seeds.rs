@@ -3,7 +3,8 @@
 //! verbatim, each alone and both concatenated; and the lab example loads.
 
 use sipwall_config::{
-    parse, Action, ClassMatch, Config, MatchKind, Protocol, Transport, WarningKind, ZoneRef,
+    parse, Action, ClassMatch, Config, MatchKind, MaxForwardsZero, Protocol, Transport,
+    WarningKind, ZoneRef,
 };
 
 const SEED_000: &str = include_str!("data/seed-000.cfg");
@@ -181,6 +182,23 @@ fn lab_example_loads_and_routes() {
             .parameter_map(Some("voice-timeouts"))
             .sessions_maximum,
         Some(100_000)
+    );
+    // The worked `sip ...` example: the first rate-limit line replaced the defaults.
+    let sip = &config.parameter_map(Some("voice-timeouts")).sip;
+    assert_eq!(sip.max_forwards_zero, MaxForwardsZero::Drop);
+    assert_eq!(sip.max_dialogs_per_source, Some(500));
+    let rates: Vec<(&str, u32, u32)> = sip
+        .rate_limits
+        .iter()
+        .map(|r| (r.method.as_str(), r.per_second, r.burst))
+        .collect();
+    assert_eq!(
+        rates,
+        [
+            ("INVITE", 100, 200),
+            ("REGISTER", 50, 100),
+            ("OPTIONS", 20, 40)
+        ]
     );
     // The model serialises.
     let json = serde_json::to_string(&config).unwrap();

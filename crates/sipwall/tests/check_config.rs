@@ -24,6 +24,14 @@ fn check_config_summary_and_errors() {
         stdout.contains("SIP ports: 5060/tcp, 5060/udp, 5080/udp"),
         "{stdout}"
     );
+    // The worked `sip ...` example of the voice-timeouts parameter-map: non-default settings only.
+    assert!(
+        stdout.contains(
+            "    sip: max-forwards-zero drop, max-dialogs per-source 500, \
+             rate-limit INVITE 100/s burst 200, REGISTER 50/s burst 100, OPTIONS 20/s burst 40\n"
+        ),
+        "{stdout}"
+    );
 
     let out = Command::new(bin)
         .args(["check-config", "--json", lab])

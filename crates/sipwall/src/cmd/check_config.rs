@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use sipwall_config::{
-    limits::MAX_CONFIG_BYTES, Action, ClassMatch, Config, RouteTarget, SipMatch, Warning, ZoneRef,
+    limits::MAX_CONFIG_BYTES, Action, ClassMatch, Config, MaxForwardsZero, RouteTarget, SipMatch,
+    SipParams, Warning, ZoneRef,
 };
 
 #[derive(clap::Args)]
@@ -192,6 +193,9 @@ fn summary(config: &Config, warnings: &[Warning]) -> String {
             limit(pm.max_incomplete_high),
             limit(pm.tcp_max_incomplete_host),
         );
+        if let Some(sip) = sip_params(&pm.sip) {
+            let _ = writeln!(out, "    sip: {sip}");
+        }
     }
 
     let ports: Vec<String> = config
@@ -243,6 +247,88 @@ fn summary(config: &Config, warnings: &[Warning]) -> String {
         let _ = writeln!(out, "  {w}");
     }
     out
+}
+
+/// The SIP settings that differ from the defaults, e.g. `strict off, max-message-size 16384,
+/// rate-limit INVITE 100/s burst 200, REGISTER 50/s burst 100, blocklist 50 in 10 s for 300 s`;
+/// `None` when all are default.
+fn sip_params(sip: &SipParams) -> Option<String> {
+    let d = SipParams::default();
+    let mut parts: Vec<String> = Vec::new();
+    if sip.strict_header_validation != d.strict_header_validation {
+        let on = if sip.strict_header_validation {
+            "on"
+        } else {
+            "off"
+        };
+        parts.push(format!("strict {on}"));
+    }
+    for (name, value, default) in [
+        ("max-message-size", sip.max_message_size, d.max_message_size),
+        ("max-header-count", sip.max_header_count, d.max_header_count),
+        ("max-line-length", sip.max_line_length, d.max_line_length),
+        ("max-via-depth", sip.max_via_depth, d.max_via_depth),
+        ("max-route-depth", sip.max_route_depth, d.max_route_depth),
+    ] {
+        if value != default {
+            parts.push(format!("{name} {value}"));
+        }
+    }
+    if sip.max_forwards_zero != d.max_forwards_zero {
+        let word = match sip.max_forwards_zero {
+            MaxForwardsZero::Allow => "allow",
+            MaxForwardsZero::Drop => "drop",
+        };
+        parts.push(format!("max-forwards-zero {word}"));
+    }
+    if sip.unknown_methods_allowed != d.unknown_methods_allowed {
+        let word = if sip.unknown_methods_allowed {
+            "allow"
+        } else {
+            "drop"
+        };
+        parts.push(format!("unknown-method {word}"));
+    }
+    for (name, value) in [
+        ("max-dialogs per-source", sip.max_dialogs_per_source),
+        ("max-dialogs per-zone", sip.max_dialogs_per_zone),
+        (
+            "max-registrations per-source",
+            sip.max_registrations_per_source,
+        ),
+    ] {
+        if let Some(n) = value {
+            parts.push(format!("{name} {n}"));
+        }
+    }
+    if sip.rate_limits != d.rate_limits {
+        if sip.rate_limits.is_empty() {
+            parts.push("rate-limit none".to_string());
+        } else {
+            let rates: Vec<String> = sip
+                .rate_limits
+                .iter()
+                .map(|r| {
+                    let method = if r.method == "*" { "any" } else { &r.method };
+                    format!("{method} {}/s burst {}", r.per_second, r.burst)
+                })
+                .collect();
+            parts.push(format!("rate-limit {}", rates.join(", ")));
+        }
+    }
+    if sip.blocklist != d.blocklist {
+        match sip.blocklist {
+            Some(b) => parts.push(format!(
+                "blocklist {} in {} s for {} s",
+                b.violations, b.within_secs, b.duration_secs
+            )),
+            None => parts.push("blocklist off".to_string()),
+        }
+    }
+    if sip.max_sources != d.max_sources {
+        parts.push(format!("max-sources {}", sip.max_sources));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 fn interface_line(i: &sipwall_config::Interface) -> String {
@@ -320,5 +406,53 @@ fn sip_match(m: &SipMatch) -> String {
                 .unwrap_or_default();
             format!("sdp media-type {m}")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sip_line(lines: &str) -> Option<String> {
+        let text = format!("parameter-map type inspect pm\n{lines}");
+        let (config, _) = sipwall_config::parse(&text, "t.cfg").unwrap();
+        sip_params(&config.parameter_map(Some("pm")).sip)
+    }
+
+    #[test]
+    fn sip_settings_show_only_what_differs_from_the_defaults() {
+        assert_eq!(sip_line(""), None);
+        // Restating defaults shows nothing either.
+        assert_eq!(
+            sip_line(
+                " sip strict-header-validation\n sip max-message-size 65535\n\
+                 sip rate-limit invite 100 per-second\n sip rate-limit register 50 per-second\n"
+            ),
+            None
+        );
+        assert_eq!(
+            sip_line(
+                " no sip strict-header-validation\n sip max-message-size 16384\n\
+                 sip max-header-count 64\n sip max-line-length 1024\n sip max-via-depth 8\n\
+                 sip max-route-depth 9\n sip max-forwards-zero drop\n sip unknown-method drop\n\
+                 sip max-dialogs per-source 5\n sip max-dialogs per-zone 6\n\
+                 sip max-registrations per-source 7\n sip rate-limit invite 10 per-second\n\
+                 sip rate-limit any 100 per-second burst 150\n\
+                 sip blocklist after 5 violations within 60 seconds duration 900\n\
+                 sip max-sources 1024\n"
+            )
+            .as_deref(),
+            Some(
+                "strict off, max-message-size 16384, max-header-count 64, max-line-length 1024, \
+                 max-via-depth 8, max-route-depth 9, max-forwards-zero drop, unknown-method drop, \
+                 max-dialogs per-source 5, max-dialogs per-zone 6, max-registrations per-source 7, \
+                 rate-limit INVITE 10/s burst 20, any 100/s burst 150, \
+                 blocklist 5 in 60 s for 900 s, max-sources 1024"
+            )
+        );
+        assert_eq!(
+            sip_line(" no sip rate-limit\n no sip blocklist\n").as_deref(),
+            Some("rate-limit none, blocklist off")
+        );
     }
 }
