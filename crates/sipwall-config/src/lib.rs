@@ -60,7 +60,7 @@
 //!
 //! ```text
 //! sip strict-header-validation                  | no sip strict-header-validation
-//! sip max-message-size N                        (bytes, 256..=1048576; default 65535)
+//! sip max-message-size N                        (bytes, 256..=1048576; default 131072)
 //! sip max-header-count N                        (1..=4096; default 256)
 //! sip max-line-length N                         (bytes, 80..=65535; default 8192)
 //! sip max-via-depth N                           (1..=1024; default 32)

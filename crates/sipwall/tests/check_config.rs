@@ -27,7 +27,7 @@ fn check_config_summary_and_errors() {
     // The worked `sip ...` example of the voice-timeouts parameter-map: non-default settings only.
     assert!(
         stdout.contains(
-            "    sip: max-forwards-zero drop, max-dialogs per-source 500, \
+            "    sip: max-message-size 65535, max-forwards-zero drop, max-dialogs per-source 500, \
              rate-limit INVITE 100/s burst 200, REGISTER 50/s burst 100, OPTIONS 20/s burst 40\n"
         ),
         "{stdout}"

@@ -425,7 +425,7 @@ mod tests {
         // Restating defaults shows nothing either.
         assert_eq!(
             sip_line(
-                " sip strict-header-validation\n sip max-message-size 65535\n\
+                " sip strict-header-validation\n sip max-message-size 131072\n\
                  sip rate-limit invite 100 per-second\n sip rate-limit register 50 per-second\n"
             ),
             None
