@@ -44,7 +44,7 @@ fn defaults_when_absent() {
             d.max_route_depth,
             d.max_sources
         ),
-        (65_535, 256, 8_192, 32, 32, 65_536)
+        (131_072, 256, 8_192, 32, 32, 65_536)
     );
     assert_eq!(d.max_forwards_zero, MaxForwardsZero::Allow);
     assert!(d.unknown_methods_allowed);
