@@ -61,6 +61,10 @@ pub enum Request {
     ShowPinholes,
     /// `clear zone-pair [NAME]`.
     ClearZonePair { zone_pair: Option<String> },
+    /// `show sip blocked`.
+    ShowSipBlocked,
+    /// `clear sip blocked [SOURCE]`.
+    ClearSipBlocked { source: Option<std::net::IpAddr> },
     /// Engine counters.
     Stats,
 }
@@ -98,6 +102,11 @@ pub fn handle(engine: &mut Engine, now: Instant, req: &Request) -> Value {
             }
             let cleared = engine.clear_zone_pair(zone_pair.as_deref());
             json!({ "cleared": cleared, "zone_pair": zone_pair })
+        }
+        Request::ShowSipBlocked => listed("blocked", engine.blocked_sources(now)),
+        Request::ClearSipBlocked { source } => {
+            let cleared = engine.clear_blocked(*source, now);
+            json!({ "unblocked": cleared, "source": source })
         }
         Request::Stats => stats(engine),
     }

@@ -29,20 +29,47 @@ pub enum ClearWhat {
         /// The zone-pair (all when omitted).
         name: Option<String>,
     },
+    /// SIP flood protection state.
+    Sip {
+        #[command(subcommand)]
+        what: ClearSip,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum ClearSip {
+    /// Take SOURCE (or every source) off the SIP blocklist.
+    Blocked {
+        /// The blocked address (all when omitted).
+        source: Option<std::net::IpAddr>,
+    },
 }
 
 pub fn run(args: ClearArgs) -> anyhow::Result<ExitCode> {
-    let ClearWhat::ZonePair { name } = args.what;
-    let answer = ask(&args.control, &Request::ClearZonePair { zone_pair: name })?;
+    let (req, render): (Request, fn(&Value) -> String) = match args.what {
+        ClearWhat::ZonePair { name } => {
+            (Request::ClearZonePair { zone_pair: name }, render_cleared)
+        }
+        ClearWhat::Sip {
+            what: ClearSip::Blocked { source },
+        } => (Request::ClearSipBlocked { source }, render_unblocked),
+    };
+    let answer = ask(&args.control, &req)?;
     let text = if args.json {
         let mut s = serde_json::to_string_pretty(&answer)?;
         s.push('\n');
         s
     } else {
-        render_cleared(&answer)
+        render(&answer)
     };
     print_out(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `Unblocked N source(s)`.
+pub fn render_unblocked(v: &Value) -> String {
+    let n = v["unblocked"].as_u64().unwrap_or(0);
+    format!("Unblocked {n} source{}\n", if n == 1 { "" } else { "s" })
 }
 
 /// `Cleared N sessions of zone-pair NAME` (or `of all zone-pairs`).

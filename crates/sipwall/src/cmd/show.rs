@@ -88,6 +88,8 @@ pub enum InspectZonePair {
 pub enum SipWhat {
     /// Calls with their state, parties and pinholes.
     Calls,
+    /// Sources on the SIP blocklist (flood protection) and how long they stay there.
+    Blocked,
 }
 
 /// `[NAME] [sessions]`: a last word `sessions` is the keyword (a zone-pair literally named
@@ -103,6 +105,32 @@ fn zone_pair_words(words: &[String]) -> (Option<String>, bool) {
 
 /// Text for the daemon's answer.
 type Renderer = Box<dyn Fn(&Value) -> String>;
+
+/// `show sip blocked`: one line per blocked source.
+pub fn render_blocked(v: &Value) -> String {
+    let mut out = String::new();
+    let list = v["blocked"].as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        out.push_str("No blocked sources\n");
+        return out;
+    }
+    out.push_str(&format!(
+        "{:<40} {:>10} {:>10}\n",
+        "Source", "Remaining", "Violations"
+    ));
+    for b in &list {
+        let secs = b["remaining_secs"].as_u64().unwrap_or(0);
+        out.push_str(&format!(
+            "{:<40} {:>7}:{:02} {:>10}\n",
+            b["source"].as_str().unwrap_or("?"),
+            secs / 60,
+            secs % 60,
+            b["violations"].as_u64().unwrap_or(0)
+        ));
+    }
+    out.push_str(&format!("Total blocked sources: {}\n", list.len()));
+    out
+}
 
 pub fn run(args: ShowArgs) -> anyhow::Result<ExitCode> {
     let (req, render): (Request, Renderer) = match args.what {
@@ -133,6 +161,9 @@ pub fn run(args: ShowArgs) -> anyhow::Result<ExitCode> {
         ShowWhat::Sip {
             what: SipWhat::Calls,
         } => (Request::ShowCalls, Box::new(render_calls)),
+        ShowWhat::Sip {
+            what: SipWhat::Blocked,
+        } => (Request::ShowSipBlocked, Box::new(render_blocked)),
         ShowWhat::Pinholes => (Request::ShowPinholes, Box::new(render_pinholes)),
     };
     let answer = ask(&args.control, &req)?;
@@ -700,5 +731,20 @@ Total calls: 1
         assert_eq!(hms(0), "00:00:00");
         assert_eq!(hms(3661), "01:01:01");
         assert_eq!(hms(100 * 3600), "100:00:00");
+    }
+
+    #[test]
+    fn blocked_sources_render() {
+        let v = serde_json::json!({"blocked": [
+            {"source": "198.51.100.66", "remaining_secs": 125, "violations": 50}
+        ], "total": 1, "truncated": false});
+        let text = render_blocked(&v);
+        assert!(text.contains("198.51.100.66"), "{text}");
+        assert!(text.contains("2:05"), "{text}");
+        assert!(text.contains("Total blocked sources: 1"), "{text}");
+        assert_eq!(
+            render_blocked(&serde_json::json!({"blocked": []})),
+            "No blocked sources\n"
+        );
     }
 }
