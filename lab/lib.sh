@@ -43,7 +43,9 @@ start_sipwall() {
     local cfg=$1; shift
     SW_CTL=$WORK/control.sock
     rm -f "$SW_CTL"
-    nsx fw "$SIPWALL_BIN" run --config "$cfg" --queue 7 --control "$SW_CTL" \
+    # Not through a function or subshell: SW_PID must be sipwall's own PID (ip netns exec
+    # execs it), so that SIGTERM reaches sipwall and `wait` waits for it.
+    ip netns exec "$P-fw" "$SIPWALL_BIN" run --config "$cfg" --queue 7 --control "$SW_CTL" \
         --metrics 127.0.0.1:9157 --events "$WORK/events.jsonl" "$@" >"$WORK/sipwall.log" 2>&1 &
     SW_PID=$!
     local i
