@@ -82,8 +82,8 @@
 //!   method (an RFC 3261 §25.1 token, case-insensitive, stored upper-case: `invite` is
 //!   `INVITE`) or `any` for every request (stored as `*`). A later line for the same method
 //!   replaces the earlier one; at most [`limits::MAX_SIP_RATE_LIMITS`] methods per map.
-//!   **The first `sip rate-limit` line of a map replaces the default limits** (INVITE 100/s
-//!   burst 200, REGISTER 50/s burst 100): restate those you want to keep. `no sip rate-limit`
+//!   **The first `sip rate-limit` line of a map replaces the default limits** (INVITE 500/s
+//!   burst 1000, REGISTER 100/s burst 200): restate those you want to keep. `no sip rate-limit`
 //!   removes every limit, the defaults included.
 //! * `sip blocklist after N violations within S seconds duration D`: a source that commits `N`
 //!   violations (1..=1000000) within `S` seconds (1..=86400) is blocked for `D` seconds

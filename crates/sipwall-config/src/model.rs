@@ -445,7 +445,7 @@ pub struct Blocklist {
 /// | `sip unknown-method {allow\|drop}` | allow |
 /// | `sip max-dialogs per-source N` / `per-zone N` | unlimited |
 /// | `sip max-registrations per-source N` | unlimited |
-/// | `sip rate-limit METHOD N per-second [burst B]` | INVITE 100/s burst 200, REGISTER 50/s burst 100, per source |
+/// | `sip rate-limit METHOD N per-second [burst B]` | INVITE 500/s burst 1000, REGISTER 100/s burst 200, per source (generous: a busy trunk may need more) |
 /// | `sip blocklist after N violations within S seconds duration D` | 50 within 10 s, blocked 300 s |
 /// | `sip max-sources N` (sources tracked for rates and the blocklist) | 65536 |
 ///
@@ -487,13 +487,13 @@ impl Default for SipParams {
             rate_limits: vec![
                 MethodRate {
                     method: "INVITE".into(),
-                    per_second: 100,
-                    burst: 200,
+                    per_second: 500,
+                    burst: 1000,
                 },
                 MethodRate {
                     method: "REGISTER".into(),
-                    per_second: 50,
-                    burst: 100,
+                    per_second: 100,
+                    burst: 200,
                 },
             ],
             blocklist: Some(Blocklist {

@@ -53,7 +53,7 @@ fn defaults_when_absent() {
     assert_eq!(d.max_registrations_per_source, None);
     assert_eq!(
         d.rate_limits,
-        vec![rate("INVITE", 100, 200), rate("REGISTER", 50, 100)]
+        vec![rate("INVITE", 500, 1000), rate("REGISTER", 100, 200)]
     );
     assert_eq!(
         d.blocklist,

@@ -250,7 +250,7 @@ fn summary(config: &Config, warnings: &[Warning]) -> String {
 }
 
 /// The SIP settings that differ from the defaults, e.g. `strict off, max-message-size 16384,
-/// rate-limit INVITE 100/s burst 200, REGISTER 50/s burst 100, blocklist 50 in 10 s for 300 s`;
+/// rate-limit INVITE 50/s burst 100, REGISTER 20/s burst 40, blocklist 50 in 10 s for 300 s`;
 /// `None` when all are default.
 fn sip_params(sip: &SipParams) -> Option<String> {
     let d = SipParams::default();
@@ -426,7 +426,7 @@ mod tests {
         assert_eq!(
             sip_line(
                 " sip strict-header-validation\n sip max-message-size 131072\n\
-                 sip rate-limit invite 100 per-second\n sip rate-limit register 50 per-second\n"
+                 sip rate-limit invite 500 per-second\n sip rate-limit register 100 per-second\n"
             ),
             None
         );
