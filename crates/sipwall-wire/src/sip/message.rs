@@ -626,7 +626,12 @@ impl<'a> Message<'a> {
                     h.line_start as usize,
                 ));
             }
-            all.extend(f(h.value, left).map_err(|e| self.locate(h.value, e))?);
+            let values = f(h.value, left).map_err(|e| self.locate(h.value, e))?;
+            if all.is_empty() {
+                all = values; // the usual single header line: no second vector
+            } else {
+                all.extend(values);
+            }
         }
         Ok(all)
     }
@@ -673,6 +678,7 @@ impl<'a> Message<'a> {
             let left = self.max_list_values.saturating_sub(addrs.len()).max(1);
             match Contact::parse(h.value, left).map_err(|e| self.locate(h.value, e))? {
                 Contact::Star => star = Some(h.line_start as usize),
+                Contact::Addrs(a) if addrs.is_empty() => addrs = a,
                 Contact::Addrs(a) => addrs.extend(a),
             }
             if addrs.len() > self.max_list_values {
