@@ -207,10 +207,30 @@ impl<'a> Params<'a> {
         Ok(p)
     }
 
+    /// [`Params::parse`] that also shows each parameter to `visit` as it is lexed, so that a
+    /// caller checking well-known parameters need not lex the run a second time.
+    #[inline]
+    pub(crate) fn parse_visit(
+        input: &'a [u8],
+        visit: impl FnMut(&Param<'a>),
+    ) -> Result<(Params<'a>, usize), ParseError> {
+        Self::parse_kind_with(input, Kind::Header, visit)
+    }
+
     fn parse_kind(input: &'a [u8], kind: Kind) -> Result<(Params<'a>, usize), ParseError> {
+        Self::parse_kind_with(input, kind, |_| {})
+    }
+
+    #[inline]
+    fn parse_kind_with(
+        input: &'a [u8],
+        kind: Kind,
+        mut visit: impl FnMut(&Param<'a>),
+    ) -> Result<(Params<'a>, usize), ParseError> {
         let mut pos = 0;
         let mut first = None;
-        while let Some((_, end)) = next_param(input, pos, kind)? {
+        while let Some((param, end)) = next_param(input, pos, kind)? {
+            visit(&param);
             if first.is_none() {
                 first = Some(match kind {
                     Kind::Header => skip_lws(input, pos),
