@@ -6,7 +6,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::params::{check_escapes, is_unreserved, Params};
+use super::params::{check_escapes, class, Params, HEADER_CHAR, LABEL, PASSWORD, URIC, USER};
 use super::text::trim_lws;
 use crate::error::{ErrorKind, ParseError};
 
@@ -136,7 +136,7 @@ fn check_hostname(s: &[u8]) -> Result<(), usize> {
         loop {
             match body.get(i) {
                 None | Some(b'.') => break,
-                Some(&b) if b.is_ascii_alphanumeric() || b == b'-' => i += 1,
+                Some(&b) if class(b, LABEL) => i += 1,
                 Some(_) => return Err(i),
             }
         }
@@ -237,8 +237,13 @@ pub(crate) fn parse_port(s: &[u8]) -> Result<u16, usize> {
 
 /// RFC 3261 §25.1 `user = 1*( unreserved / escaped / user-unreserved )`,
 /// `user-unreserved = "&" / "=" / "+" / "$" / "," / ";" / "?" / "/"`.
+#[inline]
 fn is_user_char(b: u8) -> bool {
-    is_unreserved(b)
+    class(b, USER)
+}
+
+pub(super) const fn user_rule(b: u8) -> bool {
+    super::params::unreserved_rule(b)
         || matches!(
             b,
             b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/' | b'%'
@@ -246,14 +251,24 @@ fn is_user_char(b: u8) -> bool {
 }
 
 /// RFC 3261 §25.1 `password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," )`.
+#[inline]
 fn is_password_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',' | b'%')
+    class(b, PASSWORD)
+}
+
+pub(super) const fn password_rule(b: u8) -> bool {
+    super::params::unreserved_rule(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',' | b'%')
 }
 
 /// RFC 3261 §25.1 `hname`/`hvalue` characters: `hnv-unreserved / unreserved / escaped`,
 /// `hnv-unreserved = "[" / "]" / "/" / "?" / ":" / "+" / "$"`, plus the `=` and `&` separators.
+#[inline]
 fn is_header_char(b: u8) -> bool {
-    is_unreserved(b)
+    class(b, HEADER_CHAR)
+}
+
+pub(super) const fn header_rule(b: u8) -> bool {
+    super::params::unreserved_rule(b)
         || matches!(
             b,
             b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$' | b'%' | b'=' | b'&'
@@ -263,8 +278,13 @@ fn is_header_char(b: u8) -> bool {
 /// RFC 2396 §3 / RFC 3261 §25.1 `absoluteURI` characters: `uric = reserved / unreserved /
 /// escaped`, `reserved = ";" / "/" / "?" / ":" / "@" / "&" / "=" / "+" / "$" / ","`; `[` and
 /// `]` are admitted for IPv6 literals (RFC 3986 §3.2.2). No LWS, `<`, `>`, `"` or controls.
+#[inline]
 fn is_uric(b: u8) -> bool {
-    is_unreserved(b)
+    class(b, URIC)
+}
+
+pub(super) const fn uric_rule(b: u8) -> bool {
+    super::params::unreserved_rule(b)
         || matches!(
             b,
             b';' | b'/'
@@ -322,6 +342,7 @@ impl<'a> Uri<'a> {
     /// Parse a URI. Surrounding LWS is trimmed; any LWS, `<` or `>` inside is an error
     /// (RFC 4475 §3.1.2.7 ltgtruri, §3.1.2.8 lwsruri). Errors: `BadUri`, `BadHost`, `BadPort`,
     /// `BadParam`, with an offset into `input`.
+    #[inline]
     pub fn parse(input: &'a [u8]) -> Result<Uri<'a>, ParseError> {
         let s = trim_lws(input);
         let lead = super::text::offset_in(input, s).unwrap_or(0);
@@ -494,6 +515,16 @@ mod tests {
 
     fn assert_sub(outer: &[u8], inner: &[u8]) {
         assert!(offset_in(outer, inner).is_some(), "not a sub-slice");
+    }
+
+    #[test]
+    fn class_table_matches_the_rules() {
+        for b in 0..=255u8 {
+            assert_eq!(is_user_char(b), user_rule(b));
+            assert_eq!(is_password_char(b), password_rule(b));
+            assert_eq!(is_header_char(b), header_rule(b));
+            assert_eq!(is_uric(b), uric_rule(b));
+        }
     }
 
     #[test]

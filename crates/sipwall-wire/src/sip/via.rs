@@ -84,6 +84,7 @@ impl<'a> Via<'a> {
     /// Parse one via-parm (surrounding LWS trimmed). Errors: `BadVia` (structure, or a
     /// well-known parameter that breaks its grammar), `BadHost`, `BadPort`, `BadParam`,
     /// `BadQuotedString`; offsets relative to `input`.
+    #[inline]
     pub fn parse(input: &'a [u8]) -> Result<Via<'a>, ParseError> {
         let t = trim_lws(input);
         let lead = offset_in(input, t).unwrap_or(0);
