@@ -568,6 +568,56 @@ fn find_line_end(hay: &[u8]) -> (Option<usize>, bool) {
     (None, verdict(hay.len(), special))
 }
 
+/// The address of `o=`, `c=` and `a=rtcp` as `std`'s `IpAddr` parser reads it (that is the
+/// contract of the `ip` fields: an IPv4 literal in dotted-decimal form without leading zeros,
+/// or an IPv6 literal), with the usual IPv4 case done in one pass over the bytes: `IpAddr`'s
+/// `FromStr` runs a general-purpose parser for each family in turn.
+fn parse_ip(text: &str) -> Option<IpAddr> {
+    let b = text.as_bytes();
+    if let Some(v4) = parse_ipv4_strict(b) {
+        return Some(IpAddr::V4(v4));
+    }
+    // Not IPv4; IPv6 cannot be written without a colon, so host names need no parser call.
+    if !b.contains(&b':') {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// RFC 8866 §9 `IP4-address = b1 3("." decimal-uchar)` with `decimal-uchar` 0 to 255 written
+/// without leading zeros, as `std`'s parser reads it (a proptest holds the two equal).
+fn parse_ipv4_strict(b: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let digit = |i: usize| match b.get(i) {
+        Some(&c) if c.is_ascii_digit() => Some(u16::from(c - b'0')),
+        _ => None,
+    };
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (k, slot) in octets.iter_mut().enumerate() {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let mut v = digit(i)?;
+        i += 1;
+        if let Some(d) = digit(i) {
+            if v == 0 {
+                return None; // leading zero
+            }
+            v = v * 10 + d;
+            i += 1;
+            if let Some(d) = digit(i) {
+                v = v * 10 + d;
+                i += 1;
+            }
+        }
+        *slot = u8::try_from(v).ok()?;
+    }
+    (i == b.len()).then(|| std::net::Ipv4Addr::from(octets))
+}
+
 /// Position of `needle` in a short field (a few bytes: cheaper than a `memchr` call).
 fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
@@ -886,7 +936,7 @@ impl<'a> Scanner<'a> {
             sess_version,
             nettype: self.text(nettype),
             addrtype: self.text(addrtype),
-            ip: address_text.parse().ok(),
+            ip: parse_ip(&address_text),
             address: address_text,
             address_span: address,
             line,
@@ -943,7 +993,7 @@ impl<'a> Scanner<'a> {
         Connection {
             nettype: self.text(nettype),
             addrtype: addrtype_text,
-            ip: address.parse().ok(),
+            ip: parse_ip(&address),
             address,
             ttl,
             count,

@@ -609,6 +609,26 @@ fn tolerated_bytes_are_flagged() {
     assert_eq!(sd.session_name.len(), 61);
 }
 
+mod ip_prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The one-pass IPv4 path gives exactly what `std`'s `IpAddr` parser gives.
+        #[test]
+        fn parse_ip_is_std_parse(v in "[0-9.]{0,17}|[0-9a-f:.]{0,24}|[0-9a-z.-]{0,12}") {
+            prop_assert_eq!(parse_ip(&v), v.parse::<IpAddr>().ok());
+        }
+
+        #[test]
+        fn parse_ip_is_std_parse_on_dotted_quads(a in 0u16..400, b in 0u16..300, c in 0u16..300, d in 0u16..300, z in 0usize..3) {
+            let zeros = "0".repeat(z);
+            let v = format!("{zeros}{a}.{b}.{c}.{d}");
+            prop_assert_eq!(parse_ip(&v), v.parse::<IpAddr>().ok());
+        }
+    }
+}
+
 mod prop {
     use super::*;
     use proptest::prelude::*;

@@ -105,109 +105,324 @@ pub enum HeaderName {
 /// "P-Preferred-Identity" are 20). Names longer than this are `Other` without a lookup.
 const MAX_KNOWN_NAME: usize = 20;
 
+/// A header name as up to three little-endian words, each byte ORed with 0x20 (ASCII case
+/// fold for letters; `-` and digits already have that bit). Names shorter than 4 bytes are
+/// packed into the first word; 4 to 7 bytes are the first and last 4 bytes; 8 to 16 bytes
+/// the first and last 8; 17 to 20 bytes the first, second and last 8 (windows overlap, so
+/// every byte is covered and the length, matched separately, makes the key exact).
+type Key = (u64, u64, u64);
+
+const FOLD: u64 = 0x2020_2020_2020_2020;
+
+/// Compile-time form of [`runtime_key`], for the known names (2..=20 bytes).
+const fn name_key(s: &[u8]) -> Key {
+    const fn word(s: &[u8], at: usize, len: usize) -> u64 {
+        let mut w = 0u64;
+        let mut i = 0;
+        while i < len {
+            w |= (s[at + i] as u64) << (8 * i);
+            i += 1;
+        }
+        w
+    }
+    let n = s.len();
+    let (a, b, c) = if n < 4 {
+        (word(s, 0, n), 0, 0)
+    } else if n < 8 {
+        (word(s, 0, 4) | (word(s, n - 4, 4) << 32), 0, 0)
+    } else if n <= 16 {
+        (word(s, 0, 8), word(s, n - 8, 8), 0)
+    } else {
+        (word(s, 0, 8), word(s, 8, 8), word(s, n - 8, 8))
+    };
+    (a | FOLD, b | FOLD, c | FOLD)
+}
+
+#[inline]
+fn load4(s: &[u8], at: usize) -> u64 {
+    s.get(at..at + 4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+}
+
+#[inline]
+fn load8(s: &[u8], at: usize) -> u64 {
+    s.get(at..at + 8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+/// [`name_key`] at run time (same words, read with unaligned loads).
+#[inline]
+fn runtime_key(s: &[u8]) -> Key {
+    let n = s.len();
+    let (a, b, c) = if n < 4 {
+        let byte = |i: usize| s.get(i).map_or(0, |&x| u64::from(x) << (8 * i));
+        (byte(0) | byte(1) | byte(2), 0, 0)
+    } else if n < 8 {
+        (load4(s, 0) | (load4(s, n - 4) << 32), 0, 0)
+    } else if n <= 16 {
+        (load8(s, 0), load8(s, n - 8), 0)
+    } else {
+        (load8(s, 0), load8(s, 8), load8(s, n - 8))
+    };
+    (a | FOLD, b | FOLD, c | FOLD)
+}
+
+/// The keys of the known long names.
+mod keys {
+    use super::{name_key, Key};
+    pub(super) const K_TO: Key = name_key(b"to");
+    pub(super) const K_VIA: Key = name_key(b"via");
+    pub(super) const K_C_SEQ: Key = name_key(b"cseq");
+    pub(super) const K_DATE: Key = name_key(b"date");
+    pub(super) const K_FROM: Key = name_key(b"from");
+    pub(super) const K_PATH: Key = name_key(b"path");
+    pub(super) const K_R_ACK: Key = name_key(b"rack");
+    pub(super) const K_R_SEQ: Key = name_key(b"rseq");
+    pub(super) const K_ALLOW: Key = name_key(b"allow");
+    pub(super) const K_EVENT: Key = name_key(b"event");
+    pub(super) const K_ROUTE: Key = name_key(b"route");
+    pub(super) const K_ACCEPT: Key = name_key(b"accept");
+    pub(super) const K_MIN_SE: Key = name_key(b"min-se");
+    pub(super) const K_REASON: Key = name_key(b"reason");
+    pub(super) const K_SERVER: Key = name_key(b"server");
+    pub(super) const K_CALL_ID: Key = name_key(b"call-id");
+    pub(super) const K_CONTACT: Key = name_key(b"contact");
+    pub(super) const K_EXPIRES: Key = name_key(b"expires");
+    pub(super) const K_PRIVACY: Key = name_key(b"privacy");
+    pub(super) const K_REQUIRE: Key = name_key(b"require");
+    pub(super) const K_SUBJECT: Key = name_key(b"subject");
+    pub(super) const K_WARNING: Key = name_key(b"warning");
+    pub(super) const K_IDENTITY: Key = name_key(b"identity");
+    pub(super) const K_PRIORITY: Key = name_key(b"priority");
+    pub(super) const K_REFER_TO: Key = name_key(b"refer-to");
+    pub(super) const K_REPLY_TO: Key = name_key(b"reply-to");
+    pub(super) const K_REPLACES: Key = name_key(b"replaces");
+    pub(super) const K_SIP_E_TAG: Key = name_key(b"sip-etag");
+    pub(super) const K_CALL_INFO: Key = name_key(b"call-info");
+    pub(super) const K_SUPPORTED: Key = name_key(b"supported");
+    pub(super) const K_TIMESTAMP: Key = name_key(b"timestamp");
+    pub(super) const K_ALERT_INFO: Key = name_key(b"alert-info");
+    pub(super) const K_ERROR_INFO: Key = name_key(b"error-info");
+    pub(super) const K_USER_AGENT: Key = name_key(b"user-agent");
+    pub(super) const K_IN_REPLY_TO: Key = name_key(b"in-reply-to");
+    pub(super) const K_MIN_EXPIRES: Key = name_key(b"min-expires");
+    pub(super) const K_REFERRED_BY: Key = name_key(b"referred-by");
+    pub(super) const K_RETRY_AFTER: Key = name_key(b"retry-after");
+    pub(super) const K_UNSUPPORTED: Key = name_key(b"unsupported");
+    pub(super) const K_ALLOW_EVENTS: Key = name_key(b"allow-events");
+    pub(super) const K_CONTENT_TYPE: Key = name_key(b"content-type");
+    pub(super) const K_MAX_FORWARDS: Key = name_key(b"max-forwards");
+    pub(super) const K_MIME_VERSION: Key = name_key(b"mime-version");
+    pub(super) const K_ORGANIZATION: Key = name_key(b"organization");
+    pub(super) const K_RECORD_ROUTE: Key = name_key(b"record-route");
+    pub(super) const K_SIP_IF_MATCH: Key = name_key(b"sip-if-match");
+    pub(super) const K_AUTHORIZATION: Key = name_key(b"authorization");
+    pub(super) const K_PROXY_REQUIRE: Key = name_key(b"proxy-require");
+    pub(super) const K_SERVICE_ROUTE: Key = name_key(b"service-route");
+    pub(super) const K_ACCEPT_CONTACT: Key = name_key(b"accept-contact");
+    pub(super) const K_CONTENT_LENGTH: Key = name_key(b"content-length");
+    pub(super) const K_REJECT_CONTACT: Key = name_key(b"reject-contact");
+    pub(super) const K_ACCEPT_ENCODING: Key = name_key(b"accept-encoding");
+    pub(super) const K_ACCEPT_LANGUAGE: Key = name_key(b"accept-language");
+    pub(super) const K_SESSION_EXPIRES: Key = name_key(b"session-expires");
+    pub(super) const K_CONTENT_ENCODING: Key = name_key(b"content-encoding");
+    pub(super) const K_CONTENT_LANGUAGE: Key = name_key(b"content-language");
+    pub(super) const K_WWW_AUTHENTICATE: Key = name_key(b"www-authenticate");
+    pub(super) const K_PROXY_AUTHENTICATE: Key = name_key(b"proxy-authenticate");
+    pub(super) const K_SUBSCRIPTION_STATE: Key = name_key(b"subscription-state");
+    pub(super) const K_AUTHENTICATION_INFO: Key = name_key(b"authentication-info");
+    pub(super) const K_CONTENT_DISPOSITION: Key = name_key(b"content-disposition");
+    pub(super) const K_P_ASSERTED_IDENTITY: Key = name_key(b"p-asserted-identity");
+    pub(super) const K_PROXY_AUTHORIZATION: Key = name_key(b"proxy-authorization");
+    pub(super) const K_REQUEST_DISPOSITION: Key = name_key(b"request-disposition");
+    pub(super) const K_P_PREFERRED_IDENTITY: Key = name_key(b"p-preferred-identity");
+}
+
 impl HeaderName {
     /// Classify a header name (case-insensitive, compact forms included).
     pub fn from_bytes(name: &[u8]) -> HeaderName {
+        let known = Self::from_token(name);
+        // The key folds case with `| 0x20`, which also maps CR (0x0d) onto `-` (0x2d): the
+        // only byte outside a known name that can alias one of its bytes. Header names from
+        // `Message::parse` are tokens (no CR); arbitrary callers are checked here.
+        if known != HeaderName::Other && name.contains(&b'\r') {
+            return HeaderName::Other;
+        }
+        known
+    }
+
+    /// [`HeaderName::from_bytes`] for a name known to be a `token` (RFC 3261 §25.1), as
+    /// `Message::parse` checks: no CR check needed.
+    #[inline]
+    pub(crate) fn from_token(name: &[u8]) -> HeaderName {
         use HeaderName::*;
-        if name.len() == 1 {
-            return match name[0].to_ascii_lowercase() {
-                b'a' => AcceptContact,
-                b'b' => ReferredBy,
-                b'c' => ContentType,
-                b'd' => RequestDisposition,
-                b'e' => ContentEncoding,
-                b'f' => From,
-                b'i' => CallId,
-                b'j' => RejectContact,
-                b'k' => Supported,
-                b'l' => ContentLength,
-                b'm' => Contact,
-                b'o' => Event,
-                b'r' => ReferTo,
-                b's' => Subject,
-                b't' => To,
-                b'u' => AllowEvents,
-                b'v' => Via,
-                b'x' => SessionExpires,
-                b'y' => Identity,
+        match name.len() {
+            // Cannot panic: the length is 1.
+            1 => Self::compact(name[0]),
+            2..=MAX_KNOWN_NAME => Self::classify_long(name),
+            _ => Other,
+        }
+    }
+
+    /// RFC 3261 §7.3.3 and the IANA registry: the one-letter compact forms.
+    #[inline]
+    fn compact(c: u8) -> HeaderName {
+        use HeaderName::*;
+        match c.to_ascii_lowercase() {
+            b'a' => AcceptContact,
+            b'b' => ReferredBy,
+            b'c' => ContentType,
+            b'd' => RequestDisposition,
+            b'e' => ContentEncoding,
+            b'f' => From,
+            b'i' => CallId,
+            b'j' => RejectContact,
+            b'k' => Supported,
+            b'l' => ContentLength,
+            b'm' => Contact,
+            b'o' => Event,
+            b'r' => ReferTo,
+            b's' => Subject,
+            b't' => To,
+            b'u' => AllowEvents,
+            b'v' => Via,
+            b'x' => SessionExpires,
+            b'y' => Identity,
+            _ => Other,
+        }
+    }
+
+    /// Classify a name of 2 to [`MAX_KNOWN_NAME`] bytes without copying it: the length picks
+    /// a bucket, and the whole name, read as at most three case-folded machine words, is
+    /// compared with each known name of that length. Exact for `token` bytes (RFC 3261
+    /// §25.1); a CR would alias `-` (see [`HeaderName::from_bytes`]).
+    #[inline]
+    fn classify_long(name: &[u8]) -> HeaderName {
+        use HeaderName::*;
+        let k = runtime_key(name);
+        match name.len() {
+            2 => match k {
+                keys::K_TO => To,
                 _ => Other,
-            };
-        }
-        if name.is_empty() || name.len() > MAX_KNOWN_NAME {
-            return Other;
-        }
-        let mut buf = [0u8; MAX_KNOWN_NAME];
-        let lower = &mut buf[..name.len()];
-        for (d, s) in lower.iter_mut().zip(name) {
-            *d = s.to_ascii_lowercase();
-        }
-        match &*lower {
-            b"accept" => Accept,
-            b"accept-contact" => AcceptContact,
-            b"accept-encoding" => AcceptEncoding,
-            b"accept-language" => AcceptLanguage,
-            b"alert-info" => AlertInfo,
-            b"allow" => Allow,
-            b"allow-events" => AllowEvents,
-            b"authentication-info" => AuthenticationInfo,
-            b"authorization" => Authorization,
-            b"call-id" => CallId,
-            b"call-info" => CallInfo,
-            b"contact" => Contact,
-            b"content-disposition" => ContentDisposition,
-            b"content-encoding" => ContentEncoding,
-            b"content-language" => ContentLanguage,
-            b"content-length" => ContentLength,
-            b"content-type" => ContentType,
-            b"cseq" => CSeq,
-            b"date" => Date,
-            b"error-info" => ErrorInfo,
-            b"event" => Event,
-            b"expires" => Expires,
-            b"from" => From,
-            b"identity" => Identity,
-            b"in-reply-to" => InReplyTo,
-            b"max-forwards" => MaxForwards,
-            b"mime-version" => MimeVersion,
-            b"min-expires" => MinExpires,
-            b"min-se" => MinSe,
-            b"organization" => Organization,
-            b"p-asserted-identity" => PAssertedIdentity,
-            b"p-preferred-identity" => PPreferredIdentity,
-            b"path" => Path,
-            b"priority" => Priority,
-            b"privacy" => Privacy,
-            b"proxy-authenticate" => ProxyAuthenticate,
-            b"proxy-authorization" => ProxyAuthorization,
-            b"proxy-require" => ProxyRequire,
-            b"rack" => RAck,
-            b"reason" => Reason,
-            b"record-route" => RecordRoute,
-            b"refer-to" => ReferTo,
-            b"referred-by" => ReferredBy,
-            b"reject-contact" => RejectContact,
-            b"reply-to" => ReplyTo,
-            b"replaces" => Replaces,
-            b"request-disposition" => RequestDisposition,
-            b"require" => Require,
-            b"retry-after" => RetryAfter,
-            b"route" => Route,
-            b"rseq" => RSeq,
-            b"server" => Server,
-            b"service-route" => ServiceRoute,
-            b"session-expires" => SessionExpires,
-            b"sip-etag" => SipETag,
-            b"sip-if-match" => SipIfMatch,
-            b"subject" => Subject,
-            b"subscription-state" => SubscriptionState,
-            b"supported" => Supported,
-            b"timestamp" => Timestamp,
-            b"to" => To,
-            b"unsupported" => Unsupported,
-            b"user-agent" => UserAgent,
-            b"via" => Via,
-            b"warning" => Warning,
-            b"www-authenticate" => WwwAuthenticate,
+            },
+            3 => match k {
+                keys::K_VIA => Via,
+                _ => Other,
+            },
+            4 => match k {
+                keys::K_C_SEQ => CSeq,
+                keys::K_DATE => Date,
+                keys::K_FROM => From,
+                keys::K_PATH => Path,
+                keys::K_R_ACK => RAck,
+                keys::K_R_SEQ => RSeq,
+                _ => Other,
+            },
+            5 => match k {
+                keys::K_ALLOW => Allow,
+                keys::K_EVENT => Event,
+                keys::K_ROUTE => Route,
+                _ => Other,
+            },
+            6 => match k {
+                keys::K_ACCEPT => Accept,
+                keys::K_MIN_SE => MinSe,
+                keys::K_REASON => Reason,
+                keys::K_SERVER => Server,
+                _ => Other,
+            },
+            7 => match k {
+                keys::K_CALL_ID => CallId,
+                keys::K_CONTACT => Contact,
+                keys::K_EXPIRES => Expires,
+                keys::K_PRIVACY => Privacy,
+                keys::K_REQUIRE => Require,
+                keys::K_SUBJECT => Subject,
+                keys::K_WARNING => Warning,
+                _ => Other,
+            },
+            8 => match k {
+                keys::K_IDENTITY => Identity,
+                keys::K_PRIORITY => Priority,
+                keys::K_REFER_TO => ReferTo,
+                keys::K_REPLY_TO => ReplyTo,
+                keys::K_REPLACES => Replaces,
+                keys::K_SIP_E_TAG => SipETag,
+                _ => Other,
+            },
+            9 => match k {
+                keys::K_CALL_INFO => CallInfo,
+                keys::K_SUPPORTED => Supported,
+                keys::K_TIMESTAMP => Timestamp,
+                _ => Other,
+            },
+            10 => match k {
+                keys::K_ALERT_INFO => AlertInfo,
+                keys::K_ERROR_INFO => ErrorInfo,
+                keys::K_USER_AGENT => UserAgent,
+                _ => Other,
+            },
+            11 => match k {
+                keys::K_IN_REPLY_TO => InReplyTo,
+                keys::K_MIN_EXPIRES => MinExpires,
+                keys::K_REFERRED_BY => ReferredBy,
+                keys::K_RETRY_AFTER => RetryAfter,
+                keys::K_UNSUPPORTED => Unsupported,
+                _ => Other,
+            },
+            12 => match k {
+                keys::K_ALLOW_EVENTS => AllowEvents,
+                keys::K_CONTENT_TYPE => ContentType,
+                keys::K_MAX_FORWARDS => MaxForwards,
+                keys::K_MIME_VERSION => MimeVersion,
+                keys::K_ORGANIZATION => Organization,
+                keys::K_RECORD_ROUTE => RecordRoute,
+                keys::K_SIP_IF_MATCH => SipIfMatch,
+                _ => Other,
+            },
+            13 => match k {
+                keys::K_AUTHORIZATION => Authorization,
+                keys::K_PROXY_REQUIRE => ProxyRequire,
+                keys::K_SERVICE_ROUTE => ServiceRoute,
+                _ => Other,
+            },
+            14 => match k {
+                keys::K_ACCEPT_CONTACT => AcceptContact,
+                keys::K_CONTENT_LENGTH => ContentLength,
+                keys::K_REJECT_CONTACT => RejectContact,
+                _ => Other,
+            },
+            15 => match k {
+                keys::K_ACCEPT_ENCODING => AcceptEncoding,
+                keys::K_ACCEPT_LANGUAGE => AcceptLanguage,
+                keys::K_SESSION_EXPIRES => SessionExpires,
+                _ => Other,
+            },
+            16 => match k {
+                keys::K_CONTENT_ENCODING => ContentEncoding,
+                keys::K_CONTENT_LANGUAGE => ContentLanguage,
+                keys::K_WWW_AUTHENTICATE => WwwAuthenticate,
+                _ => Other,
+            },
+            18 => match k {
+                keys::K_PROXY_AUTHENTICATE => ProxyAuthenticate,
+                keys::K_SUBSCRIPTION_STATE => SubscriptionState,
+                _ => Other,
+            },
+            19 => match k {
+                keys::K_AUTHENTICATION_INFO => AuthenticationInfo,
+                keys::K_CONTENT_DISPOSITION => ContentDisposition,
+                keys::K_P_ASSERTED_IDENTITY => PAssertedIdentity,
+                keys::K_PROXY_AUTHORIZATION => ProxyAuthorization,
+                keys::K_REQUEST_DISPOSITION => RequestDisposition,
+                _ => Other,
+            },
+            20 => match k {
+                keys::K_P_PREFERRED_IDENTITY => PPreferredIdentity,
+                _ => Other,
+            },
             _ => Other,
         }
     }
@@ -419,6 +634,105 @@ mod tests {
         );
         assert_eq!(HeaderName::from_bytes(b""), HeaderName::Other);
         assert_eq!(HeaderName::from_bytes(&[0xff; 40]), HeaderName::Other);
+    }
+
+    #[test]
+    fn every_long_name_classifies_in_any_case() {
+        const NAMES: [&str; 66] = [
+            "to",
+            "via",
+            "cseq",
+            "date",
+            "from",
+            "path",
+            "rack",
+            "rseq",
+            "allow",
+            "event",
+            "route",
+            "accept",
+            "min-se",
+            "reason",
+            "server",
+            "call-id",
+            "contact",
+            "expires",
+            "privacy",
+            "require",
+            "subject",
+            "warning",
+            "identity",
+            "priority",
+            "refer-to",
+            "reply-to",
+            "replaces",
+            "sip-etag",
+            "call-info",
+            "supported",
+            "timestamp",
+            "alert-info",
+            "error-info",
+            "user-agent",
+            "in-reply-to",
+            "min-expires",
+            "referred-by",
+            "retry-after",
+            "unsupported",
+            "allow-events",
+            "content-type",
+            "max-forwards",
+            "mime-version",
+            "organization",
+            "record-route",
+            "sip-if-match",
+            "authorization",
+            "proxy-require",
+            "service-route",
+            "accept-contact",
+            "content-length",
+            "reject-contact",
+            "accept-encoding",
+            "accept-language",
+            "session-expires",
+            "content-encoding",
+            "content-language",
+            "www-authenticate",
+            "proxy-authenticate",
+            "subscription-state",
+            "authentication-info",
+            "content-disposition",
+            "p-asserted-identity",
+            "proxy-authorization",
+            "request-disposition",
+            "p-preferred-identity",
+        ];
+        for name in NAMES {
+            let n = HeaderName::from_bytes(name.as_bytes());
+            assert_ne!(n, HeaderName::Other, "{name}");
+            let canonical = n.canonical().expect("known");
+            assert!(canonical.eq_ignore_ascii_case(name));
+            assert_eq!(HeaderName::from_bytes(name.to_uppercase().as_bytes()), n);
+            // One byte changed, added or removed: not this header.
+            let mut other = name.as_bytes().to_vec();
+            other[0] ^= 0x01;
+            assert_ne!(HeaderName::from_bytes(&other), n, "{name}");
+            other[0] ^= 0x01;
+            other.push(b's');
+            assert_ne!(HeaderName::from_bytes(&other), n, "{name}");
+            if name.len() > 2 {
+                // (A 1-byte remainder would be a compact form.)
+                let short = &other[..other.len() - 2];
+                assert_ne!(HeaderName::from_bytes(short), n, "{name}");
+            }
+            // The case fold maps CR onto `-`: never a match.
+            if let Some(i) = name.find('-') {
+                let mut cr = name.as_bytes().to_vec();
+                cr[i] = b'\r';
+                assert_eq!(HeaderName::from_bytes(&cr), HeaderName::Other, "{name}");
+                cr[i] = b'_';
+                assert_eq!(HeaderName::from_bytes(&cr), HeaderName::Other, "{name}");
+            }
+        }
     }
 
     #[test]

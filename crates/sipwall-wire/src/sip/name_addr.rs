@@ -43,6 +43,7 @@ impl<'a> NameAddr<'a> {
     /// (RFC 4475 §3.1.2.14 badaspec). Errors: `BadNameAddr` (structure, non-token display
     /// name: RFC 4475 §3.1.2.15 baddn; URI with `?` or `,` outside `<>`: RFC 4475 §3.1.2.13
     /// regbadct), `BadQuotedString` (RFC 4475 §3.1.2.6 quotbal), and URI/param errors.
+    #[inline]
     pub fn parse(input: &'a [u8]) -> Result<NameAddr<'a>, ParseError> {
         let t = trim_lws(input);
         let lead = offset_in(input, t).unwrap_or(0);

@@ -4,7 +4,7 @@
 //! A [`Params`] is a validated view over the bytes of the run; iteration re-lexes them lazily,
 //! so nothing is allocated. Every slice handed out is a sub-slice of the parsed input.
 
-use super::text::{eq_ignore_case, is_token_char, parse_quoted_string, skip_lws, token_end};
+use super::text::{eq_ignore_case, parse_quoted_string, skip_lws, token_end};
 use crate::error::{ErrorKind, ParseError};
 
 /// One parameter.
@@ -39,8 +39,7 @@ pub struct Params<'a> {
 
 /// RFC 3261 §25.1 `unreserved = alphanum / mark`,
 /// `mark = "-" / "_" / "." / "!" / "~" / "*" / "'" / "(" / ")"`.
-#[inline]
-pub(crate) fn is_unreserved(b: u8) -> bool {
+pub(super) const fn unreserved_rule(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
@@ -52,7 +51,11 @@ pub(crate) fn is_unreserved(b: u8) -> bool {
 /// `param-unreserved = "[" / "]" / "/" / ":" / "&" / "+" / "$"` (escapes checked separately).
 #[inline]
 fn is_paramchar(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$' | b'%')
+    class(b, PARAMCHAR)
+}
+
+const fn paramchar_rule(b: u8) -> bool {
+    unreserved_rule(b) || matches!(b, b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$' | b'%')
 }
 
 /// Characters of an unquoted `gen-value = token / host` (RFC 3261 §25.1). `host` adds `:`,
@@ -60,7 +63,84 @@ fn is_paramchar(b: u8) -> bool {
 /// allow a bare IPv6 address in `received`).
 #[inline]
 fn is_gen_value_char(b: u8) -> bool {
-    is_token_char(b) || matches!(b, b':' | b'[' | b']')
+    class(b, GEN_VALUE)
+}
+
+const fn gen_value_rule(b: u8) -> bool {
+    // RFC 3261 §25.1 token characters, then the host additions.
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'!'
+                | b'%'
+                | b'*'
+                | b'_'
+                | b'+'
+                | b'`'
+                | b'\''
+                | b'~'
+                | b':'
+                | b'['
+                | b']'
+        )
+}
+
+/// Bits of [`CLASSES`]: which RFC 3261 §25.1 character sets a byte belongs to.
+pub(crate) const UNRESERVED: u8 = 1;
+pub(crate) const PARAMCHAR: u8 = 2;
+pub(crate) const GEN_VALUE: u8 = 4;
+pub(crate) const USER: u8 = 8;
+pub(crate) const PASSWORD: u8 = 16;
+pub(crate) const HEADER_CHAR: u8 = 32;
+pub(crate) const URIC: u8 = 64;
+/// `alphanum / "-"`: the bytes of a hostname label (RFC 3261 §25.1 `domainlabel`).
+pub(crate) const LABEL: u8 = 128;
+
+/// One table load per byte instead of a chain of range and set tests: the URI and parameter
+/// grammars test every byte of every URI (see `benches/parse.rs`). Built from the `*_rule`
+/// functions, which state the grammar.
+static CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0usize;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        if unreserved_rule(b) {
+            c |= UNRESERVED;
+        }
+        if paramchar_rule(b) {
+            c |= PARAMCHAR;
+        }
+        if gen_value_rule(b) {
+            c |= GEN_VALUE;
+        }
+        if super::uri::user_rule(b) {
+            c |= USER;
+        }
+        if super::uri::password_rule(b) {
+            c |= PASSWORD;
+        }
+        if super::uri::header_rule(b) {
+            c |= HEADER_CHAR;
+        }
+        if super::uri::uric_rule(b) {
+            c |= URIC;
+        }
+        if b.is_ascii_alphanumeric() || b == b'-' {
+            c |= LABEL;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+/// Is `b` in the set `bit` of [`CLASSES`]?
+#[inline]
+pub(crate) fn class(b: u8, bit: u8) -> bool {
+    // Cannot panic: a u8 is below the table's 256 entries.
+    CLASSES[usize::from(b)] & bit != 0
 }
 
 /// Check RFC 3986/3261 `escaped = "%" HEXDIG HEXDIG` at every `%` in `s`; returns the offset
@@ -207,10 +287,30 @@ impl<'a> Params<'a> {
         Ok(p)
     }
 
+    /// [`Params::parse`] that also shows each parameter to `visit` as it is lexed, so that a
+    /// caller checking well-known parameters need not lex the run a second time.
+    #[inline]
+    pub(crate) fn parse_visit(
+        input: &'a [u8],
+        visit: impl FnMut(&Param<'a>),
+    ) -> Result<(Params<'a>, usize), ParseError> {
+        Self::parse_kind_with(input, Kind::Header, visit)
+    }
+
     fn parse_kind(input: &'a [u8], kind: Kind) -> Result<(Params<'a>, usize), ParseError> {
+        Self::parse_kind_with(input, kind, |_| {})
+    }
+
+    #[inline]
+    fn parse_kind_with(
+        input: &'a [u8],
+        kind: Kind,
+        mut visit: impl FnMut(&Param<'a>),
+    ) -> Result<(Params<'a>, usize), ParseError> {
         let mut pos = 0;
         let mut first = None;
-        while let Some((_, end)) = next_param(input, pos, kind)? {
+        while let Some((param, end)) = next_param(input, pos, kind)? {
+            visit(&param);
             if first.is_none() {
                 first = Some(match kind {
                     Kind::Header => skip_lws(input, pos),
@@ -379,6 +479,20 @@ mod tests {
         assert_eq!(Params::parse_uri(b";a=").unwrap_err().offset, 3);
         assert!(Params::parse_uri(b"").unwrap().is_empty());
         assert_eq!(Params::parse_uri(b"x").unwrap_err().offset, 0);
+    }
+
+    #[test]
+    fn class_table_matches_the_rules() {
+        for b in 0..=255u8 {
+            assert_eq!(class(b, UNRESERVED), unreserved_rule(b));
+            assert_eq!(is_paramchar(b), paramchar_rule(b));
+            assert_eq!(is_gen_value_char(b), gen_value_rule(b));
+            assert_eq!(
+                is_gen_value_char(b),
+                super::super::text::is_token_char(b) || b":[]".contains(&b)
+            );
+            assert_eq!(class(b, LABEL), b.is_ascii_alphanumeric() || b == b'-');
+        }
     }
 
     #[test]

@@ -53,7 +53,16 @@ pub fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
 /// RFC 3261 §25.1: `LWS = [*WSP CRLF] 1*WSP`, `SWS = [LWS]`. A line break (CRLF, or a bare LF
 /// for robustness, RFC 3261 §7.5) is skipped only when it is a fold, i.e. followed by WSP;
 /// a line break that is not a fold stops the scan (it is not LWS).
-pub fn skip_lws(input: &[u8], mut pos: usize) -> usize {
+#[inline]
+pub fn skip_lws(input: &[u8], pos: usize) -> usize {
+    // Fast path, inlined: most calls stand on a byte that is not white space at all.
+    match input.get(pos) {
+        Some(b' ' | b'\t' | b'\r' | b'\n') => skip_lws_slow(input, pos),
+        _ => pos,
+    }
+}
+
+fn skip_lws_slow(input: &[u8], mut pos: usize) -> usize {
     let wsp_at = |i: usize| input.get(i).is_some_and(|&b| is_wsp(b));
     loop {
         match input.get(pos) {
@@ -76,6 +85,7 @@ pub fn trim_lws(s: &[u8]) -> &[u8] {
 }
 
 /// Index just past the run of `token` characters starting at `pos` (== `pos` if none).
+#[inline]
 pub fn token_end(input: &[u8], pos: usize) -> usize {
     let rest = input.get(pos..).unwrap_or(&[]);
     pos + rest.iter().take_while(|&&b| is_token_char(b)).count()
@@ -173,34 +183,7 @@ impl<'a> Iterator for SplitList<'a> {
                 return None;
             }
             let s = self.rest;
-            let mut in_quote = false;
-            let mut in_angle = false;
-            let mut i = 0;
-            let mut cut = s.len();
-            while let Some(&b) = s.get(i) {
-                if in_quote {
-                    match b {
-                        b'\\' => i += 1,
-                        b'"' => in_quote = false,
-                        _ => {}
-                    }
-                } else if in_angle {
-                    if b == b'>' {
-                        in_angle = false;
-                    }
-                } else {
-                    match b {
-                        b'"' => in_quote = true,
-                        b'<' => in_angle = true,
-                        b',' => {
-                            cut = i;
-                            break;
-                        }
-                        _ => {}
-                    }
-                }
-                i += 1;
-            }
+            let cut = list_cut(s);
             let elem = s.get(..cut).unwrap_or(s);
             self.rest = s.get(cut + 1..).unwrap_or(&[]);
             let elem = trim_lws(elem);
@@ -209,6 +192,69 @@ impl<'a> Iterator for SplitList<'a> {
             }
         }
     }
+}
+
+/// Index of the first `,` of `s` outside quoted strings (with `\` quoted-pairs) and `<...>`;
+/// `s.len()` when there is none or a quote or `<` is left open. Jumps from one special byte
+/// to the next with [`find_byte3`] instead of stepping a state machine over every byte.
+fn list_cut(s: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(j) = s.get(i..).and_then(|r| find_byte3(r, b',', b'"', b'<')) {
+        i += j;
+        match s.get(i) {
+            Some(b'"') => {
+                // quoted-string: to the closing quote, skipping quoted-pairs.
+                i += 1;
+                loop {
+                    match s.get(i) {
+                        None => return s.len(),
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            Some(b'<') => match s
+                .get(i + 1..)
+                .and_then(|r| r.iter().position(|&b| b == b'>'))
+            {
+                Some(k) => i += k + 2,
+                None => return s.len(),
+            },
+            _ => return i, // the ','
+        }
+    }
+    s.len()
+}
+
+/// Position of the first of three bytes in `hay`, reading 8 bytes at a time (the classic
+/// "has a zero byte" test on `word ^ needle`, whose lowest flagged byte is exact; the lowest
+/// flag of the three masks ORed is then the first match of any). Header values are short,
+/// where a `memchr3` call costs more than this.
+#[inline]
+pub(crate) fn find_byte3(hay: &[u8], a: u8, b: u8, c: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let (ma, mb, mc) = (LO * u64::from(a), LO * u64::from(b), LO * u64::from(c));
+    let mut at = 0;
+    while let Some(chunk) = hay.get(at..at + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(w);
+        let z = zero(w ^ ma) | zero(w ^ mb) | zero(w ^ mc);
+        if z != 0 {
+            return Some(at + (z.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    hay.get(at..)?
+        .iter()
+        .position(|&x| x == a || x == b || x == c)
+        .map(|i| at + i)
 }
 
 #[cfg(test)]
@@ -325,5 +371,47 @@ mod tests {
         let _ = offset_in(v, other); // unrelated slices: no panic
         assert_eq!(token_end(b"abc def", 0), 3);
         assert_eq!(token_end(b"abc", 9), 9);
+    }
+
+    /// The reference state machine `SplitList` used before `list_cut`: the test oracle.
+    fn reference_cut(s: &[u8]) -> usize {
+        let mut in_quote = false;
+        let mut in_angle = false;
+        let mut i = 0;
+        while let Some(&b) = s.get(i) {
+            if in_quote {
+                match b {
+                    b'\\' => i += 1,
+                    b'"' => in_quote = false,
+                    _ => {}
+                }
+            } else if in_angle {
+                if b == b'>' {
+                    in_angle = false;
+                }
+            } else {
+                match b {
+                    b'"' => in_quote = true,
+                    b'<' => in_angle = true,
+                    b',' => return i,
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        s.len()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn list_cut_matches_the_reference(v in "[a<>\",\\\\ ]{0,40}") {
+            proptest::prop_assert_eq!(list_cut(v.as_bytes()), reference_cut(v.as_bytes()));
+        }
+
+        #[test]
+        fn find_byte3_matches_a_scan(v in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+            let want = v.iter().position(|&x| x == b',' || x == b'"' || x == 0x8c);
+            proptest::prop_assert_eq!(find_byte3(&v, b',', b'"', 0x8c), want);
+        }
     }
 }

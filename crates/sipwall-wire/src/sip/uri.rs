@@ -6,7 +6,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::params::{check_escapes, is_unreserved, Params};
+use super::params::{check_escapes, class, Params, HEADER_CHAR, LABEL, PASSWORD, URIC, USER};
 use super::text::trim_lws;
 use crate::error::{ErrorKind, ParseError};
 
@@ -66,22 +66,36 @@ fn err(kind: ErrorKind, at: usize) -> ParseError {
 }
 
 /// RFC 3261 §25.1 `IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT`, each
-/// octet at most 255 (leading zeros allowed, unlike `std`'s parser).
+/// octet at most 255 (leading zeros allowed, unlike `std`'s parser). One pass, no splitting.
 pub(crate) fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut n = 0;
-    for part in s.split(|&b| b == b'.') {
-        if part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) {
+    let mut n = 0usize;
+    let mut v: u16 = 0;
+    let mut digits = 0u8;
+    for &b in s {
+        if b == b'.' {
+            if digits == 0 {
+                return None;
+            }
+            *octets.get_mut(n)? = u8::try_from(v).ok()?;
+            n += 1;
+            v = 0;
+            digits = 0;
+        } else if b.is_ascii_digit() {
+            digits += 1;
+            if digits > 3 {
+                return None;
+            }
+            v = v * 10 + u16::from(b - b'0');
+        } else {
             return None;
         }
-        let v = part
-            .iter()
-            .fold(0u16, |acc, &d| acc * 10 + u16::from(d - b'0'));
-        let slot = octets.get_mut(n)?;
-        *slot = u8::try_from(v).ok()?;
-        n += 1;
     }
-    (n == 4).then(|| Ipv4Addr::from(octets))
+    if digits == 0 || n != 3 {
+        return None;
+    }
+    *octets.get_mut(3)? = u8::try_from(v).ok()?;
+    Some(Ipv4Addr::from(octets))
 }
 
 /// RFC 3261 §25.1 `IPv6address` (RFC 4291 §2.2 text forms, including an embedded IPv4 tail).
@@ -107,32 +121,39 @@ pub(crate) fn parse_ipv6(s: &[u8]) -> Option<Ipv6Addr> {
 /// RFC 3261 §25.1 `hostname = *( domainlabel "." ) toplabel [ "." ]`,
 /// `domainlabel = alphanum / alphanum *( alphanum / "-" ) alphanum`,
 /// `toplabel = ALPHA / ALPHA *( alphanum / "-" ) alphanum`. Returns the offset of the first
-/// bad byte.
+/// bad byte: in the first label that is wrong, a byte that is not alphanum or `-`, else an
+/// empty label's start, a leading `-`, a trailing `-`; then a toplabel that does not start
+/// with a letter. One pass over the bytes.
 fn check_hostname(s: &[u8]) -> Result<(), usize> {
     let body = s.strip_suffix(b".").unwrap_or(s);
     if body.is_empty() || body.len() > 255 {
         return Err(0);
     }
-    let mut off = 0;
-    let mut last_start = 0;
-    for label in body.split(|&b| b == b'.') {
-        if label.is_empty() {
-            return Err(off);
+    let mut i = 0;
+    let mut last_start;
+    loop {
+        let start = i;
+        loop {
+            match body.get(i) {
+                None | Some(b'.') => break,
+                Some(&b) if class(b, LABEL) => i += 1,
+                Some(_) => return Err(i),
+            }
         }
-        if let Some(i) = label
-            .iter()
-            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
-        {
-            return Err(off + i);
+        if i == start {
+            return Err(start); // empty label
         }
-        if label.first() == Some(&b'-') {
-            return Err(off);
+        if body.get(start) == Some(&b'-') {
+            return Err(start);
         }
-        if label.last() == Some(&b'-') {
-            return Err(off + label.len() - 1);
+        if body.get(i - 1) == Some(&b'-') {
+            return Err(i - 1);
         }
-        last_start = off;
-        off += label.len() + 1;
+        last_start = start;
+        if i >= body.len() {
+            break;
+        }
+        i += 1; // the '.'
     }
     match body.get(last_start) {
         Some(b) if b.is_ascii_alphabetic() => Ok(()),
@@ -155,6 +176,12 @@ impl<'a> Host<'a> {
                 parse_ipv6(inner)
                     .map(Host::Ipv6)
                     .ok_or(err(ErrorKind::BadHost, 1))
+            }
+            // A host that starts with a letter cannot be an IPv4 literal: check it as a
+            // hostname at once (the usual case), without the all-digits pass.
+            Some(b) if b.is_ascii_alphabetic() => {
+                check_hostname(s).map_err(|o| err(ErrorKind::BadHost, o))?;
+                Ok(Host::Name(s))
             }
             Some(_) => {
                 if s.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
@@ -210,8 +237,13 @@ pub(crate) fn parse_port(s: &[u8]) -> Result<u16, usize> {
 
 /// RFC 3261 §25.1 `user = 1*( unreserved / escaped / user-unreserved )`,
 /// `user-unreserved = "&" / "=" / "+" / "$" / "," / ";" / "?" / "/"`.
+#[inline]
 fn is_user_char(b: u8) -> bool {
-    is_unreserved(b)
+    class(b, USER)
+}
+
+pub(super) const fn user_rule(b: u8) -> bool {
+    super::params::unreserved_rule(b)
         || matches!(
             b,
             b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/' | b'%'
@@ -219,14 +251,24 @@ fn is_user_char(b: u8) -> bool {
 }
 
 /// RFC 3261 §25.1 `password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," )`.
+#[inline]
 fn is_password_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',' | b'%')
+    class(b, PASSWORD)
+}
+
+pub(super) const fn password_rule(b: u8) -> bool {
+    super::params::unreserved_rule(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',' | b'%')
 }
 
 /// RFC 3261 §25.1 `hname`/`hvalue` characters: `hnv-unreserved / unreserved / escaped`,
 /// `hnv-unreserved = "[" / "]" / "/" / "?" / ":" / "+" / "$"`, plus the `=` and `&` separators.
+#[inline]
 fn is_header_char(b: u8) -> bool {
-    is_unreserved(b)
+    class(b, HEADER_CHAR)
+}
+
+pub(super) const fn header_rule(b: u8) -> bool {
+    super::params::unreserved_rule(b)
         || matches!(
             b,
             b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$' | b'%' | b'=' | b'&'
@@ -236,8 +278,13 @@ fn is_header_char(b: u8) -> bool {
 /// RFC 2396 §3 / RFC 3261 §25.1 `absoluteURI` characters: `uric = reserved / unreserved /
 /// escaped`, `reserved = ";" / "/" / "?" / ":" / "@" / "&" / "=" / "+" / "$" / ","`; `[` and
 /// `]` are admitted for IPv6 literals (RFC 3986 §3.2.2). No LWS, `<`, `>`, `"` or controls.
+#[inline]
 fn is_uric(b: u8) -> bool {
-    is_unreserved(b)
+    class(b, URIC)
+}
+
+pub(super) const fn uric_rule(b: u8) -> bool {
+    super::params::unreserved_rule(b)
         || matches!(
             b,
             b';' | b'/'
@@ -295,6 +342,7 @@ impl<'a> Uri<'a> {
     /// Parse a URI. Surrounding LWS is trimmed; any LWS, `<` or `>` inside is an error
     /// (RFC 4475 §3.1.2.7 ltgtruri, §3.1.2.8 lwsruri). Errors: `BadUri`, `BadHost`, `BadPort`,
     /// `BadParam`, with an offset into `input`.
+    #[inline]
     pub fn parse(input: &'a [u8]) -> Result<Uri<'a>, ParseError> {
         let s = trim_lws(input);
         let lead = super::text::offset_in(input, s).unwrap_or(0);
@@ -467,6 +515,16 @@ mod tests {
 
     fn assert_sub(outer: &[u8], inner: &[u8]) {
         assert!(offset_in(outer, inner).is_some(), "not a sub-slice");
+    }
+
+    #[test]
+    fn class_table_matches_the_rules() {
+        for b in 0..=255u8 {
+            assert_eq!(is_user_char(b), user_rule(b));
+            assert_eq!(is_password_char(b), password_rule(b));
+            assert_eq!(is_header_char(b), header_rule(b));
+            assert_eq!(is_uric(b), uric_rule(b));
+        }
     }
 
     #[test]
@@ -748,9 +806,72 @@ mod tests {
             let _ = Host::parse_lenient_ipv6(&v);
         }
 
+        /// The one-pass host checks agree with the straightforward split-based ones they
+        /// replaced (kept here as the reference).
+        #[test]
+        fn host_checks_match_the_reference(v in "[a-c0-9.:Z-]{0,24}") {
+            let v = v.as_bytes();
+            prop_assert_eq!(parse_ipv4(v), reference::parse_ipv4(v));
+            prop_assert_eq!(check_hostname(v), reference::check_hostname(v));
+        }
+
         #[test]
         fn no_panic_on_uri_like_bytes(v in "(sips?|tel|x):[a-z0-9@:;=?&%\\[\\]. +-]{0,40}") {
             let _ = Uri::parse(v.as_bytes());
+        }
+    }
+
+    /// The split-based host checks the one-pass ones replaced: the test oracle.
+    mod reference {
+        use std::net::Ipv4Addr;
+
+        pub fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
+            let mut octets = [0u8; 4];
+            let mut n = 0;
+            for part in s.split(|&b| b == b'.') {
+                if part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) {
+                    return None;
+                }
+                let v = part
+                    .iter()
+                    .fold(0u16, |acc, &d| acc * 10 + u16::from(d - b'0'));
+                let slot = octets.get_mut(n)?;
+                *slot = u8::try_from(v).ok()?;
+                n += 1;
+            }
+            (n == 4).then(|| Ipv4Addr::from(octets))
+        }
+
+        pub fn check_hostname(s: &[u8]) -> Result<(), usize> {
+            let body = s.strip_suffix(b".").unwrap_or(s);
+            if body.is_empty() || body.len() > 255 {
+                return Err(0);
+            }
+            let mut off = 0;
+            let mut last_start = 0;
+            for label in body.split(|&b| b == b'.') {
+                if label.is_empty() {
+                    return Err(off);
+                }
+                if let Some(i) = label
+                    .iter()
+                    .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
+                {
+                    return Err(off + i);
+                }
+                if label.first() == Some(&b'-') {
+                    return Err(off);
+                }
+                if label.last() == Some(&b'-') {
+                    return Err(off + label.len() - 1);
+                }
+                last_start = off;
+                off += label.len() + 1;
+            }
+            match body.get(last_start) {
+                Some(b) if b.is_ascii_alphabetic() => Ok(()),
+                _ => Err(last_start),
+            }
         }
     }
 }

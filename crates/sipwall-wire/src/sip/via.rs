@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use super::params::Params;
+use super::params::{Param, Params};
 use super::text::{eq_ignore_case, is_token, offset_in, skip_lws, split_list, token_end, trim_lws};
 use super::uri::{parse_port, Host};
 use crate::error::{ErrorKind, ParseError};
@@ -59,10 +59,32 @@ fn parse_rport(v: Option<&[u8]>) -> Option<Option<u16>> {
     }
 }
 
+/// RFC 3261 §25.1 via-params grammar for the well-known names (`branch`, `received`,
+/// `maddr`, `ttl`; `rport` RFC 3581 §3); other parameters are free.
+fn via_param_ok(p: &Param<'_>) -> bool {
+    let quoted = p.value_raw.is_some_and(|v| v.first() == Some(&b'"'));
+    if eq_ignore_case(p.name, b"branch") {
+        // via-branch = "branch" EQUAL token
+        !quoted && p.value.is_some_and(is_token)
+    } else if eq_ignore_case(p.name, b"received") {
+        !quoted && p.value.and_then(parse_received).is_some()
+    } else if eq_ignore_case(p.name, b"maddr") {
+        // via-maddr = "maddr" EQUAL host
+        !quoted && p.value.is_some_and(|v| Host::parse(v).is_ok())
+    } else if eq_ignore_case(p.name, b"ttl") {
+        !quoted && p.value.and_then(parse_ttl).is_some()
+    } else if eq_ignore_case(p.name, b"rport") {
+        !quoted && parse_rport(p.value).is_some()
+    } else {
+        true
+    }
+}
+
 impl<'a> Via<'a> {
     /// Parse one via-parm (surrounding LWS trimmed). Errors: `BadVia` (structure, or a
     /// well-known parameter that breaks its grammar), `BadHost`, `BadPort`, `BadParam`,
     /// `BadQuotedString`; offsets relative to `input`.
+    #[inline]
     pub fn parse(input: &'a [u8]) -> Result<Via<'a>, ParseError> {
         let t = trim_lws(input);
         let lead = offset_in(input, t).unwrap_or(0);
@@ -124,40 +146,28 @@ impl<'a> Via<'a> {
             port_raw = Some(raw);
             pos = pe;
         }
-        let (params, used) =
-            Params::parse(t.get(pos..).unwrap_or(&[])).map_err(|e| e.shifted(pos))?;
+        // RFC 3261 §25.1 via-params grammar for the well-known names, checked while the run
+        // is lexed; the first failure is reported after the run's own syntax errors, as a
+        // separate pass over it would.
+        let mut first_bad: Option<usize> = None;
+        let (params, used) = Params::parse_visit(t.get(pos..).unwrap_or(&[]), |p| {
+            if first_bad.is_none() && !via_param_ok(p) {
+                first_bad = Some(offset_in(t, p.value_raw.unwrap_or(p.name)).unwrap_or(0));
+            }
+        })
+        .map_err(|e| e.shifted(pos))?;
         let end = skip_lws(t, pos + used);
         if end != t.len() {
             return Err(bad(end));
+        }
+        if let Some(at) = first_bad {
+            return Err(bad(at));
         }
         let params = if params.is_empty() {
             Params::empty_at(t, pos)
         } else {
             params
         };
-        // RFC 3261 §25.1 via-params grammar for the well-known names.
-        for p in params.iter() {
-            let at = offset_in(t, p.value_raw.unwrap_or(p.name)).unwrap_or(0);
-            let quoted = p.value_raw.is_some_and(|v| v.first() == Some(&b'"'));
-            let ok = if eq_ignore_case(p.name, b"branch") {
-                // via-branch = "branch" EQUAL token
-                !quoted && p.value.is_some_and(is_token)
-            } else if eq_ignore_case(p.name, b"received") {
-                !quoted && p.value.and_then(parse_received).is_some()
-            } else if eq_ignore_case(p.name, b"maddr") {
-                // via-maddr = "maddr" EQUAL host
-                !quoted && p.value.is_some_and(|v| Host::parse(v).is_ok())
-            } else if eq_ignore_case(p.name, b"ttl") {
-                !quoted && p.value.and_then(parse_ttl).is_some()
-            } else if eq_ignore_case(p.name, b"rport") {
-                !quoted && parse_rport(p.value).is_some()
-            } else {
-                true
-            };
-            if !ok {
-                return Err(bad(at));
-            }
-        }
         Ok(Via {
             raw: t,
             protocol_name,
