@@ -516,19 +516,20 @@ fn fax_t38_reinvite_rejected_with_488_closes_image_pinholes() {
 // ---------------------------------------------------------------------------------------------
 // PROTOS and Metasploit: malformed and spoofed SIP through the conformance checks.
 
-/// `tests/data/corpus.cfg` with UDP port 80 mapped to SIP. 127.0.0.1 is reached by the
+/// `tests/data/corpus.cfg` with UDP `port` mapped to SIP. For c07 (port 80), 127.0.0.1 is reached by the
 /// `0.0.0.0/1` route to `in0` (inside), so both ends of loopback traffic are inside and the
 /// `in-in` zone-pair inspects it; the firewall's own addresses stay out of 127/8, which
 /// `Engine::sides_by_route` would treat as `self`.
-fn protos_config() -> Arc<sipwall_config::Config> {
+fn sip_port_config(port: u16) -> Arc<sipwall_config::Config> {
     let path = repo_root().join("tests/data/corpus.cfg");
     let text = std::fs::read_to_string(&path).expect("tests/data/corpus.cfg");
+    let map = format!("ip port-map sip udp {port}\n");
     let text = text.replace(
         "ip port-map sip udp 5080\n",
-        "ip port-map sip udp 5080\nip port-map sip udp 80\n",
+        &format!("ip port-map sip udp 5080\n{map}"),
     );
-    assert!(text.contains("ip port-map sip udp 80\n"));
-    config_from_text(&text, "corpus.cfg + ip port-map sip udp 80")
+    assert!(text.contains(&map));
+    config_from_text(&text, &format!("corpus.cfg + {}", map.trim()))
 }
 
 /// Per frame: the verdict and the violations (`code/kind`) it raised.
@@ -579,7 +580,7 @@ fn protos_c07_invites_each_refused_with_its_reason() {
         return;
     };
     let c = run(
-        protos_config(),
+        sip_port_config(80),
         &root.join("captures/sipnab/c07-sip-r2.cap"),
     );
     assert_eq!(c.frames.len(), 39);
@@ -642,24 +643,34 @@ fn protos_c07_invites_each_refused_with_its_reason() {
 
 /// sipnab `metasploit-sip-invite-spoof.pcap`: Metasploit's `sip_invite_spoof` sends one
 /// INVITE with a forged display name (`"testtest"<sip:10.0.1.199>`) and an empty user part
-/// (`sip:@127.0.0.1`) from 10.0.1.199 to X-Lite on 10.0.1.45, which answers 180 Ringing to
-/// port 5060 of the sender (the Via has no port), where nothing listens: ICMP port
-/// unreachable. The forged caller identity is well-formed SIP, so nothing is refused: the
-/// INVITE and the 180 are inspected (each starts its own flow, the ports differ) and accepted.
+/// (`sip:@127.0.0.1`) from 10.0.1.199:62986 to X-Lite on 10.0.1.45:10270, which answers 180
+/// Ringing to port 5060 of the sender (the Via has no port), where nothing listens: ICMP port
+/// unreachable. Port 10270 is not a SIP port, so `corpus.cfg` inspects the INVITE as plain UDP
+/// and only the 180 as SIP, and nothing is refused. With `ip port-map sip udp 10270` the INVITE
+/// is inspected too and refused: `sip_invalid` / `bad_request_uri`, the empty user part
+/// (RFC 3261 §25.1: `user = 1*( unreserved / escaped / user-unreserved )`). The forged display
+/// name itself is well-formed.
 #[test]
 fn metasploit_invite_spoof_is_wellformed_sip() {
     let Some(root) = corpora("metasploit_invite_spoof_is_wellformed_sip") else {
         return;
     };
-    let c = run(
-        corpus_config(),
-        &root.join("captures/sipnab/metasploit-sip-invite-spoof.pcap"),
-    );
-    let got = violations_by_frame(&c);
+    let cap = root.join("captures/sipnab/metasploit-sip-invite-spoof.pcap");
     let mut want = BTreeMap::new();
     // The ICMP error starts an ICMP flow of its own (`match protocol icmp`).
     expect_frames(&mut want, 1..=3, "accept class", "");
-    assert_eq!(got, want);
+    let c = run(corpus_config(), &cap);
+    assert_eq!(violations_by_frame(&c), want);
+    let sip: Vec<(u64, &str)> = c.sip().collect();
+    assert_eq!(sip, [(2, "180 Ringing")], "10270/udp is not SIP by default");
+    let c = run(sip_port_config(10270), &cap);
+    expect_frames(
+        &mut want,
+        1..=1,
+        "drop sip_invalid",
+        "sip_invalid/bad_request_uri",
+    );
+    assert_eq!(violations_by_frame(&c), want);
     let sip: Vec<(u64, &str)> = c.sip().collect();
     assert_eq!(sip, [(1, "INVITE"), (2, "180 Ringing")]);
 }
