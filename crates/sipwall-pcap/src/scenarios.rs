@@ -2044,7 +2044,6 @@ fn early_media() -> Result<Scenario, BuildError> {
 // ---------------------------------------------------------------------------------------------
 // README
 
-/// The `examples/captures/README.md` text.
 // ---------------------------------------------------------------------------------------------
 // Malformed and policy-violating SIP, an INVITE flood, and a legitimate call through it
 
@@ -2315,6 +2314,7 @@ fn sip_violations() -> Result<Scenario, BuildError> {
     ))
 }
 
+/// The `examples/captures/README.md` text.
 pub fn readme(scenarios: &[Scenario]) -> String {
     let mut s = String::new();
     s.push_str(

@@ -1458,12 +1458,12 @@ const LEGIT_CALLS: u64 = 150;
 const FLOOD_RATE: &str = "2000";
 const FLOOD_CALLS: &str = "20000";
 
-/// i. An INVITE flood from a third host on the outside segment (PREFIX-atk, 198.51.100.66),
-/// >= 2000 INVITEs/s towards the phone's SIP port through the out-in zone-pair (inspected),
-/// while legitimate calls run both ways at 24 calls/s in all (phone -> trunk on in-out,
-/// trunk -> phone on out-in): >= 99% of the legitimate calls succeed, the attacker is rate-
-/// limited then blocked (`show sip blocked --json` lists it), and sipwall's memory stays
-/// bounded. Prints the figures.
+/// i. An INVITE flood from a third host on the outside segment (PREFIX-atk, 198.51.100.66)
+/// of at least 2000 INVITEs/s towards the phone's SIP port through the out-in zone-pair
+/// (inspected), while legitimate calls run both ways at 24 calls/s in all (phone to trunk on
+/// in-out, trunk to phone on out-in): at least 99% of the legitimate calls succeed, the
+/// attacker is rate-limited then blocked (`show sip blocked --json` lists it), and sipwall's
+/// memory stays bounded. Prints the figures.
 #[test]
 fn i_invite_flood_blocked_while_calls_go_on() {
     let Some(_g) = begin("i") else { return };
