@@ -23,6 +23,15 @@
 //!    - the same after one RTP and one RTCP packet each way (including the media flows).
 //!
 //! The configuration is `examples/bench.cfg` (inside 10.0.0.0/8, outside 100.64.0.0/10).
+//!
+//! `--checks on|off|both` (default: `bench.cfg` as is, the default SIP checks) selects the SIP
+//! application-security checks for the throughput runs:
+//! - `off`: the parameter-map adds `no sip strict-header-validation`, `no sip rate-limit` and
+//!   `no sip blocklist`, and no SIP policy is attached;
+//! - `on`: the defaults (strict validation, INVITE/REGISTER rate limits, blocklist) plus a SIP
+//!   policy (`service-policy sip bench-sip`) under both inspect classes whose classes match by
+//!   method, callee regex, User-Agent regex and request-URI regex, with `class-default allow`;
+//! - `both`: each in turn, then the on/off throughput ratio.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::error::Error;
@@ -107,6 +116,8 @@ struct Args {
     /// Run one part only: `replay`, `driver`, `engine` or `memory` (for profiling).
     only: Option<String>,
     keep: Option<PathBuf>,
+    /// `--checks`: `on`, `off` or `both`; `None` runs `bench.cfg` as is.
+    checks: Option<String>,
 }
 
 fn args() -> Result<Args, Box<dyn Error>> {
@@ -119,6 +130,7 @@ fn args() -> Result<Args, Box<dyn Error>> {
         skip_speed: false,
         only: None,
         keep: None,
+        checks: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -140,13 +152,20 @@ fn args() -> Result<Args, Box<dyn Error>> {
                 }
                 a.only = Some(v);
             }
+            "--checks" => {
+                let v = it.next().ok_or("--checks needs a value")?;
+                if !matches!(v.as_str(), "on" | "off" | "both") {
+                    return Err(format!("--checks {v}: one of on, off, both").into());
+                }
+                a.checks = Some(v);
+            }
             "--keep" => a.keep = Some(PathBuf::from(it.next().ok_or("--keep needs a path")?)),
             // `cargo bench`-style harness flags are ignored.
             "--bench" => {}
             other => {
                 return Err(format!(
                     "unknown argument {other}; use --calls N --rtp N --mem-calls N --repeat N \
-                     --skip-mem --skip-speed --only PART --keep FILE"
+                     --skip-mem --skip-speed --only PART --keep FILE --checks on|off|both"
                 )
                 .into())
             }
@@ -452,6 +471,14 @@ impl Stopwatch {
     }
 }
 
+/// Packets per on-CPU second of the fastest run.
+fn best_rate(packets: u64, runs: &[Timing]) -> f64 {
+    runs.iter()
+        .map(|t| t.cpu)
+        .min()
+        .map_or(0.0, |d| packets as f64 / d.as_secs_f64().max(1e-9))
+}
+
 fn report(label: &str, packets: u64, runs: &mut [Timing]) {
     // Sorted by CPU time: on a shared machine wall time includes other processes' turns.
     runs.sort_unstable();
@@ -700,15 +727,88 @@ fn print_memory(label: &str, r: MemResult, n: u32) {
     );
 }
 
+// ---- SIP checks on / off ------------------------------------------------------------------
+
+/// `bench.cfg` with the SIP application-security checks switched off.
+fn checks_off(base: &str) -> Result<String, Box<dyn Error>> {
+    let anchor = "parameter-map type inspect bench-timeouts\n";
+    if !base.contains(anchor) {
+        return Err("bench.cfg: no parameter-map bench-timeouts".into());
+    }
+    Ok(base.replace(
+        anchor,
+        &format!(
+            "{anchor} no sip strict-header-validation\n no sip rate-limit\n no sip blocklist\n"
+        ),
+    ))
+}
+
+/// A SIP policy of a few regex classes, none of which the benchmark's calls match (so every
+/// message is evaluated against all of them and allowed by class-default).
+const SIP_POLICY: &str = "\
+class-map type inspect sip match-any bench-no-im
+ match request method message
+class-map type inspect sip match-all bench-premium
+ match request method invite
+ match callee regex ^sip:(\\+|00)?1900
+class-map type inspect sip match-any bench-scanners
+ match request header User-Agent regex (?i)(friendly-scanner|sipvicious|sipcli|sundayddr)
+ match caller regex ^sip:(100|admin)@
+class-map type inspect sip match-any bench-odd-uri
+ match request uri regex ;maddr=|%00
+!
+policy-map type inspect sip bench-sip
+ class type inspect sip bench-no-im
+  drop log
+ class type inspect sip bench-premium
+  reset log
+ class type inspect sip bench-scanners
+  drop log
+ class type inspect sip bench-odd-uri
+  drop
+ class class-default
+  allow
+!
+";
+
+/// `bench.cfg` with the default checks and the SIP policy under both inspect classes.
+fn checks_on(base: &str) -> Result<String, Box<dyn Error>> {
+    let anchor = "  inspect bench-timeouts\n";
+    if base.matches(anchor).count() != 2 {
+        return Err("bench.cfg: expected two `inspect bench-timeouts` lines".into());
+    }
+    let with_policy = base.replace(anchor, &format!("{anchor}  service-policy sip bench-sip\n"));
+    let at = with_policy
+        .find("policy-map type inspect in-out-policy")
+        .ok_or("bench.cfg: no policy-map in-out-policy")?;
+    let mut out = with_policy;
+    out.insert_str(at, SIP_POLICY);
+    Ok(out)
+}
+
+fn load_config(text: &str, name: &str) -> Result<Arc<Config>, Box<dyn Error>> {
+    let (config, _warnings) =
+        sipwall_config::parse(text, name).map_err(|e| format!("{name}: {e:?}"))?;
+    Ok(Arc::new(config))
+}
+
 // ---- main --------------------------------------------------------------------------------
 
 fn main() -> Result<(), Box<dyn Error>> {
     let a = args()?;
     let cfg_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bench.cfg");
     let text = std::fs::read_to_string(&cfg_path)?;
-    let (config, _warnings) =
-        sipwall_config::parse(&text, "bench.cfg").map_err(|e| format!("bench.cfg: {e:?}"))?;
-    let config = Arc::new(config);
+    let config = load_config(&text, "bench.cfg")?;
+    // The configurations the throughput runs use, with a label.
+    let speed_configs: Vec<(&str, Arc<Config>)> = match a.checks.as_deref() {
+        None => vec![("", config.clone())],
+        Some("on") => vec![("checks on", load_config(&checks_on(&text)?, "on")?)],
+        Some("off") => vec![("checks off", load_config(&checks_off(&text)?, "off")?)],
+        _ => vec![
+            ("checks off", load_config(&checks_off(&text)?, "off")?),
+            ("checks on", load_config(&checks_on(&text)?, "on")?),
+        ],
+    };
     println!(
         "sipwall engine benchmark (one thread; sizes: Call {} B, Flow {} B, Pinhole {} B, Event {} B)",
         std::mem::size_of::<sipwall_engine::dialog::Call>(),
@@ -742,15 +842,54 @@ fn main() -> Result<(), Box<dyn Error>> {
             path.display()
         );
 
-        if run("replay") {
-            let mut runs = Vec::new();
-            let mut frames_seen = 0;
-            for _ in 0..a.repeat {
-                let (d, n) = time_replay(&config, &path, a.calls)?;
-                runs.push(d);
-                frames_seen = n;
+        // Best on-CPU packets/s of replay and engine-only, per configuration.
+        let mut best: Vec<(&str, f64, f64)> = Vec::new();
+        for (label, config) in &speed_configs {
+            let name = |what: &str| {
+                if label.is_empty() {
+                    what.to_string()
+                } else {
+                    format!("{what} [{label}]")
+                }
+            };
+            let (mut replay_rate, mut engine_rate) = (0.0, 0.0);
+            if run("replay") {
+                let mut runs = Vec::new();
+                let mut frames_seen = 0;
+                for _ in 0..a.repeat {
+                    let (d, n) = time_replay(config, &path, a.calls)?;
+                    runs.push(d);
+                    frames_seen = n;
+                }
+                replay_rate = best_rate(frames_seen, &runs);
+                report(&name("replay (read+decode+engine)"), frames_seen, &mut runs);
             }
-            report("replay (read+decode+engine)", frames_seen, &mut runs);
+            if run("engine") {
+                let loaded = preload(config, &path)?;
+                let n = loaded.packets.len() as u64;
+                let mut runs = Vec::new();
+                for _ in 0..a.repeat {
+                    let (d, accepted, events) = time_engine(config, &loaded, a.calls);
+                    if accepted != n {
+                        eprintln!("warning: engine accepted {accepted} of {n} packets");
+                    }
+                    std::hint::black_box(events);
+                    runs.push(d);
+                }
+                engine_rate = best_rate(n, &runs);
+                report(&name("engine only (in memory)"), n, &mut runs);
+                drop(loaded);
+            }
+            best.push((label, replay_rate, engine_rate));
+        }
+        if let [(_, r_off, e_off), (_, r_on, e_on)] = best[..] {
+            let ratio = |on: f64, off: f64| if off > 0.0 { on / off } else { 0.0 };
+            println!(
+                "checks on / off (best on-CPU packets/s): replay {:.3}, engine only {:.3} \
+                 (target >= 0.8)",
+                ratio(r_on, r_off),
+                ratio(e_on, e_off)
+            );
         }
 
         if run("driver") {
@@ -764,21 +903,6 @@ fn main() -> Result<(), Box<dyn Error>> {
             report("driver only (read+decode)", frames_seen, &mut runs);
         }
 
-        if run("engine") {
-            let loaded = preload(&config, &path)?;
-            let n = loaded.packets.len() as u64;
-            let mut runs = Vec::new();
-            for _ in 0..a.repeat {
-                let (d, accepted, events) = time_engine(&config, &loaded, a.calls);
-                if accepted != n {
-                    eprintln!("warning: engine accepted {accepted} of {n} packets");
-                }
-                std::hint::black_box(events);
-                runs.push(d);
-            }
-            report("engine only (in memory)", n, &mut runs);
-            drop(loaded);
-        }
         if let Some(d) = dir {
             std::fs::remove_dir_all(d)?;
         }

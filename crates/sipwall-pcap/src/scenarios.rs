@@ -52,6 +52,12 @@ pub const REGISTRAR_IP: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 30);
 pub const PHONE_RTP: u16 = 40_000;
 /// The trunk's RTP port.
 pub const TRUNK_RTP: u16 = 50_000;
+/// An attacker in the outside zone (`sip-violations.pcap`).
+pub const ATTACKER_IP: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 66);
+/// A premium-rate gateway in the outside zone (`sip-violations.pcap`).
+pub const PREMIUM_IP: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 40);
+/// INVITEs in the flood of `sip-violations.pcap`, sent within one second.
+pub const FLOOD_INVITES: u64 = 300;
 /// The registrar's RTP port.
 pub const REGISTRAR_RTP: u16 = 52_000;
 /// The phone's UDPTL (T.38) port.
@@ -133,6 +139,7 @@ pub fn all() -> Result<Vec<Scenario>, BuildError> {
         unsolicited_rtp()?,
         multipart_sdp()?,
         early_media()?,
+        sip_violations()?,
     ])
 }
 
@@ -2036,6 +2043,276 @@ fn early_media() -> Result<Scenario, BuildError> {
 
 // ---------------------------------------------------------------------------------------------
 // README
+
+// ---------------------------------------------------------------------------------------------
+// Malformed and policy-violating SIP, an INVITE flood, and a legitimate call through it
+
+/// A request from the attacker to the phone over UDP, built by hand so that it can be broken.
+/// `cseq` is the whole CSeq value; `extra` headers come before Content-Length.
+fn attacker_request(
+    ids: &mut Ids,
+    start: &str,
+    cseq: &str,
+    extra: &[(&'static str, String)],
+    body: Option<(&str, Vec<u8>)>,
+) -> Vec<u8> {
+    let mut m = SipMsg::new(start.to_string());
+    m.h(
+        "Via",
+        format!(
+            "SIP/2.0/UDP {ATTACKER_IP}:5060;branch={};rport",
+            ids.branch()
+        ),
+    );
+    m.h("Max-Forwards", "70");
+    m.h(
+        "From",
+        format!("<sip:scanner@{ATTACKER_IP}>;tag={}", ids.hex(8)),
+    );
+    m.h("To", format!("<sip:1001@{PHONE_IP}>"));
+    m.h("Call-ID", format!("{}@{ATTACKER_IP}", ids.hex(12)));
+    m.h("CSeq", cseq.to_string());
+    for (n, v) in extra {
+        m.h(n, v.clone());
+    }
+    m.body = body.map(|(ct, b)| (ct.to_string(), b));
+    m.bytes()
+}
+
+/// The flood's INVITE number `i` (no SDP: the flood is about the signalling rate).
+fn flood_invite(ids: &mut Ids, i: u64) -> Vec<u8> {
+    attacker_request(
+        ids,
+        &format!("INVITE sip:{}@{PHONE_IP} SIP/2.0", 1000 + i),
+        "1 INVITE",
+        &[("Contact", format!("<sip:scanner@{ATTACKER_IP}:5060>"))],
+        None,
+    )
+}
+
+fn sip_violations() -> Result<Scenario, BuildError> {
+    let mut ids = Ids(9);
+    let mut tr = Trace::new();
+    let atk = sock(ATTACKER_IP, 5060);
+    let p = sock(PHONE_IP, 5060);
+    let t = sock(TRUNK_IP, 5060);
+    // 1. Malformed SIP from the attacker.
+    // RFC 3261 §7.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF; the version is
+    // missing.
+    let m = attacker_request(
+        &mut ids,
+        &format!("INVITE sip:1001@{PHONE_IP}"),
+        "1 INVITE",
+        &[],
+        None,
+    );
+    tr.udp(
+        atk,
+        p,
+        &m,
+        "SIP/UDP",
+        "INVITE without SIP-Version (bad start line, RFC 3261 §7.1)".into(),
+    )?;
+    tr.wait_ms(100);
+    // RFC 3261 §8.1.1.5: the CSeq method MUST match the request method.
+    let m = attacker_request(
+        &mut ids,
+        &format!("INVITE sip:1001@{PHONE_IP} SIP/2.0"),
+        "1 OPTIONS",
+        &[],
+        None,
+    );
+    tr.sip(
+        atk,
+        p,
+        &m,
+        "CSeq method OPTIONS does not match INVITE (RFC 3261 §8.1.1.5)",
+    )?;
+    tr.wait_ms(100);
+    // RFC 3261 §7.3.1 / §20.14: Content-Length is a single-value header.
+    let m = attacker_request(
+        &mut ids,
+        &format!("OPTIONS sip:1001@{PHONE_IP} SIP/2.0"),
+        "1 OPTIONS",
+        &[("Content-Length", "0".to_string())],
+        None,
+    );
+    tr.sip(atk, p, &m, "two Content-Length headers (RFC 3261 §7.3.1)")?;
+    tr.wait_ms(100);
+    // Larger than the case's `sip max-message-size 4096`.
+    let m = attacker_request(
+        &mut ids,
+        &format!("INVITE sip:1001@{PHONE_IP} SIP/2.0"),
+        "1 INVITE",
+        &[("Contact", format!("<sip:scanner@{ATTACKER_IP}:5060>"))],
+        Some(("text/plain", vec![b'A'; 4800])),
+    );
+    let note = format!("{} bytes (over max-message-size 4096)", m.len());
+    tr.sip(atk, p, &m, &note)?;
+    tr.wait_ms(100);
+    // 2. Policy violations: instant messaging from the outside, a premium-rate call out.
+    let m = attacker_request(
+        &mut ids,
+        &format!("MESSAGE sip:1001@{PHONE_IP} SIP/2.0"),
+        "1 MESSAGE",
+        &[],
+        Some(("text/plain", b"win a prize: call +1 900 555 0100".to_vec())),
+    );
+    tr.sip(atk, p, &m, "instant message (policy class no-im: drop)")?;
+    tr.wait_ms(100);
+    let mut gateway = trunk(&mut ids, "+19005550100", false);
+    gateway.aor = format!("sip:+19005550100@{PREMIUM_IP}");
+    gateway.contact = gateway.aor.clone();
+    gateway.sent_by = format!("{PREMIUM_IP}:5060");
+    let premium = Call {
+        call_id: format!("{}@{PHONE_IP}", ids.hex(16)),
+        caller: phone(&mut ids, false),
+        callee: gateway,
+        transport: "UDP",
+    };
+    let inv = premium.req(
+        &mut ids,
+        true,
+        "INVITE",
+        1,
+        Some(format!("sip:+19005550100@{PREMIUM_IP}")),
+        false,
+    );
+    let sdp = audio_sdp("phone", PHONE_SESS + 1, 1, PHONE_IP, 40_002, "sendrecv");
+    tr.sip(
+        p,
+        sock(PREMIUM_IP, 5060),
+        &premium.request(&inv, &[], Body::Sdp(sdp)),
+        "premium-rate number (policy class premium-numbers: reset)",
+    )?;
+    tr.wait_ms(200);
+    // 3. The flood, with a legitimate inbound call from the trunk set up in the middle of it.
+    let call = Call {
+        call_id: format!("{}@{TRUNK_IP}", ids.hex(16)),
+        caller: trunk(&mut ids, "2001", false),
+        callee: phone(&mut ids, false),
+        transport: "UDP",
+    };
+    let (mut a, mut b) = phone_trunk_rtp(&mut ids);
+    let invite = call.req(
+        &mut ids,
+        true,
+        "INVITE",
+        1,
+        Some(format!("sip:1001@{PHONE_IP}")),
+        false,
+    );
+    let ack = call.req(&mut ids, true, "ACK", 1, None, true);
+    let offer = audio_sdp("trunk", TRUNK_SESS, 1, TRUNK_IP, TRUNK_RTP, "sendrecv");
+    let answer = audio_sdp("phone", PHONE_SESS, 1, PHONE_IP, PHONE_RTP, "sendrecv");
+    // Flood index -> the legitimate message sent 1 ms after that flood INVITE.
+    let legit: [(u64, SocketAddrV4, SocketAddrV4, Vec<u8>, &str); 5] = [
+        (
+            60,
+            t,
+            p,
+            call.request(&invite, &[], Body::Sdp(offer)),
+            "legitimate call: SDP offer audio 198.51.100.20:50000",
+        ),
+        (
+            62,
+            p,
+            t,
+            call.response(&invite, 100, "Trying", &[], Body::None),
+            "",
+        ),
+        (
+            75,
+            p,
+            t,
+            call.response(&invite, 180, "Ringing", &[], Body::None),
+            "",
+        ),
+        (
+            150,
+            p,
+            t,
+            call.response(&invite, 200, "OK", &[], Body::Sdp(answer)),
+            "SDP answer: audio 192.0.2.10:40000",
+        ),
+        (152, t, p, call.request(&ack, &[], Body::None), ""),
+    ];
+    let flood_start = tr.t;
+    let mut run_first: Option<(usize, Duration, u64)> = None;
+    let flush = |tr: &mut Trace, run: &mut Option<(usize, Duration, u64)>, last_i: u64| {
+        if let Some((first, at, i0)) = run.take() {
+            let n = tr.frames.len();
+            let last = tr.frames_last_rel(at);
+            tr.ladder.push(LadderRow {
+                frames: (first, n),
+                time: (at, last),
+                path: format!("{atk} -> {p}"),
+                protocol: "SIP/UDP".to_string(),
+                summary: format!(
+                    "FLOOD: INVITE {} .. {} of {FLOOD_INVITES} (one every 3.333 ms, new Call-ID each)",
+                    i0 + 1,
+                    last_i + 1
+                ),
+            });
+        }
+    };
+    for i in 0..FLOOD_INVITES {
+        let at = flood_start + Duration::from_micros(i * 1_000_000 / FLOOD_INVITES);
+        let f = build_udp_ipv4(atk, p, &flood_invite(&mut ids, i))?;
+        let n = tr.push_at(at, f);
+        if run_first.is_none() {
+            run_first = Some((n, at, i));
+        }
+        if let Some((_, src, dst, msg, note)) = legit.iter().find(|l| l.0 == i) {
+            flush(&mut tr, &mut run_first, i);
+            tr.t = at + Duration::from_millis(1);
+            tr.sip(*src, *dst, msg, note)?;
+        }
+    }
+    flush(&mut tr, &mut run_first, FLOOD_INVITES - 1);
+    tr.t = tr.frames_last_rel(flood_start) + Duration::from_millis(20);
+    // 4. The call's media, then one more INVITE from the (now blocked) attacker, then BYE.
+    media_phase(&mut tr, &mut a, &mut b, Send::Both, true, "legitimate call")?;
+    tr.wait_ms(20);
+    tr.sip(
+        atk,
+        p,
+        &flood_invite(&mut ids, FLOOD_INVITES),
+        "the attacker again, after the flood",
+    )?;
+    tr.wait_ms(20);
+    let bye = call.req(&mut ids, true, "BYE", 2, None, true);
+    tr.sip(t, p, &call.request(&bye, &[], Body::None), "")?;
+    tr.wait_ms(15);
+    tr.sip(p, t, &call.response(&bye, 200, "OK", &[], Body::None), "")?;
+    Ok(tr.into_scenario(
+        "sip-violations.pcap",
+        "Malformed SIP, policy violations and an INVITE flood",
+        "An attacker in the outside zone (198.51.100.66) sends four malformed messages to the \
+         phone (no SIP-Version in the start line, CSeq method not matching the request, two \
+         Content-Length headers, a 5 KB message) and an instant message (MESSAGE); the phone \
+         calls a premium-rate number (+1900... at 198.51.100.40); then the attacker floods the phone with 300 \
+         INVITEs in one second, each with a new Call-ID. In the middle of the flood the trunk \
+         calls the phone (INVITE with SDP offer, 100, 180, 200 OK with answer, ACK); one \
+         second of RTP/RTCP both ways follows, one more INVITE from the attacker, and the \
+         trunk's BYE. Meant for `tests/golden/sip-violations/config.cfg` (lab.cfg with a SIP \
+         policy and tight flood limits).",
+        &[
+            "Drop the malformed messages: the bad start line as `sip_malformed`, the CSeq \
+             mismatch and the repeated Content-Length as `sip_invalid`, the 5 KB message as \
+             `sip_limit`.",
+            "Drop the MESSAGE (`sip_policy_drop`) and refuse the premium-rate INVITE \
+             (`sip_policy_reset`; over UDP the message is dropped), leaving no pinhole for \
+             its offer.",
+            "Let the flood's first INVITEs through up to the INVITE rate limit's burst, then \
+             refuse them (`sip_rate_limited`); once the attacker has enough violations, block \
+             it and drop everything else it sends (`sip_blocked`), including the INVITE \
+             after the flood.",
+            "Handle the trunk's call as if there were no flood: all its signalling accepted, \
+             its media through pinholes, the pinholes closed at the BYE.",
+        ],
+    ))
+}
 
 /// The `examples/captures/README.md` text.
 pub fn readme(scenarios: &[Scenario]) -> String {

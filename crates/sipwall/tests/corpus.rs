@@ -512,3 +512,165 @@ fn fax_t38_reinvite_rejected_with_488_closes_image_pinholes() {
             Event::PinholeClose { pinhole, kind: PinholeKind::T38, .. } if pinhole == id
         ))));
 }
+
+// ---------------------------------------------------------------------------------------------
+// PROTOS and Metasploit: malformed and spoofed SIP through the conformance checks.
+
+/// `tests/data/corpus.cfg` with UDP `port` mapped to SIP. For c07 (port 80), 127.0.0.1 is reached by the
+/// `0.0.0.0/1` route to `in0` (inside), so both ends of loopback traffic are inside and the
+/// `in-in` zone-pair inspects it; the firewall's own addresses stay out of 127/8, which
+/// `Engine::sides_by_route` would treat as `self`.
+fn sip_port_config(port: u16) -> Arc<sipwall_config::Config> {
+    let path = repo_root().join("tests/data/corpus.cfg");
+    let text = std::fs::read_to_string(&path).expect("tests/data/corpus.cfg");
+    let map = format!("ip port-map sip udp {port}\n");
+    let text = text.replace(
+        "ip port-map sip udp 5080\n",
+        &format!("ip port-map sip udp 5080\n{map}"),
+    );
+    assert!(text.contains(&map));
+    config_from_text(&text, &format!("corpus.cfg + {}", map.trim()))
+}
+
+/// Per frame: the verdict and the violations (`code/kind`) it raised.
+fn violations_by_frame(c: &Collect) -> BTreeMap<u64, (String, Vec<String>)> {
+    let mut out: BTreeMap<u64, (String, Vec<String>)> = c
+        .frames
+        .iter()
+        .map(|(f, w)| (*f, (w.clone(), Vec::new())))
+        .collect();
+    for (f, e) in &c.events {
+        if let Event::Violation { code, kind, .. } = e {
+            let v = match kind {
+                Some(k) => format!("{}/{k}", code.as_str()),
+                None => code.as_str().to_string(),
+            };
+            out.entry(*f).or_default().1.push(v);
+        }
+    }
+    out
+}
+
+/// The verdict and violations of frames `range`, all alike.
+fn expect_frames(
+    want: &mut BTreeMap<u64, (String, Vec<String>)>,
+    range: std::ops::RangeInclusive<u64>,
+    verdict: &str,
+    violation: &str,
+) {
+    for f in range {
+        let v = if violation.is_empty() {
+            Vec::new()
+        } else {
+            vec![violation.to_string()]
+        };
+        want.insert(f, (verdict.to_string(), v));
+    }
+}
+
+/// sipnab `c07-sip-r2.cap` (NetMon 2.0): two NBNS frames, then the 37 INVITEs of the PROTOS
+/// c07-sip test-suite (University of Oulu), 127.0.0.1:5060 -> 127.0.0.1:80. The first is the
+/// suite's valid reference INVITE; the other 36 are malformed. Each is refused with the reason
+/// and parser error kind pinned below (read from a run, checked against the bytes: test cases
+/// with a non-token method name, CSeq naming another method, header lines over the length
+/// limit, start lines that are not `Method SP URI SP SIP/2.0`).
+#[test]
+fn protos_c07_invites_each_refused_with_its_reason() {
+    let Some(root) = corpora("protos_c07_invites_each_refused_with_its_reason") else {
+        return;
+    };
+    let c = run(
+        sip_port_config(80),
+        &root.join("captures/sipnab/c07-sip-r2.cap"),
+    );
+    assert_eq!(c.frames.len(), 39);
+    let mut want = BTreeMap::new();
+    expect_frames(&mut want, 1..=1, "accept class", "");
+    expect_frames(&mut want, 2..=2, "accept session", "");
+    expect_frames(&mut want, 3..=3, "accept class", "");
+    expect_frames(
+        &mut want,
+        4..=4,
+        "drop sip_malformed",
+        "sip_malformed/bad_start_line",
+    );
+    expect_frames(
+        &mut want,
+        5..=15,
+        "drop sip_invalid",
+        "sip_invalid/cseq_method_mismatch",
+    );
+    expect_frames(
+        &mut want,
+        16..=19,
+        "drop sip_limit",
+        "sip_limit/line_too_long",
+    );
+    expect_frames(
+        &mut want,
+        20..=29,
+        "drop sip_malformed",
+        "sip_malformed/bad_method",
+    );
+    expect_frames(
+        &mut want,
+        30..=31,
+        "drop sip_limit",
+        "sip_limit/line_too_long",
+    );
+    expect_frames(
+        &mut want,
+        32..=39,
+        "drop sip_malformed",
+        "sip_malformed/bad_start_line",
+    );
+    let got = violations_by_frame(&c);
+    for (f, w) in &want {
+        assert_eq!(got.get(f), Some(w), "frame {f}");
+    }
+    assert_eq!(got.len(), want.len());
+    // The valid INVITE is parsed and opens its SDP's pinhole (audio 127.0.0.1:9876).
+    let sip: Vec<(u64, &str)> = c.sip().collect();
+    assert_eq!(sip.first(), Some(&(3, "INVITE")), "{sip:?}");
+    assert!(c.events.iter().any(|(f, e)| *f == 3
+        && matches!(e, Event::PinholeOpen { pattern, .. } if pattern.dport == 9876)));
+    // 36 violations from one source stay under the default blocklist (50 in 10 s).
+    assert!(!c
+        .events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::Blocked { .. })));
+}
+
+/// sipnab `metasploit-sip-invite-spoof.pcap`: Metasploit's `sip_invite_spoof` sends one
+/// INVITE with a forged display name (`"testtest"<sip:10.0.1.199>`) and an empty user part
+/// (`sip:@127.0.0.1`) from 10.0.1.199:62986 to X-Lite on 10.0.1.45:10270, which answers 180
+/// Ringing to port 5060 of the sender (the Via has no port), where nothing listens: ICMP port
+/// unreachable. Port 10270 is not a SIP port, so `corpus.cfg` inspects the INVITE as plain UDP
+/// and only the 180 as SIP, and nothing is refused. With `ip port-map sip udp 10270` the INVITE
+/// is inspected too and refused: `sip_invalid` / `bad_request_uri`, the empty user part
+/// (RFC 3261 §25.1: `user = 1*( unreserved / escaped / user-unreserved )`). The forged display
+/// name itself is well-formed.
+#[test]
+fn metasploit_invite_spoof_is_wellformed_sip() {
+    let Some(root) = corpora("metasploit_invite_spoof_is_wellformed_sip") else {
+        return;
+    };
+    let cap = root.join("captures/sipnab/metasploit-sip-invite-spoof.pcap");
+    let mut want = BTreeMap::new();
+    // The ICMP error starts an ICMP flow of its own (`match protocol icmp`).
+    expect_frames(&mut want, 1..=3, "accept class", "");
+    let c = run(corpus_config(), &cap);
+    assert_eq!(violations_by_frame(&c), want);
+    let sip: Vec<(u64, &str)> = c.sip().collect();
+    assert_eq!(sip, [(2, "180 Ringing")], "10270/udp is not SIP by default");
+    let c = run(sip_port_config(10270), &cap);
+    expect_frames(
+        &mut want,
+        1..=1,
+        "drop sip_invalid",
+        "sip_invalid/bad_request_uri",
+    );
+    assert_eq!(violations_by_frame(&c), want);
+    let sip: Vec<(u64, &str)> = c.sip().collect();
+    assert_eq!(sip, [(1, "INVITE"), (2, "180 Ringing")]);
+}

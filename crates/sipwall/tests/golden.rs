@@ -32,6 +32,7 @@ const CASES: &[&str] = &[
     "early-media",
     "register-inbound-no-inbound-policy",
     "udp-call-no-policy",
+    "sip-violations",
 ];
 
 /// One JSON object rendered with a stable key order.
@@ -241,6 +242,143 @@ impl Replay {
 const PHONE: &str = "192.0.2.10";
 const TRUNK: &str = "198.51.100.20";
 const REGISTRAR: &str = "198.51.100.30";
+const ATTACKER: &str = "198.51.100.66";
+
+/// `sip-violations`: frames of the trunk's call set up during the flood (INVITE, 100, 180,
+/// 200, ACK) and its BYE / 200.
+const LEGIT_SIP: [u64; 7] = [68, 71, 85, 161, 164, 415, 416];
+
+fn sip_violations_facts(r: &Replay) {
+    // The violation (code, parser kind) refusing a frame.
+    let violation = |f: u64| -> (String, String) {
+        let v: Vec<&Value> = r
+            .events("violation")
+            .filter(|v| n(v, "frame") == f)
+            .collect();
+        assert_eq!(v.len(), 1, "one violation at frame {f}: {v:?}");
+        (s(v[0], "code").to_string(), s(v[0], "kind").to_string())
+    };
+    // Malformed and policy-violating messages, each with its reason and parser error kind.
+    for (f, code, kind) in [
+        (1, "sip_malformed", "bad_start_line"),
+        (2, "sip_invalid", "cseq_method_mismatch"),
+        (3, "sip_malformed", "repeated_content_length"),
+        (4, "sip_limit", "content_length_too_large"),
+        (5, "sip_policy_drop", ""),
+        (6, "sip_policy_reset", ""),
+    ] {
+        assert_eq!(r.what(f), format!("drop {code}"), "frame {f}");
+        assert_eq!(
+            violation(f),
+            (code.to_string(), kind.to_string()),
+            "frame {f}"
+        );
+    }
+    // The refused premium-rate offer left no pinhole behind.
+    assert!(
+        r.events("pinhole_open").all(|v| n(v, "dport") != 40002),
+        "pinhole from a refused offer"
+    );
+    // The flood: accepted up to the burst, then rate-limited, then blocked for good.
+    let blocked: Vec<&Value> = r.events("blocked").collect();
+    assert_eq!(blocked.len(), 1, "{blocked:?}");
+    assert_eq!(s(blocked[0], "source"), ATTACKER);
+    assert_eq!(n(blocked[0], "violations"), 30);
+    assert_eq!(n(blocked[0], "duration_secs"), 60);
+    let blocked_at = n(blocked[0], "frame");
+    let mut counts = std::collections::BTreeMap::<String, u64>::new();
+    let mut first_limited = None;
+    for f in (7..=311).filter(|f| !LEGIT_SIP.contains(f)) {
+        let w = r.what(f);
+        *counts.entry(w.clone()).or_default() += 1;
+        if w == "drop sip_rate_limited" && first_limited.is_none() {
+            first_limited = Some(f);
+        }
+        if f <= 48 {
+            assert_eq!(
+                w, "accept session",
+                "flood frame {f}: within the burst of 40"
+            );
+        }
+        if f > blocked_at {
+            assert_eq!(w, "drop sip_blocked", "flood frame {f} after the block");
+        }
+    }
+    assert_eq!(
+        first_limited,
+        Some(49),
+        "the 41st flood INVITE is over the burst"
+    );
+    assert!(blocked_at > 49 && blocked_at < 311, "{blocked_at}");
+    // 5 violations before the flood + 25 rate-limited = 30: blocked.
+    assert_eq!(counts["drop sip_rate_limited"], 25, "{counts:?}");
+    assert_eq!(
+        counts.values().sum::<u64>(),
+        300,
+        "all 300 flood INVITEs: {counts:?}"
+    );
+    assert!(counts["drop sip_blocked"] > 200, "{counts:?}");
+    assert_eq!(
+        r.what(414),
+        "drop sip_blocked",
+        "the attacker after the flood"
+    );
+    // Every reason code is there.
+    for code in [
+        "sip_malformed",
+        "sip_invalid",
+        "sip_limit",
+        "sip_policy_drop",
+        "sip_policy_reset",
+        "sip_rate_limited",
+        "sip_blocked",
+    ] {
+        assert!(
+            r.frames().any(|v| s(v, "reason") == code),
+            "no frame dropped with {code}"
+        );
+    }
+    // The legitimate call is untouched by the flood: signalling accepted, media through
+    // pinholes opened from its SDP, closed at its BYE.
+    for f in LEGIT_SIP {
+        assert_eq!(s(r.verdict(f), "verdict"), "accept", "legit SIP frame {f}");
+    }
+    assert_eq!(
+        r.what(68),
+        "accept class",
+        "the trunk's INVITE starts its own flow"
+    );
+    assert_eq!(r.sip_at(68), ["INVITE"]);
+    assert_eq!(r.sip_at(161), ["200 OK"]);
+    let mut rtp_in = 0;
+    for f in 312..=413 {
+        let w = r.what(f);
+        assert!(
+            w == "accept pinhole rtp" || w == "accept pinhole rtcp",
+            "media frame {f}: {w}"
+        );
+        rtp_in += u64::from(w == "accept pinhole rtp");
+    }
+    assert_eq!(rtp_in, 100, "50 RTP packets each way");
+    for (dst, kind, port, opened) in [
+        (PHONE, "rtp", 40000, 161),
+        (PHONE, "rtcp", 40001, 161),
+        (TRUNK, "rtp", 50000, 68),
+        (TRUNK, "rtcp", 50001, 68),
+    ] {
+        let o = r.pinholes("pinhole_open", kind, dst, port);
+        assert_eq!(o.len(), 1, "{kind} {dst}:{port}");
+        assert_eq!(n(o[0], "frame"), opened, "{kind} {dst}:{port} opened");
+        let c = r.pinholes("pinhole_close", kind, dst, port);
+        assert_eq!(c.len(), 1, "{kind} {dst}:{port}");
+        assert_eq!(
+            n(c[0], "frame"),
+            415,
+            "{kind} {dst}:{port} closed at the BYE"
+        );
+        assert_eq!(n(c[0], "packets"), if kind == "rtp" { 50 } else { 1 });
+    }
+}
 
 /// The trunk -> phone media of a basic call (frames `range`, RTP and one RTCP) came in through
 /// pinholes, and the RTP/RTCP pinholes towards the phone were opened from the offer and closed
@@ -479,6 +617,7 @@ fn key_facts(case: &str, r: &Replay) {
             }
             assert_eq!(dropped, 51, "50 RTP + 1 RTCP from the trunk dropped");
         }
+        "sip-violations" => sip_violations_facts(r),
         other => panic!("golden case {other}: add its key facts to key_facts() in golden.rs"),
     }
 }
@@ -511,6 +650,7 @@ golden_tests! {
     early_media => "early-media",
     register_inbound_no_inbound_policy => "register-inbound-no-inbound-policy",
     udp_call_no_policy => "udp-call-no-policy",
+    sip_violations => "sip-violations",
 }
 
 /// Every directory under tests/golden is a listed case (so none is silently skipped).

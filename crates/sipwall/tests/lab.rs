@@ -30,6 +30,8 @@ static SERIAL: Mutex<()> = Mutex::new(());
 const PHONE: &str = "192.0.2.10";
 const TRUNK: &str = "198.51.100.20";
 const REGISTRAR: &str = "198.51.100.30";
+/// The attacker on the outside segment (`lab/topo.sh up PREFIX attacker`).
+const ATTACKER: &str = "198.51.100.66";
 const QUEUE: &str = "7";
 
 fn workspace() -> PathBuf {
@@ -116,10 +118,21 @@ enum Ns {
     In,
     Fw,
     Out,
+    /// The attacker's namespace (only with `Lab::up_with_attacker`).
+    Atk,
 }
 
 impl Lab {
     fn up(test: &str) -> Lab {
+        Lab::up_opt(test, false)
+    }
+
+    /// The topology with a fourth namespace, PREFIX-atk (198.51.100.66), on the outside segment.
+    fn up_with_attacker(test: &str) -> Lab {
+        Lab::up_opt(test, true)
+    }
+
+    fn up_opt(test: &str, attacker: bool) -> Lab {
         let prefix = format!("swl{}{}", test, std::process::id() % 100_000);
         let dir = std::env::temp_dir().join(format!("sipwall-lab-{prefix}"));
         let _ = fs::remove_dir_all(&dir);
@@ -135,9 +148,13 @@ impl Lab {
             dir,
             children: Vec::new(),
         };
+        let mut up = vec!["up", prefix.as_str()];
+        if attacker {
+            up.push("attacker");
+        }
         let o = Command::new("bash")
             .arg(&topo)
-            .args(["up", &prefix])
+            .args(&up)
             .output()
             .expect("run lab/topo.sh");
         assert!(
@@ -171,6 +188,7 @@ impl Lab {
             Ns::In => "in",
             Ns::Fw => "fw",
             Ns::Out => "out",
+            Ns::Atk => "atk",
         };
         format!("{}-{s}", self.prefix)
     }
@@ -365,6 +383,16 @@ fn parse_stat(path: &Path) -> (u64, u64) {
             .unwrap_or(0)
     };
     (get("SuccessfulCall(C)"), get("FailedCall(C)"))
+}
+
+/// The value of column `name` in the last row of a SIPp `-trace_stat` CSV.
+fn stat_value(path: &Path, name: &str) -> Option<String> {
+    let s = fs::read_to_string(path).ok()?;
+    let mut lines = s.lines().filter(|l| !l.trim().is_empty());
+    let head = lines.next()?;
+    let last = lines.next_back()?;
+    let i = head.split(';').position(|c| c == name)?;
+    last.split(';').nth(i).map(|v| v.trim().to_string())
 }
 
 /// `examples/config/lab.cfg` as shipped.
@@ -1363,4 +1391,276 @@ fn h_fail_closed_after_kill9() {
         "h: restarted sipwall did not exit 0 on SIGTERM: {st:?}"
     );
     let _ = lab.wait_child("uas", Duration::from_secs(1));
+}
+
+/// lab.cfg with flood settings that bite within seconds: INVITEs 50/s burst 100 per source,
+/// a source with 100 violations within 5 s blocked for 60 s.
+fn lab_cfg_flood() -> String {
+    let cfg = lab_cfg();
+    let out = cfg
+        .replace(
+            " sip rate-limit invite 100 per-second burst 200\n",
+            " sip rate-limit invite 50 per-second burst 100\n",
+        )
+        .replace(
+            " sip blocklist after 50 violations within 10 seconds duration 300\n",
+            " sip blocklist after 100 violations within 5 seconds duration 60\n",
+        );
+    assert!(
+        out.contains("invite 50 per-second burst 100") && out.contains("after 100 violations"),
+        "config variant: lab.cfg's sip rate-limit/blocklist lines changed"
+    );
+    out
+}
+
+/// sipwall's resident set size in kB (`VmRSS` of /proc/PID/status).
+fn rss_kb(sw: &Sipwall) -> u64 {
+    let Some(pid) = sw.child.as_ref().map(Child::id) else {
+        return 0;
+    };
+    fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A packet counter in the firewall namespace, before routing (and before sipwall's queue):
+/// what reached the firewall.
+fn fw_counter(lab: &Lab, name: &str, rule: &str) {
+    let script = format!(
+        "add table ip labfw\n\
+         add chain ip labfw pre {{ type filter hook prerouting priority -300; }}\n\
+         add counter ip labfw {name}\n\
+         add rule ip labfw pre {rule} counter name {name}\n"
+    );
+    let path = lab.dir.join(format!("nft-fw-{name}.nft"));
+    fs::write(&path, script).expect("write an nft script");
+    lab.run(Ns::Fw, &["nft", "-f", &path.to_string_lossy()]);
+}
+
+fn fw_count(lab: &Lab, name: &str) -> u64 {
+    let out = lab.run(Ns::Fw, &["nft", "list", "counter", "ip", "labfw", name]);
+    out.split_whitespace()
+        .skip_while(|w| *w != "packets")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Calls per second of the legitimate traffic, each direction.
+const LEGIT_RATE: &str = "12";
+/// Calls in each direction (12.5 s at 12/s).
+const LEGIT_CALLS: u64 = 150;
+/// The flood: INVITEs per second and how many.
+const FLOOD_RATE: &str = "2000";
+const FLOOD_CALLS: &str = "20000";
+
+/// i. An INVITE flood from a third host on the outside segment (PREFIX-atk, 198.51.100.66)
+/// of at least 2000 INVITEs/s towards the phone's SIP port through the out-in zone-pair
+/// (inspected), while legitimate calls run both ways at 24 calls/s in all (phone to trunk on
+/// in-out, trunk to phone on out-in): at least 99% of the legitimate calls succeed, the
+/// attacker is rate-limited then blocked (`show sip blocked --json` lists it), and sipwall's
+/// memory stays bounded. Prints the figures.
+#[test]
+fn i_invite_flood_blocked_while_calls_go_on() {
+    let Some(_g) = begin("i") else { return };
+    if plain() {
+        eprintln!("SKIP lab test i: needs sipwall (SIPWALL_LAB_PLAIN=1)");
+        return;
+    }
+    let mut lab = Lab::up_with_attacker("i");
+    let sw = start_sipwall(&lab, &lab_cfg_flood(), &[]);
+    fw_counter(
+        &lab,
+        "flood_fw",
+        &format!("ip saddr {ATTACKER} udp dport 5080"),
+    );
+    lab.counter(
+        Ns::In,
+        "flood_in",
+        &format!("ip saddr {ATTACKER} udp dport 5080"),
+    );
+    // The called sides: the trunk on 5060, the phone on 5080 (SIP by lab.cfg's port-map).
+    lab.spawn(
+        Ns::Out,
+        "uas_trunk",
+        &["sipp", "-sn", "uas", "-i", TRUNK, "-p", "5060", "-nostdin"],
+    );
+    lab.spawn(
+        Ns::In,
+        "uas_phone",
+        &["sipp", "-sn", "uas", "-i", PHONE, "-p", "5080", "-nostdin"],
+    );
+    sleep(Duration::from_millis(500));
+    let rss_before = rss_kb(&sw);
+    let uac = |name: &str, local: &str, port: &str, target: String| -> Vec<String> {
+        [
+            "sipp",
+            "-sn",
+            "uac",
+            "-i",
+            local,
+            "-p",
+            port,
+            "-r",
+            LEGIT_RATE,
+            "-m",
+            &LEGIT_CALLS.to_string(),
+            "-nostdin",
+            "-timeout",
+            "60s",
+            "-trace_stat",
+            "-stf",
+            &format!("{name}.csv"),
+            &target,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let out_args = uac("uac_out", PHONE, "5060", format!("{TRUNK}:5060"));
+    let in_args = uac("uac_in", TRUNK, "5070", format!("{PHONE}:5080"));
+    let t0 = Instant::now();
+    lab.spawn(
+        Ns::In,
+        "uac_out",
+        &out_args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    lab.spawn(
+        Ns::Out,
+        "uac_in",
+        &in_args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    sleep(Duration::from_secs(1));
+    // The flood: no retransmissions, each call given up after 500 ms without an answer.
+    let flood_start = Instant::now();
+    lab.spawn(
+        Ns::Atk,
+        "flood",
+        &[
+            "sipp",
+            "-sn",
+            "uac",
+            "-i",
+            ATTACKER,
+            "-p",
+            "5060",
+            "-r",
+            FLOOD_RATE,
+            "-rp",
+            "1000",
+            "-m",
+            FLOOD_CALLS,
+            "-nr",
+            "-recv_timeout",
+            "500",
+            "-nostdin",
+            "-timeout",
+            "40s",
+            "-trace_stat",
+            "-stf",
+            "flood.csv",
+            &format!("{PHONE}:5080"),
+        ],
+    );
+    // Time to block: until `show sip blocked` lists the attacker.
+    let mut time_to_block = None;
+    let mut blocked_json = String::new();
+    lab.until(Duration::from_secs(20), || {
+        blocked_json = sw.cli(&["show", "sip", "blocked", "--json"]);
+        if blocked_json.contains(ATTACKER) {
+            time_to_block = Some(flood_start.elapsed());
+            true
+        } else {
+            false
+        }
+    });
+    // The flood's steady rate at the firewall: its counter over 3 s in the middle of it.
+    let (c1, a) = (fw_count(&lab, "flood_fw"), Instant::now());
+    sleep(Duration::from_secs(3));
+    let (c2, b) = (fw_count(&lab, "flood_fw"), Instant::now());
+    let steady_rate = c2.saturating_sub(c1) as f64 / (b - a).as_secs_f64();
+    let flood_exit = lab.wait_child("flood", Duration::from_secs(45));
+    let flood_secs = flood_start.elapsed().as_secs_f64();
+    let out_exit = lab.wait_child("uac_out", Duration::from_secs(60));
+    let in_exit = lab.wait_child("uac_in", Duration::from_secs(30));
+    let legit_secs = t0.elapsed().as_secs_f64();
+    let rss_after = rss_kb(&sw);
+    let blocked_end = sw.cli(&["show", "sip", "blocked", "--json"]);
+    let (ok_out, fail_out) = parse_stat(&lab.dir.join("uac_out.csv"));
+    let (ok_in, fail_in) = parse_stat(&lab.dir.join("uac_in.csv"));
+    let flood_fw = fw_count(&lab, "flood_fw");
+    let flood_in = lab.count(Ns::In, "flood_in");
+    let flood_sent = stat_value(&lab.dir.join("flood.csv"), "OutgoingCall(C)").unwrap_or_default();
+    let rejected = sw
+        .events()
+        .iter()
+        .filter(|v| v["event"] == "violation" && v["code"] == "sip_blocked")
+        .count();
+    let rate_limited = sw
+        .events()
+        .iter()
+        .filter(|v| v["event"] == "violation" && v["code"] == "sip_rate_limited")
+        .count();
+    let legit_total = 2 * LEGIT_CALLS;
+    let legit_ok = ok_out + ok_in;
+    let pct = 100.0 * legit_ok as f64 / legit_total as f64;
+    // The flood's packets that reached the firewall, over the time the flood ran (its SIPp
+    // start-up and the last 500 ms receive timeout included, so a lower bound).
+    let flood_rate = flood_fw as f64 / flood_secs;
+    let figures = format!(
+        "i: FIGURES\n\
+         legitimate calls: {legit_ok}/{legit_total} succeeded ({pct:.2}%): phone->trunk {ok_out} ok \
+         {fail_out} failed, trunk->phone {ok_in} ok {fail_in} failed, {legit_secs:.1} s \
+         ({:.1} calls/s offered)\n\
+         flood: SIPp OutgoingCall(C) {flood_sent}; {flood_fw} SIP packets from it reached the firewall in \
+         {flood_secs:.1} s = {flood_rate:.0}/s on average, {steady_rate:.0}/s steady (3 s \
+         sample); {flood_in} reached the phone; \
+         {rate_limited} sip_rate_limited and {rejected} sip_blocked violation events\n\
+         time to block (flood start -> `show sip blocked` lists {ATTACKER}): {}\n\
+         sipwall VmRSS before {rss_before} kB, after {rss_after} kB\n\
+         exits: flood {flood_exit:?}, uac_out {out_exit:?}, uac_in {in_exit:?}",
+        2.0 * LEGIT_RATE.parse::<f64>().unwrap_or(0.0),
+        time_to_block.map_or("never".to_string(), |d| format!("{:.2} s", d.as_secs_f64())),
+    );
+    println!("{figures}");
+    let ctx = || format!("{figures}\n{}", sw.describe());
+    assert!(
+        flood_fw as f64 >= 0.9 * FLOOD_CALLS.parse::<f64>().unwrap_or(0.0),
+        "i: the flood did not reach the firewall\n{}",
+        ctx()
+    );
+    assert!(
+        flood_rate >= 1500.0 && steady_rate >= 1900.0,
+        "i: flood rate {flood_rate:.0}/s on average, {steady_rate:.0}/s steady at the \
+         firewall, wanted 2000/s\n{}",
+        ctx()
+    );
+    assert!(
+        pct >= 99.0,
+        "i: only {pct:.2}% of the legitimate calls succeeded\n{}",
+        ctx()
+    );
+    assert!(
+        time_to_block.is_some(),
+        "i: `show sip blocked --json` never listed {ATTACKER}: {blocked_json}\n{}",
+        ctx()
+    );
+    assert!(
+        blocked_end.contains(ATTACKER),
+        "i: {ATTACKER} no longer blocked at the end: {blocked_end}"
+    );
+    assert!(
+        flood_in < flood_fw / 10,
+        "i: {flood_in} of {flood_fw} flood INVITEs reached the phone\n{}",
+        ctx()
+    );
+    assert!(
+        rss_before > 0 && rss_after < 2 * rss_before + 20 * 1024,
+        "i: sipwall's RSS grew from {rss_before} kB to {rss_after} kB\n{}",
+        ctx()
+    );
 }
