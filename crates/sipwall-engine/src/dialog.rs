@@ -47,11 +47,20 @@ pub enum LineKind {
     Other { tcp: bool },
 }
 
+/// A 64-bit hash of an `o=` session id (kept instead of the text: calls are many).
+fn hash_id(b: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(b);
+    h.finish()
+}
+
 /// The part of an SDP the firewall acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaDesc {
     /// `o=` session id and version (RFC 8866 §5.2): a repeat has the same pair.
-    pub origin: Option<(String, u64)>,
+    /// (hash of the session id, session version): compared only for equality.
+    pub origin: Option<(u64, u64)>,
     pub lines: Vec<MediaLine>,
 }
 
@@ -130,7 +139,7 @@ impl MediaDesc {
             origin: sdp
                 .origin
                 .as_ref()
-                .map(|o| (o.sess_id.to_string(), o.sess_version)),
+                .map(|o| (hash_id(o.sess_id.as_bytes()), o.sess_version)),
             lines,
         }
     }
@@ -222,6 +231,24 @@ pub fn media_wants(
     }
 }
 
+/// The timeouts a call needs (a [`Timeouts`] copy per call would cost 56 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallTimeouts {
+    pub sip_idle: u64,
+    pub media_idle: u64,
+    pub tcp_synwait: u64,
+}
+
+impl From<Timeouts> for CallTimeouts {
+    fn from(t: Timeouts) -> Self {
+        CallTimeouts {
+            sip_idle: t.sip_idle,
+            media_idle: t.media_idle,
+            tcp_synwait: t.tcp_synwait,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallState {
     /// INVITE sent, no answer yet.
@@ -263,7 +290,8 @@ pub struct SigAddr {
 #[derive(Debug, Clone)]
 pub struct Call {
     pub slot: u32,
-    pub call_id: String,
+    /// Shared with the engine's index by Call-ID.
+    pub call_id: std::sync::Arc<str>,
     pub created: Instant,
     pub last_sip: Instant,
     pub last_media: Instant,
@@ -272,11 +300,11 @@ pub struct Call {
     pub parties: [Option<IpAddr>; 2],
     pub invite_cseq: u32,
     pub committed: [Option<MediaDesc>; 2],
-    pub pending: Option<Offer>,
+    pub pending: Option<Box<Offer>>,
     pub contacts: [Option<SigAddr>; 2],
     pub record_routed: bool,
     pub pinholes: Vec<u32>,
-    pub timeouts: Timeouts,
+    pub timeouts: CallTimeouts,
     pub profile: std::sync::Arc<crate::sippolicy::SipProfile>,
     /// Packets and bytes of media through its pinholes.
     pub media_packets: u64,

@@ -35,7 +35,7 @@ pub use policy::Side;
 use dialog::{Call, CallState, MediaDesc, Offer, SigAddr};
 use flow::{App, Endpoint, Flow, FlowKey, FlowTable, Seg, SipFlow, Tcp, TcpCheck, TcpState};
 use pinhole::{Owner, Pinhole, PinholeTable};
-use policy::{Decision, Facts, L4Action, Policy, Timeouts};
+use policy::{Decision, Facts, L4Action, Policy};
 use stream::{SipStream, StreamError, StreamLimits};
 
 /// The interfaces a packet crossed.
@@ -142,7 +142,7 @@ pub struct Engine {
     pinholes: PinholeTable,
     calls: Vec<Option<Call>>,
     calls_free: Vec<u32>,
-    calls_by_id: FxHashMap<String, u32>,
+    calls_by_id: FxHashMap<Arc<str>, u32>,
     calls_len: usize,
     registrations: FxHashMap<(u8, IpAddr, u16), u32>,
     pending_registers: FxHashMap<(String, u32), PendingRegister>,
@@ -513,7 +513,7 @@ impl Engine {
                     timer_at: now,
                     sides: (meta.ingress, meta.egress),
                 };
-                let Some(id) = self.insert_flow(flow, timeouts) else {
+                let Some(id) = self.insert_flow(flow) else {
                     return Verdict::drop(Reason::TableFull);
                 };
                 let pair_name = pair
@@ -555,7 +555,7 @@ impl Engine {
         self.pinholes.get(id).map_or(u64::MAX, |p| p.serial)
     }
 
-    fn insert_flow(&mut self, mut flow: Flow, _t: Timeouts) -> Option<u32> {
+    fn insert_flow(&mut self, mut flow: Flow) -> Option<u32> {
         flow.serial = self.next_flow_serial;
         self.next_flow_serial += 1;
         let at = flow.expires_at();
@@ -600,9 +600,15 @@ impl Engine {
         let (timeouts, profile) = match owner {
             Owner::Call(c) => match self.call(c) {
                 Some(call) => (call.timeouts, call.profile.clone()),
-                None => (self.policy.global_timeouts, self.policy.global_sip.clone()),
+                None => (
+                    self.policy.global_timeouts.into(),
+                    self.policy.global_sip.clone(),
+                ),
             },
-            Owner::Registration => (self.policy.global_timeouts, self.policy.global_sip.clone()),
+            Owner::Registration => (
+                self.policy.global_timeouts.into(),
+                self.policy.global_sip.clone(),
+            ),
         };
         let (app, idle, inspect) = match (kind.is_media(), owner) {
             (true, Owner::Call(c)) => (
@@ -647,7 +653,7 @@ impl Engine {
             timer_at: now,
             sides: (Side::Unknown, Side::Unknown),
         };
-        let Some(id) = self.insert_flow(flow, timeouts) else {
+        let Some(id) = self.insert_flow(flow) else {
             return Verdict::drop(Reason::TableFull);
         };
         if let Some(p) = self.pinholes.get_mut(pid) {
@@ -879,7 +885,7 @@ impl Engine {
     fn new_call(
         &mut self,
         now: Instant,
-        call_id: String,
+        call_id: &str,
         a: IpAddr,
         b: IpAddr,
         cseq: u32,
@@ -911,6 +917,7 @@ impl Engine {
             }
             None => (self.policy.global_timeouts, self.policy.global_sip.clone()),
         };
+        let call_id: Arc<str> = Arc::from(call_id);
         let slot = match self.calls_free.pop() {
             Some(s) => s,
             None => {
@@ -933,7 +940,7 @@ impl Engine {
             contacts: [None, None],
             record_routed: false,
             pinholes: Vec::new(),
-            timeouts,
+            timeouts: timeouts.into(),
             profile,
             media_packets: 0,
             media_bytes: 0,
@@ -995,7 +1002,7 @@ impl Engine {
             self.calls_by_id.remove(&call.call_id);
         }
         self.emit(Event::Dialog {
-            call_id: call.call_id,
+            call_id: call.call_id.to_string(),
             state: "terminated",
             reason,
         });
@@ -1006,7 +1013,7 @@ impl Engine {
             return;
         };
         let call_id = match p.owner {
-            Owner::Call(c) => self.call(c).map(|c| c.call_id.clone()),
+            Owner::Call(c) => self.call(c).map(|c| c.call_id.to_string()),
             Owner::Registration => None,
         };
         if let Owner::Call(c) = p.owner {
@@ -1081,7 +1088,7 @@ impl Engine {
             .collect();
         let media_idle = Duration::from_secs(call.timeouts.media_idle);
         let sip_idle = Duration::from_secs(call.timeouts.sip_idle);
-        let call_id = call.call_id.clone();
+        let call_id = call.call_id.to_string();
         let existing: Vec<u32> = call.pinholes.clone();
         let _ = provisional_from;
         // Close what is no longer wanted.
@@ -1678,8 +1685,7 @@ impl Engine {
                 let slot = match slot {
                     Some(s) => s,
                     None => {
-                        let Some(s) = self.new_call(now, call_id.to_string(), src, dst, cseq, flow)
-                        else {
+                        let Some(s) = self.new_call(now, call_id, src, dst, cseq, flow) else {
                             return;
                         };
                         s
@@ -1803,7 +1809,7 @@ impl Engine {
                         }
                         if call.state != CallState::Confirmed {
                             call.state = CallState::Confirmed;
-                            let id = call.call_id.clone();
+                            let id = call.call_id.to_string();
                             self.emit(Event::Dialog {
                                 call_id: id,
                                 state: "confirmed",
@@ -1814,7 +1820,7 @@ impl Engine {
                         && msg.to().ok().and_then(|t| t.tag()).is_some()
                     {
                         call.state = CallState::Early;
-                        let id = call.call_id.clone();
+                        let id = call.call_id.to_string();
                         self.emit(Event::Dialog {
                             call_id: id,
                             state: "early",
@@ -1852,7 +1858,7 @@ impl Engine {
         };
         match &call.pending {
             Some(o) if o.from != party => {
-                let offer = o.clone();
+                let offer = (**o).clone();
                 call.committed[offer.from] = Some(offer.desc);
                 call.committed[party] = Some(desc);
                 call.pending = None;
@@ -1863,11 +1869,11 @@ impl Engine {
                     .as_ref()
                     .is_some_and(|c| c.same_version(&desc));
                 if !repeat {
-                    call.pending = Some(Offer {
+                    call.pending = Some(Box::new(Offer {
                         from: party,
                         desc,
                         cseq,
-                    });
+                    }));
                 }
             }
         }

@@ -275,7 +275,7 @@ impl Engine {
             .iter()
             .flatten()
             .map(|c| CallDetail {
-                call_id: c.call_id.clone(),
+                call_id: c.call_id.to_string(),
                 state: c.state.as_str(),
                 parties: c.parties.iter().flatten().copied().collect(),
                 age_secs: now.saturating_duration_since(c.created).as_secs(),
@@ -295,7 +295,7 @@ impl Engine {
     fn pinhole_detail(&self, slot: u32, now: Instant) -> Option<PinholeDetail> {
         let p = self.pinholes.get(slot)?;
         let call_id = match p.owner {
-            crate::pinhole::Owner::Call(c) => self.call(c).map(|c| c.call_id.clone()),
+            crate::pinhole::Owner::Call(c) => self.call(c).map(|c| c.call_id.to_string()),
             crate::pinhole::Owner::Registration => None,
         };
         Some(PinholeDetail {
