@@ -21,7 +21,6 @@ pub struct Pinhole {
     /// The call it belongs to (a slot in the call table), or a registration.
     pub owner: Owner,
     pub provisional: bool,
-    pub created: Instant,
     pub last_used: Instant,
     pub idle: Duration,
     /// Hard expiry (registrations: the binding's lifetime).
@@ -184,7 +183,6 @@ mod tests {
             kind: PinholeKind::Signalling,
             owner: Owner::Call(0),
             provisional: false,
-            created: t,
             last_used: t,
             idle: Duration::from_secs(60),
             deadline: None,
