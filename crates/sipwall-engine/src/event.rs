@@ -356,6 +356,20 @@ pub enum Event {
         duration_secs: u64,
         violations: u32,
     },
+    /// A `reset` action of the SIP policy on TCP: the driver forges two RSTs, one from `src`
+    /// to `dst` with sequence number `seq_to_dst` and one from `dst` to `src` with
+    /// `seq_to_src` (RFC 9293 §3.5.3: each carries the next sequence number its receiver
+    /// expects, which RFC 5961 §3.2 requires to be exact). `src` sent the refused message.
+    /// A `flow_close` follows.
+    TcpReset {
+        flow: u64,
+        src: IpAddr,
+        sport: u16,
+        dst: IpAddr,
+        dport: u16,
+        seq_to_dst: u32,
+        seq_to_src: u32,
+    },
     /// Events were dropped because the driver did not drain them.
     EventsDropped {
         count: u64,

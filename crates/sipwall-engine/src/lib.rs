@@ -834,10 +834,17 @@ impl Engine {
                 }
                 let mut verdict = Verdict::accept(reason);
                 for m in pushed.messages {
-                    if let Err(v) =
-                        self.on_sip_bytes(now, id, dir, view.src, view.dst, &m, Transport::Stream)
+                    match self.on_sip_bytes(now, id, dir, view.src, view.dst, &m, Transport::Stream)
                     {
-                        verdict = Verdict::drop(Reason::Violation(v));
+                        Ok(()) => {}
+                        Err(Violation::SipPolicyReset) => {
+                            // The receiver never gets this segment: it still expects its
+                            // first byte.
+                            self.tcp_reset(id, dir, view, seg.seq);
+                            self.close_flow(id, "sip_policy_reset");
+                            return Verdict::drop(Reason::Violation(Violation::SipPolicyReset));
+                        }
+                        Err(v) => verdict = Verdict::drop(Reason::Violation(v)),
                     }
                 }
                 verdict
@@ -1047,6 +1054,32 @@ impl Engine {
             reason,
             packets: p.packets,
             bytes: p.bytes,
+        });
+    }
+
+    /// Ask the driver to reset TCP flow `id` both ways: `view` (sent in direction `dir`) is
+    /// dropped, so its receiver expects `seq_to_dst`; its sender expects the other side's
+    /// next sequence number. Nothing is emitted while that side has sent nothing.
+    fn tcp_reset(&mut self, id: u32, dir: Dir, view: &PacketView<'_>, seq_to_dst: u32) {
+        let Some(f) = self.flows.get(id) else {
+            return;
+        };
+        let Some(back) = f.tcp.as_ref().map(|t| t.dir[1 - dir.index()]) else {
+            return;
+        };
+        if !back.seen {
+            return;
+        }
+        let (sport, dport) = ports(view);
+        let flow = f.serial;
+        self.emit(Event::TcpReset {
+            flow,
+            src: view.src,
+            sport,
+            dst: view.dst,
+            dport,
+            seq_to_dst,
+            seq_to_src: back.end,
         });
     }
 
@@ -1401,9 +1434,7 @@ impl Engine {
                         None,
                         detail,
                     );
-                    if transport == Transport::Stream {
-                        self.close_flow(flow, "sip_policy_reset");
-                    }
+                    // On TCP the caller resets and closes the flow (it knows the segment).
                     return Err(v);
                 }
             }

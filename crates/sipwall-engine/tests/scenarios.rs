@@ -1407,3 +1407,97 @@ policy-map type inspect out-pm
     assert!(lab.udp(PHONE, 5060, TRUNK, 5060, ok.as_bytes()).is_accept());
     assert_eq!(lab.engine.call_count(), 1);
 }
+
+#[test]
+fn sip_policy_reset_on_tcp_resets_both_ways() {
+    let cfg = format!(
+        "{CONFIG}
+class-map type inspect sip match-all evil-callee
+ match request method invite
+ match callee regex ^sip:900
+policy-map type inspect sip sip-checks
+ class type inspect sip evil-callee
+  reset
+ class class-default
+  allow
+policy-map type inspect out-pm
+ class type inspect out-cm
+  inspect
+  service-policy sip sip-checks
+"
+    );
+    let mut lab = Lab::new(&cfg);
+    let (p, t) = (PHONE, TRUNK);
+    let mut cs: u32 = 0xffff_fff0; // the phone's sequence wraps during the call
+    let mut ts: u32 = 7000;
+    assert!(lab.tcp(p, 49300, t, 5060, cs, None, "S", b"").is_accept());
+    assert!(lab
+        .tcp(t, 5060, p, 49300, ts, Some(cs.wrapping_add(1)), "SA", b"")
+        .is_accept());
+    cs = cs.wrapping_add(1);
+    ts += 1;
+    assert!(lab
+        .tcp(p, 49300, t, 5060, cs, Some(ts), "A", b"")
+        .is_accept());
+    // An allowed OPTIONS and its answer move both sequences on.
+    let ok = request("OPTIONS", "r-1", 1, "a1", None, "", "TCP");
+    assert!(lab
+        .tcp(p, 49300, t, 5060, cs, Some(ts), "A", ok.as_bytes())
+        .is_accept());
+    cs = cs.wrapping_add(ok.len() as u32);
+    let resp = response("200 OK", "OPTIONS", "r-1", 1, "b1", "", "TCP");
+    assert!(lab
+        .tcp(t, 5060, p, 49300, ts, Some(cs), "A", resp.as_bytes())
+        .is_accept());
+    ts += resp.len() as u32;
+    assert!(!lab
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::TcpReset { .. })));
+    let evil = request("INVITE", "r-2", 1, "a1", None, "", "TCP")
+        .replace("To: <sip:2000@", "To: <sip:900123@");
+    let v = lab.tcp(p, 49300, t, 5060, cs, Some(ts), "A", evil.as_bytes());
+    assert_eq!(v.reason, Reason::Violation(Violation::SipPolicyReset));
+    let resets: Vec<&Event> = lab
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::TcpReset { .. }))
+        .collect();
+    assert_eq!(resets.len(), 1);
+    let Event::TcpReset {
+        src,
+        sport,
+        dst,
+        dport,
+        seq_to_dst,
+        seq_to_src,
+        ..
+    } = resets[0].clone()
+    else {
+        unreachable!()
+    };
+    assert_eq!(src, IpAddr::V4(Ipv4Addr::from(PHONE)));
+    assert_eq!(sport, 49300);
+    assert_eq!(dst, IpAddr::V4(Ipv4Addr::from(TRUNK)));
+    assert_eq!(dport, 5060);
+    // The trunk never got the INVITE: it expects its first byte; the phone expects the
+    // trunk's next byte after the 200.
+    assert_eq!(seq_to_dst, cs);
+    assert_eq!(seq_to_src, ts);
+    // The reset comes before the flow closes, and the flow is gone.
+    let at = |f: &dyn Fn(&Event) -> bool| lab.events.iter().position(f);
+    let reset_at = at(&|e| matches!(e, Event::TcpReset { .. }));
+    let close_at = at(&|e| {
+        matches!(
+            e,
+            Event::FlowClose {
+                reason: "sip_policy_reset",
+                ..
+            }
+        )
+    });
+    assert!(reset_at.is_some() && close_at.is_some() && reset_at < close_at);
+    assert_eq!(lab.engine.flow_count(), 0);
+    let json = serde_json::to_string(resets[0]).expect("json");
+    assert!(json.contains("\"event\":\"tcp_reset\""), "{json}");
+}
