@@ -473,6 +473,9 @@ impl Daemon {
                     }
                 }
             }
+            if let Err(e) = crate::inject::send_reset(&ev) {
+                log(&format!("reset not sent: {e}"));
+            }
             if let Some(log) = &mut self.events {
                 let t = *ts.get_or_insert_with(wall_ts);
                 log.write(&ev, t);

@@ -5,6 +5,7 @@
 //! - [`queue`]: the NFQUEUE receive/verdict loop (the `nfq` crate);
 //! - [`fastpath`]: media pinholes as nftables set elements with timeouts, so RTP/RTCP/T.38 is
 //!   accepted in the kernel without queueing;
+//! - [`inject`]: forged TCP resets for the SIP policy's `reset` action;
 //! - [`control`]: the unix control socket behind `sipwall show …` / `sipwall clear …`;
 //! - [`metrics`]: Prometheus text exposition;
 //! - [`daemon`]: `sipwall run`: one engine, driven by the monotonic clock.
@@ -14,6 +15,7 @@
 pub mod control;
 pub mod daemon;
 pub mod fastpath;
+pub mod inject;
 pub mod metrics;
 pub mod queue;
 pub mod rules;

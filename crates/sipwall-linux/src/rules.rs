@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! -N SIPWALL
+//! -A SIPWALL -m mark --mark 0x51570002 -j ACCEPT          (our forged resets, see inject.rs)
 //! -A SIPWALL -m mark --mark 0x51570001 -j ACCEPT          (fast-path traffic, see fastpath.rs)
 //! -A SIPWALL -j NFQUEUE --queue-num N [--queue-bypass]     (bypass only with --fail-open)
 //! -I FORWARD 1 -i IF -j SIPWALL    -I FORWARD 1 -o IF -j SIPWALL    (each zone interface IF)
@@ -22,6 +23,7 @@ use std::process::Command;
 use sipwall_config::Config;
 
 use crate::fastpath::FASTPATH_MARK;
+use crate::inject::INJECT_MARK;
 
 /// Our chain in the `filter` table (IPv4 and IPv6).
 pub const CHAIN: &str = "SIPWALL";
@@ -114,7 +116,17 @@ pub fn chain_rules(queue: u16, fail_open: bool, fastpath: bool) -> Vec<Vec<Strin
     if fail_open {
         nfq.push("--queue-bypass".into());
     }
-    let mut out = Vec::new();
+    // Our own resets (sent on the OUTPUT path) must not be queued back to the engine.
+    let mut out = vec![args(&[
+        "-A",
+        CHAIN,
+        "-m",
+        "mark",
+        "--mark",
+        &format!("{INJECT_MARK:#x}"),
+        "-j",
+        "ACCEPT",
+    ])];
     if fastpath {
         out.push(args(&[
             "-A",
@@ -353,17 +365,25 @@ mod tests {
         let closed = chain_rules(7, false, true);
         assert_eq!(
             closed[0].join(" "),
+            "-A SIPWALL -m mark --mark 0x51570002 -j ACCEPT"
+        );
+        assert_eq!(
+            closed[1].join(" "),
             "-A SIPWALL -m mark --mark 0x51570001 -j ACCEPT"
         );
-        assert_eq!(closed[1].join(" "), "-A SIPWALL -j NFQUEUE --queue-num 7");
+        assert_eq!(closed[2].join(" "), "-A SIPWALL -j NFQUEUE --queue-num 7");
         let open = chain_rules(0, true, true);
         assert_eq!(
-            open[1].join(" "),
+            open[2].join(" "),
             "-A SIPWALL -j NFQUEUE --queue-num 0 --queue-bypass"
         );
         let no_fp = chain_rules(3, false, false);
-        assert_eq!(no_fp.len(), 1);
-        assert_eq!(no_fp[0].join(" "), "-A SIPWALL -j NFQUEUE --queue-num 3");
+        assert_eq!(no_fp.len(), 2);
+        assert_eq!(
+            no_fp[0].join(" "),
+            "-A SIPWALL -m mark --mark 0x51570002 -j ACCEPT"
+        );
+        assert_eq!(no_fp[1].join(" "), "-A SIPWALL -j NFQUEUE --queue-num 3");
     }
 
     #[test]

@@ -407,8 +407,12 @@ fn live_queue_in_namespaces() {
         lab.log("daemon1.log")
     );
     let v4 = lab.rules("iptables");
-    // No fast path in this test: no mark rule either.
-    assert!(!v4.contains("--mark"), "{v4}");
+    // No fast path in this test: only the mark rule of forged resets.
+    assert!(!v4.contains("--mark 0x51570001"), "{v4}");
+    assert!(
+        v4.contains("-A SIPWALL -m mark --mark 0x51570002 -j ACCEPT"),
+        "{v4}"
+    );
     assert!(!v4.contains("--queue-bypass"), "{v4}");
     assert!(v4.contains("-A FORWARD -i eth0 -j SIPWALL"), "{v4}");
     assert!(v4.contains("-A OUTPUT -o eth1 -j SIPWALL"), "{v4}");
