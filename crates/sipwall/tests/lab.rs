@@ -1664,3 +1664,65 @@ fn i_invite_flood_blocked_while_calls_go_on() {
         ctx()
     );
 }
+
+/// j. A SIP policy `reset` on TCP resets the connection both ways: both endpoints see a RST
+/// (forged by sipwall on marked raw sockets), after an allowed OPTIONS went through.
+#[test]
+fn j_sip_policy_reset_resets_tcp_both_ways() {
+    let Some(_g) = begin("j") else { return };
+    let mut lab = Lab::up("j");
+    let cfg = format!(
+        "{}
+class-map type inspect sip match-any premium
+ match callee regex ^sip:900
+policy-map type inspect sip sip-checks
+ class type inspect sip premium
+  reset log
+ class class-default
+  allow
+policy-map type inspect in-out-policy
+ class type inspect inside-to-outside
+  inspect voice-timeouts
+  service-policy sip sip-checks
+",
+        lab_cfg().replace("\nend\n", "\n")
+    );
+    let sw = start_sipwall(&lab, &cfg, &[]);
+    let script = lab_dir().join("tcp_reset.py").display().to_string();
+    lab.spawn(
+        Ns::Out,
+        "server",
+        &["python3", &script, "server", TRUNK, "5060"],
+    );
+    sleep(Duration::from_millis(500));
+    let out = lab.run(Ns::In, &["python3", &script, "client", TRUNK, "5060"]);
+    let _ = lab.wait_child("server", Duration::from_secs(15));
+    let server = fs::read_to_string(lab.dir.join("server.log")).unwrap_or_default();
+    if plain() {
+        // Without sipwall nothing resets the connection.
+        assert!(!out.contains("RESET"), "j (plain): {out}");
+        return;
+    }
+    assert!(
+        out.contains("answer: SIP/2.0 200 OK"),
+        "j: the allowed OPTIONS: {out}\n{}",
+        sw.describe()
+    );
+    assert_eq!(
+        out.lines().last(),
+        Some("RESET"),
+        "j: client side: {out}\n{}",
+        sw.describe()
+    );
+    assert_eq!(
+        server.lines().last(),
+        Some("RESET"),
+        "j: server side: {server}\n{}",
+        sw.describe()
+    );
+    assert!(
+        sw.has_event("tcp_reset", None),
+        "j: no tcp_reset event\n{}",
+        sw.describe()
+    );
+}
