@@ -2,11 +2,15 @@
 //!
 //! Start-up: parse the configuration; bind the queue (fails if another instance holds it, so
 //! a second instance never touches the first one's rules); remove stale rules of a previous
-//! run; install the fast path (unless disabled) and the rules. Then one loop on this thread:
-//! batches from the queue thread ([`crate::queue`]) get a verdict each from the engine;
-//! engine events go to the fast path and to the event log; the engine's timers fire from
-//! [`Instant::now`]; once a second fast-path usage is fed back ([`Engine::pinhole_seen`])
-//! and metrics are rendered; control requests are answered between batches. SIGTERM/SIGINT
+//! run; install the fast path (unless disabled) and the rules. The engine (with the interface
+//! map) sits behind one lock shared by two threads. The queue thread ([`crate::queue`]) takes
+//! it for each batch: fires due timers, gets a verdict for each packet from the engine and
+//! drains the engine's events, then sends the verdicts, so no thread hand-off sits on the
+//! packet path; the events follow over a bounded channel to this thread, which applies them to
+//! the fast path and the event log. This thread takes the lock briefly to fire the engine's
+//! timers from [`Instant::now`] (at least every [`MAX_WAIT`]), to feed fast-path usage back
+//! ([`Engine::pinhole_seen`]) and render metrics once a second, to answer control requests
+//! and to reload; netlink and file work happens outside the lock. SIGTERM/SIGINT
 //! remove the rules and the fast path and return; SIGHUP reloads the configuration, keeping
 //! the running one if the file is bad. A fatal error returns with the rules left in place:
 //! fail-closed until the next start cleans them up.
@@ -16,8 +20,8 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -27,7 +31,7 @@ use sipwall_engine::{Action, Engine, Event, PacketMeta, Side};
 use crate::control::{self, Request};
 use crate::fastpath::FastPath;
 use crate::metrics::{DriverCounters, Metrics};
-use crate::queue::{self, FromQueue, QueueOptions, Verdict as NfVerdict};
+use crate::queue::{self, BatchHandler, Message, QueueOptions, Verdict as NfVerdict};
 use crate::rules::{self, Rules, RulesError};
 
 /// The engine is told about time at least this often even when nothing happens.
@@ -36,6 +40,11 @@ const MAX_WAIT: Duration = Duration::from_millis(100);
 const TICK: Duration = Duration::from_secs(1);
 /// An interface index we cannot name triggers a rescan of `/sys/class/net` at most this often.
 const RESCAN_INTERVAL: Duration = Duration::from_secs(1);
+/// Control requests (and wake-ups) waiting for the daemon thread at most.
+const INPUT_BACKLOG: usize = 64;
+/// Engine events drained by the queue thread and not yet taken by the daemon thread, at most;
+/// beyond it they wait in the engine's own bounded queue.
+const MAX_PENDING_EVENTS: usize = 65_536;
 /// More interfaces than this in `/sys/class/net` are not cached (a bound on the table).
 const MAX_IFACES: usize = 4096;
 
@@ -246,9 +255,117 @@ impl EventLog {
     }
 }
 
+/// What the daemon thread is told by the queue and control threads.
 enum Input {
-    Queue(FromQueue),
+    /// The queue thread left engine events in [`Shared::pending`].
+    Wake,
+    /// The queue socket failed for good, or the engine's lock was poisoned.
+    QueueFailed(io::Error),
     Control(Request, Sender<Value>),
+}
+
+/// The state the queue thread and the daemon thread share under one lock.
+///
+/// Engine events go through `pending` in the order the engine produced them (both threads
+/// append under the lock; only the daemon thread takes them out and applies them, in order), so
+/// the fast path never sees a pinhole's removal before its creation.
+struct Shared {
+    engine: Engine,
+    ifmap: InterfaceMap,
+    pending: Vec<Event>,
+}
+
+impl Shared {
+    fn timers(&mut self, now: Instant) {
+        if self.engine.poll_timeout().is_some_and(|t| t <= now) {
+            self.engine.handle_timeout(now);
+        }
+    }
+
+    /// Move the engine's events to `pending` (up to [`MAX_PENDING_EVENTS`]).
+    fn collect_events(&mut self) {
+        while self.pending.len() < MAX_PENDING_EVENTS {
+            let Some(ev) = self.engine.poll_event() else {
+                break;
+            };
+            self.pending.push(ev);
+        }
+    }
+
+    /// Collect and take every pending event into `out` (emptied first).
+    fn take_events(&mut self, out: &mut Vec<Event>) {
+        self.collect_events();
+        out.clear();
+        std::mem::swap(&mut self.pending, out);
+    }
+}
+
+fn lock(shared: &Mutex<Shared>) -> Result<MutexGuard<'_, Shared>, DaemonError> {
+    shared.lock().map_err(|_| {
+        DaemonError::QueueFailed(io::Error::other(
+            "the queue thread failed holding the engine",
+        ))
+    })
+}
+
+/// Runs on the queue thread: the engine decides each batch there.
+struct Decider {
+    shared: Arc<Mutex<Shared>>,
+    tx: SyncSender<Input>,
+    /// Set when a [`Input::Wake`] is on its way; the daemon thread clears it before draining.
+    woken: Arc<AtomicBool>,
+    has_events: bool,
+    poisoned: bool,
+}
+
+impl BatchHandler for Decider {
+    fn decide(&mut self, batch: &mut [Message]) {
+        let Ok(mut guard) = self.shared.lock() else {
+            // Fail-closed: no engine, no verdict but drop (nfq's default is accept).
+            for msg in batch.iter_mut() {
+                msg.set_verdict(NfVerdict::Drop);
+            }
+            self.poisoned = true;
+            return;
+        };
+        let s = &mut *guard;
+        let now = clock();
+        s.timers(now);
+        for msg in batch.iter_mut() {
+            let meta = PacketMeta {
+                ingress: s.ifmap.side(&s.engine, msg.get_indev(), now),
+                egress: s.ifmap.side(&s.engine, msg.get_outdev(), now),
+            };
+            let v = s.engine.handle_packet(now, &meta, msg.get_payload());
+            msg.set_verdict(match v.action {
+                Action::Accept => NfVerdict::Accept,
+                Action::Drop => NfVerdict::Drop,
+            });
+        }
+        s.collect_events();
+        self.has_events = !s.pending.is_empty();
+    }
+
+    fn after_verdicts(&mut self) -> bool {
+        if self.poisoned {
+            let _ = self.tx.send(Input::QueueFailed(io::Error::other(
+                "the engine's lock was poisoned",
+            )));
+            return false;
+        }
+        if std::mem::take(&mut self.has_events) && !self.woken.swap(true, Ordering::AcqRel) {
+            // Full: control requests are queued, and the daemon thread drains the events
+            // before it waits again.
+            if let Err(mpsc::TrySendError::Disconnected(_)) = self.tx.try_send(Input::Wake) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn failed(&mut self, error: io::Error) {
+        let _ = self.tx.send(Input::QueueFailed(error));
+    }
 }
 
 fn signal_flags() -> Result<(Arc<AtomicBool>, Arc<AtomicBool>), DaemonError> {
@@ -278,8 +395,21 @@ pub fn run(opts: RunOptions) -> Result<(), DaemonError> {
         log(&format!("removed {stale} stale rule(s) of a previous run"));
     }
 
-    let (tx, rx) = mpsc::channel::<Input>();
-    let (verdicts, qcounters) = queue::spawn(nfqueue, qopts.max_batch, tx.clone(), Input::Queue)?;
+    let (tx, rx) = mpsc::sync_channel::<Input>(INPUT_BACKLOG);
+    let shared = Arc::new(Mutex::new(Shared {
+        engine: Engine::new(Arc::new(config), clock()),
+        ifmap: InterfaceMap::default(),
+        pending: Vec::new(),
+    }));
+    let woken = Arc::new(AtomicBool::new(false));
+    let decider = Decider {
+        shared: Arc::clone(&shared),
+        tx: tx.clone(),
+        woken: Arc::clone(&woken),
+        has_events: false,
+        poisoned: false,
+    };
+    let qcounters = queue::spawn(nfqueue, qopts.max_batch, decider)?;
 
     let fastpath = if opts.no_fastpath {
         None
@@ -311,6 +441,7 @@ pub fn run(opts: RunOptions) -> Result<(), DaemonError> {
     }
     drop(tx);
 
+    let config = Arc::clone(lock(&shared)?.engine.config());
     let rules = match rules::install_with(&config, opts.queue, opts.fail_open, fastpath.is_some()) {
         Ok(r) => r,
         Err(e) => {
@@ -332,10 +463,8 @@ pub fn run(opts: RunOptions) -> Result<(), DaemonError> {
         if fastpath.is_some() { "on" } else { "off" },
     ));
 
-    let now = clock();
     let mut d = Daemon {
-        engine: Engine::new(Arc::new(config), now),
-        ifmap: InterfaceMap::default(),
+        shared,
         fastpath,
         events: events.take(),
         metrics,
@@ -345,9 +474,17 @@ pub fn run(opts: RunOptions) -> Result<(), DaemonError> {
         queue: opts.queue,
         fastpath_errors: 0,
     };
-    let result = d.main_loop(&rx, &verdicts, &qcounters, &term, &hup);
+    let result = d.main_loop(&rx, &qcounters, &woken, &term, &hup);
     match result {
         Ok(()) => {
+            if d.events.is_some() {
+                // Events the queue thread collected but this thread has not logged yet.
+                let mut evs = Vec::new();
+                if let Ok(mut s) = d.shared.lock() {
+                    s.take_events(&mut evs);
+                }
+                d.apply_events(&evs, wall_ts());
+            }
             log("stopping: removing rules");
             let mut first = None;
             if let Err(e) = d.rules.remove() {
@@ -376,8 +513,7 @@ pub fn run(opts: RunOptions) -> Result<(), DaemonError> {
 }
 
 struct Daemon {
-    engine: Engine,
-    ifmap: InterfaceMap,
+    shared: Arc<Mutex<Shared>>,
     fastpath: Option<FastPath>,
     events: Option<EventLog>,
     metrics: Option<Metrics>,
@@ -392,58 +528,49 @@ impl Daemon {
     fn main_loop(
         &mut self,
         rx: &mpsc::Receiver<Input>,
-        verdicts: &queue::VerdictReturn,
         qcounters: &queue::QueueCounters,
+        woken: &AtomicBool,
         term: &AtomicBool,
         hup: &AtomicBool,
     ) -> Result<(), DaemonError> {
         let mut next_tick = clock();
+        let mut evs = Vec::new();
         loop {
             if term.load(Ordering::Relaxed) {
                 return Ok(());
             }
             if hup.swap(false, Ordering::Relaxed) {
-                self.reload(clock());
+                self.reload(clock())?;
             }
-            let mut now = clock();
-            self.timers(now);
+            let now = clock();
             if now >= next_tick {
-                self.tick(now, qcounters);
+                self.tick(now, qcounters)?;
                 next_tick = now + TICK;
             }
-            self.drain_events();
-
             let mut wait = MAX_WAIT.min(next_tick.saturating_duration_since(now));
-            if let Some(t) = self.engine.poll_timeout() {
-                wait = wait.min(t.saturating_duration_since(now));
-            }
-            match rx.recv_timeout(wait) {
-                Ok(Input::Queue(FromQueue::Batch(mut batch))) => {
-                    now = clock();
-                    self.timers(now);
-                    for msg in &mut batch {
-                        let meta = PacketMeta {
-                            ingress: self.ifmap.side(&self.engine, msg.get_indev(), now),
-                            egress: self.ifmap.side(&self.engine, msg.get_outdev(), now),
-                        };
-                        let v = self.engine.handle_packet(now, &meta, msg.get_payload());
-                        msg.set_verdict(match v.action {
-                            Action::Accept => NfVerdict::Accept,
-                            Action::Drop => NfVerdict::Drop,
-                        });
-                    }
-                    if !verdicts.send(batch) {
-                        return Err(DaemonError::QueueFailed(io::Error::other(
-                            "the queue thread ended",
-                        )));
-                    }
-                    self.drain_events();
+            woken.store(false, Ordering::Release);
+            {
+                let mut s = lock(&self.shared)?;
+                s.timers(now);
+                s.take_events(&mut evs);
+                if let Some(t) = s.engine.poll_timeout() {
+                    wait = wait.min(t.saturating_duration_since(now));
                 }
-                Ok(Input::Queue(FromQueue::Failed(e))) => return Err(DaemonError::QueueFailed(e)),
+            }
+            self.apply_events(&evs, wall_ts());
+
+            match rx.recv_timeout(wait) {
+                Ok(Input::Wake) => {} // the events are taken at the top of the loop
+                Ok(Input::QueueFailed(e)) => return Err(DaemonError::QueueFailed(e)),
                 Ok(Input::Control(req, reply)) => {
-                    let answer = control::handle(&mut self.engine, clock(), &req);
+                    let answer = {
+                        let mut s = lock(&self.shared)?;
+                        let answer = control::handle(&mut s.engine, clock(), &req);
+                        s.take_events(&mut evs);
+                        answer
+                    };
                     let _ = reply.send(answer);
-                    self.drain_events();
+                    self.apply_events(&evs, wall_ts());
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
@@ -455,45 +582,41 @@ impl Daemon {
         }
     }
 
-    fn timers(&mut self, now: Instant) {
-        if self.engine.poll_timeout().is_some_and(|t| t <= now) {
-            self.engine.handle_timeout(now);
+    /// Engine events (drained at wall-clock time `ts`) to the fast path and the event log.
+    fn apply_events(&mut self, evs: &[Event], ts: f64) {
+        if evs.is_empty() {
+            return;
         }
-    }
-
-    fn drain_events(&mut self) {
-        let mut ts = None;
-        while let Some(ev) = self.engine.poll_event() {
-            if let Some(fp) = &mut self.fastpath {
-                if let Err(e) = fp.apply(&ev) {
-                    self.fastpath_errors += 1;
-                    // The packets still pass through the queue: only slower.
-                    if self.fastpath_errors <= 10 || self.fastpath_errors % 1000 == 0 {
-                        log(&format!("fast path ({} errors): {e}", self.fastpath_errors));
-                    }
+        if let Some(fp) = &mut self.fastpath {
+            if let Err(e) = fp.apply_all(evs) {
+                self.fastpath_errors += 1;
+                // The packets still pass through the queue: only slower.
+                if self.fastpath_errors <= 10 || self.fastpath_errors % 1000 == 0 {
+                    log(&format!("fast path ({} errors): {e}", self.fastpath_errors));
                 }
             }
-            if let Err(e) = crate::inject::send_reset(&ev) {
+        }
+        // SIP policy `reset` on TCP: forge the RSTs (the engine says which).
+        for ev in evs {
+            if let Err(e) = crate::inject::send_reset(ev) {
                 log(&format!("reset not sent: {e}"));
-            }
-            if let Some(log) = &mut self.events {
-                let t = *ts.get_or_insert_with(wall_ts);
-                log.write(&ev, t);
             }
         }
         if let Some(log) = &mut self.events {
+            for ev in evs {
+                log.write(ev, ts);
+            }
             log.flush();
         }
     }
 
-    fn tick(&mut self, now: Instant, qcounters: &queue::QueueCounters) {
+    /// Once a second: fast-path usage (read outside the lock) back to the engine, driver
+    /// counters, metrics.
+    fn tick(&mut self, now: Instant, qcounters: &queue::QueueCounters) -> Result<(), DaemonError> {
+        let mut usage = Vec::new();
         if let Some(fp) = &mut self.fastpath {
             match fp.poll_usage() {
-                Ok(usage) => {
-                    for (id, packets, bytes) in usage {
-                        self.engine.pinhole_seen(id, now, packets, bytes);
-                    }
-                }
+                Ok(u) => usage = u,
                 Err(e) => log(&format!("fast path usage: {e}")),
             }
             self.counters.fastpath_elements = fp.element_count() as u64;
@@ -503,14 +626,19 @@ impl Daemon {
         if let Some(drops) = queue::kernel_drops(self.queue) {
             self.counters.queue_drops = drops;
         }
-        if let Some(m) = &self.metrics {
-            m.update(&self.engine, &self.counters);
+        let mut s = lock(&self.shared)?;
+        for (id, packets, bytes) in usage {
+            s.engine.pinhole_seen(id, now, packets, bytes);
         }
+        if let Some(m) = &self.metrics {
+            m.update(&s.engine, &self.counters);
+        }
+        Ok(())
     }
 
     /// SIGHUP: a bad file (or rules that cannot follow it) is rejected and the running
     /// configuration kept.
-    fn reload(&mut self, now: Instant) {
+    fn reload(&mut self, now: Instant) -> Result<(), DaemonError> {
         let config = match load_config(&self.config_path) {
             Ok(c) => c,
             Err(DaemonError::Config(errors)) => {
@@ -522,14 +650,14 @@ impl Daemon {
                     errors.len()
                 ));
                 self.counters.reload_failures += 1;
-                return;
+                return Ok(());
             }
             Err(e) => {
                 log(&format!(
                     "reload rejected: {e}; keeping the running configuration"
                 ));
                 self.counters.reload_failures += 1;
-                return;
+                return Ok(());
             }
         };
         let changed = match rules::zone_interfaces(&config) {
@@ -539,7 +667,7 @@ impl Daemon {
                     "reload rejected: {e}; keeping the running configuration"
                 ));
                 self.counters.reload_failures += 1;
-                return;
+                return Ok(());
             }
         };
         if changed {
@@ -548,11 +676,17 @@ impl Daemon {
                     "reload rejected: {e}; keeping the running configuration"
                 ));
                 self.counters.reload_failures += 1;
-                return;
+                return Ok(());
             }
         }
-        let report = self.engine.reload(Arc::new(config), now);
-        self.ifmap.clear();
+        let mut evs = Vec::new();
+        let report = {
+            let mut s = lock(&self.shared)?;
+            let report = s.engine.reload(Arc::new(config), now);
+            s.ifmap.clear();
+            s.take_events(&mut evs);
+            report
+        };
         self.counters.reloads += 1;
         log(&format!(
             "reloaded {}: {} flow(s) kept, {} closed, {} call(s) ended; interfaces {}",
@@ -562,7 +696,8 @@ impl Daemon {
             report.calls_ended,
             self.rules.interfaces().join(" ")
         ));
-        self.drain_events();
+        self.apply_events(&evs, wall_ts());
+        Ok(())
     }
 }
 

@@ -3,15 +3,14 @@
 //! `nfq` 0.2.5 (the newest release) exposes neither the socket's file descriptor (so no
 //! `poll` with a timeout) nor batch verdicts (`NFQNL_MSG_VERDICT_BATCH`). So a reader thread
 //! owns the [`nfq::Queue`]: it blocks in `recv` for the first packet, drains whatever else is
-//! already queued without blocking (up to a batch limit), hands the batch to the daemon
-//! thread, waits for the batch back with the verdicts set, and sends them (one verdict
-//! message each: the socket that received a packet must be the one that verdicts it, so the
-//! verdicts cannot be sent from another socket). The daemon thread meanwhile waits on a
-//! channel with a timeout, which is what drives the engine's timers.
+//! already queued without blocking (up to a batch limit), has a [`BatchHandler`] set the
+//! verdicts right there on the same thread (no hand-off to another thread on the packet
+//! path), and sends them (one verdict message each: the socket that received a packet must be
+//! the one that verdicts it, so the verdicts cannot be sent from another socket). Timers and
+//! everything else run on the daemon's thread, which shares the handler's state under a lock.
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::Arc;
 use std::thread;
 
@@ -56,14 +55,14 @@ pub enum QueueError {
     Thread(io::Error),
 }
 
-/// What the reader thread hands to the daemon.
-#[derive(Debug)]
-pub enum FromQueue {
-    /// Packets to decide: set each one's verdict and give the batch back with
-    /// [`VerdictReturn::send`].
-    Batch(Vec<Message>),
-    /// The socket failed for good; the thread has ended.
-    Failed(io::Error),
+/// What the reader thread does with a batch; it runs on the reader thread.
+pub trait BatchHandler: Send + 'static {
+    /// Set the verdict of every packet of the batch.
+    fn decide(&mut self, batch: &mut [Message]);
+    /// After the batch's verdicts are sent; `false` ends the thread.
+    fn after_verdicts(&mut self) -> bool;
+    /// The socket failed for good; the thread ends after this.
+    fn failed(&mut self, error: io::Error);
 }
 
 /// Counters kept by the reader thread.
@@ -72,20 +71,6 @@ pub struct QueueCounters {
     pub received: AtomicU64,
     pub verdict_errors: AtomicU64,
     pub recv_errors: AtomicU64,
-}
-
-/// Where the daemon returns decided batches.
-#[derive(Debug, Clone)]
-pub struct VerdictReturn {
-    tx: SyncSender<Vec<Message>>,
-}
-
-impl VerdictReturn {
-    /// Give a batch back; its verdicts are sent by the reader thread. `false` if the thread
-    /// has ended (the packets are then dropped by the kernel when the socket closes).
-    pub fn send(&self, batch: Vec<Message>) -> bool {
-        self.tx.send(batch).is_ok()
-    }
 }
 
 /// Open and bind the queue (this fails if another process is bound to it).
@@ -106,32 +91,29 @@ pub fn open(opts: &QueueOptions) -> Result<nfq::Queue, QueueError> {
     Ok(q)
 }
 
-/// Start the reader thread. Batches arrive on `tx` wrapped by `wrap`.
-pub fn spawn<T: Send + 'static>(
+/// Start the reader thread; `handler` decides each batch on it.
+pub fn spawn<H: BatchHandler>(
     mut queue: nfq::Queue,
     max_batch: usize,
-    tx: Sender<T>,
-    wrap: fn(FromQueue) -> T,
-) -> Result<(VerdictReturn, Arc<QueueCounters>), QueueError> {
+    mut handler: H,
+) -> Result<Arc<QueueCounters>, QueueError> {
     let counters = Arc::new(QueueCounters::default());
-    let (ret_tx, ret_rx) = mpsc::sync_channel::<Vec<Message>>(1);
     let c = Arc::clone(&counters);
     let max_batch = max_batch.max(1);
     thread::Builder::new()
         .name("sipwall-nfqueue".into())
-        .spawn(move || reader(&mut queue, max_batch, &tx, wrap, &ret_rx, &c))
+        .spawn(move || reader(&mut queue, max_batch, &mut handler, &c))
         .map_err(QueueError::Thread)?;
-    Ok((VerdictReturn { tx: ret_tx }, counters))
+    Ok(counters)
 }
 
-fn reader<T>(
+fn reader<H: BatchHandler>(
     queue: &mut nfq::Queue,
     max_batch: usize,
-    tx: &Sender<T>,
-    wrap: fn(FromQueue) -> T,
-    ret_rx: &Receiver<Vec<Message>>,
+    handler: &mut H,
     counters: &QueueCounters,
 ) {
+    let mut batch = Vec::with_capacity(max_batch);
     loop {
         queue.set_nonblocking(false);
         let first = match queue.recv() {
@@ -141,11 +123,10 @@ fn reader<T>(
                 continue;
             }
             Err(e) => {
-                let _ = tx.send(wrap(FromQueue::Failed(e)));
+                handler.failed(e);
                 return;
             }
         };
-        let mut batch = Vec::with_capacity(max_batch);
         batch.push(first);
         queue.set_nonblocking(true);
         while batch.len() < max_batch {
@@ -161,16 +142,14 @@ fn reader<T>(
         counters
             .received
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        if tx.send(wrap(FromQueue::Batch(batch))).is_err() {
-            return; // the daemon has gone
-        }
-        let Ok(decided) = ret_rx.recv() else {
-            return;
-        };
-        for m in decided {
+        handler.decide(&mut batch);
+        for m in batch.drain(..) {
             if queue.verdict(m).is_err() {
                 counters.verdict_errors.fetch_add(1, Ordering::Relaxed);
             }
+        }
+        if !handler.after_verdicts() {
+            return;
         }
     }
 }
