@@ -2,9 +2,7 @@
 //! (RFC 3261 §20.10, §20.20, §20.34, §20.39, §25.1; RFC 3515 §2.1).
 
 use super::params::Params;
-use super::text::{
-    is_wsp, offset_in, parse_quoted_string, skip_lws, split_list, token_end, trim_lws,
-};
+use super::text::{is_wsp, offset_in, parse_quoted_string, skip_lws, token_end, trim_lws};
 use super::uri::Uri;
 use crate::error::{ErrorKind, ParseError};
 
@@ -219,18 +217,7 @@ impl<'a> Contact<'a> {
 /// Contact; RFC 3261 §7.3.1, §25.1). At least one element; at most `max` (else
 /// `TooManyValues` at the first extra element). Offsets are relative to `value`.
 pub fn parse_name_addr_list(value: &[u8], max: usize) -> Result<Vec<NameAddr<'_>>, ParseError> {
-    let mut out = Vec::new();
-    for elem in split_list(value) {
-        let off = offset_in(value, elem).unwrap_or(0);
-        if out.len() >= max {
-            return Err(ParseError::new(ErrorKind::TooManyValues, off));
-        }
-        out.push(NameAddr::parse(elem).map_err(|e| e.shifted(off))?);
-    }
-    if out.is_empty() {
-        return Err(bad(0));
-    }
-    Ok(out)
+    super::text::parse_list(value, max, ErrorKind::BadNameAddr, NameAddr::parse)
 }
 
 #[cfg(test)]

@@ -257,6 +257,30 @@ pub(crate) fn find_byte3(hay: &[u8], a: u8, b: u8, c: u8) -> Option<usize> {
         .map(|i| at + i)
 }
 
+/// Parse a comma-separated list header value (RFC 3261 §7.3.1) element by element with
+/// `elem`: at least one element (else `empty` at offset 0), at most `max` (else
+/// `TooManyValues` at the first extra element). Element errors are shifted to offsets in
+/// `value`.
+pub(crate) fn parse_list<'a, T>(
+    value: &'a [u8],
+    max: usize,
+    empty: ErrorKind,
+    elem: impl Fn(&'a [u8]) -> Result<T, ParseError>,
+) -> Result<Vec<T>, ParseError> {
+    let mut out = Vec::new();
+    for e in split_list(value) {
+        let off = offset_in(value, e).unwrap_or(0);
+        if out.len() >= max {
+            return Err(ParseError::new(ErrorKind::TooManyValues, off));
+        }
+        out.push(elem(e).map_err(|err| err.shifted(off))?);
+    }
+    if out.is_empty() {
+        return Err(ParseError::new(empty, 0));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::params::{Param, Params};
-use super::text::{eq_ignore_case, is_token, offset_in, skip_lws, split_list, token_end, trim_lws};
+use super::text::{eq_ignore_case, is_token, offset_in, skip_lws, token_end, trim_lws};
 use super::uri::{parse_port, Host};
 use crate::error::{ErrorKind, ParseError};
 
@@ -223,18 +223,7 @@ impl<'a> Via<'a> {
 /// At least one element; at most `max` (else `TooManyValues` at the first extra element).
 /// Offsets are relative to `value`.
 pub fn parse_via_list(value: &[u8], max: usize) -> Result<Vec<Via<'_>>, ParseError> {
-    let mut out = Vec::new();
-    for elem in split_list(value) {
-        let off = offset_in(value, elem).unwrap_or(0);
-        if out.len() >= max {
-            return Err(ParseError::new(ErrorKind::TooManyValues, off));
-        }
-        out.push(Via::parse(elem).map_err(|e| e.shifted(off))?);
-    }
-    if out.is_empty() {
-        return Err(bad(0));
-    }
-    Ok(out)
+    super::text::parse_list(value, max, ErrorKind::BadVia, Via::parse)
 }
 
 #[cfg(test)]
