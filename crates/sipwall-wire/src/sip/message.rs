@@ -138,8 +138,89 @@ fn check_version(v: &[u8], offset: usize) -> Result<(), ParseError> {
     Err(err(ErrorKind::BadVersion, offset))
 }
 
+/// Number of leading `token` bytes (RFC 3261 §25.1) of `s`.
+#[inline]
+fn token_len(s: &[u8]) -> usize {
+    s.iter().take_while(|b| is_token_byte(**b)).count()
+}
+
+/// Bytes that end a Request-URI on the fast path: SP (the element separator) and everything
+/// [`parse_start_line_general`] rejects inside one (HTAB, `<`, `>`, CR, NUL). All are below 64,
+/// so one shift of a 64-bit mask tests them.
+const URI_STOP: u64 = 1 << b' ' | 1 << b'\t' | 1 << b'<' | 1 << b'>' | 1 << b'\r' | 1;
+
+#[inline]
+fn is_uri_stop(b: u8) -> bool {
+    b < 64 && (URI_STOP >> b) & 1 != 0
+}
+
 /// Parse the start line `line` (without its terminator), which begins at `base`.
+///
+/// The two shapes nearly every message has, `Method SP Request-URI SP "SIP/2.0"` and
+/// `"SIP/2.0" SP Status-Code SP Reason-Phrase`, are recognised in one pass by
+/// [`start_line_fast`]; everything else (other versions, errors) takes the general path,
+/// which also produces every error. The fast path accepts only lines the general path accepts
+/// and returns the same value for them (tests `start_line_fast_agrees_*`).
 fn parse_start_line(line: &[u8], base: usize) -> Result<StartLine<'_>, ParseError> {
+    match start_line_fast(line) {
+        Some(s) => Ok(s),
+        None => parse_start_line_general(line, base),
+    }
+}
+
+#[inline]
+fn start_line_fast(line: &[u8]) -> Option<StartLine<'_>> {
+    if let Some((b"SIP/2.0 ", rest)) = line.split_first_chunk::<8>() {
+        // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
+        let (digits, tail) = rest.split_first_chunk::<3>()?;
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let code = digits
+            .iter()
+            .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+        if !(100..=699).contains(&code) {
+            return None;
+        }
+        let reason = match tail {
+            [] => &[][..],
+            [b' ', reason @ ..] => reason,
+            _ => return None,
+        };
+        if reason.iter().any(|b| *b == b'\r' || *b == 0) {
+            return None;
+        }
+        return Some(StartLine::Response {
+            version: &line[..7],
+            code,
+            reason,
+        });
+    }
+    // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1)
+    let n = token_len(line);
+    let (method_raw, after) = line.split_at_checked(n)?;
+    let [b' ', after @ ..] = after else {
+        return None;
+    };
+    if n == 0 {
+        return None;
+    }
+    let u = after.iter().position(|b| is_uri_stop(*b))?;
+    let (uri, version) = after.split_at(u);
+    if u == 0 || version != b" SIP/2.0" {
+        return None;
+    }
+    Some(StartLine::Request {
+        method: Method::from_token(method_raw),
+        method_raw,
+        uri,
+        version: &version[1..],
+    })
+}
+
+/// The general start-line parser: every accepted form and every error.
+#[inline(never)]
+fn parse_start_line_general(line: &[u8], base: usize) -> Result<StartLine<'_>, ParseError> {
     if line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"SIP/") {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
         let sp = memchr(b' ', line).ok_or(err(ErrorKind::BadStartLine, base + line.len()))?;
@@ -237,13 +318,18 @@ fn parse_content_length(value: &[u8], offset: usize, limits: &Limits) -> Result<
 /// Trim SP, HTAB, CR and LF at both ends (a value that starts on a folded line begins after
 /// the fold).
 fn trim_value(bytes: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
-    while start < end && matches!(bytes[start], b' ' | b'\t' | b'\r' | b'\n') {
+    while start < end && bytes.get(start).is_some_and(|b| is_value_ws(*b)) {
         start += 1;
     }
-    while end > start && matches!(bytes[end - 1], b' ' | b'\t' | b'\r' | b'\n') {
+    while end > start && bytes.get(end - 1).is_some_and(|b| is_value_ws(*b)) {
         end -= 1;
     }
     (start, end)
+}
+
+#[inline]
+fn is_value_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// Position of the first LF in `hay`. Header lines are short (20 to 80 bytes), where a
@@ -272,149 +358,248 @@ fn find_lf(hay: &[u8]) -> Option<usize> {
         .map(|i| at + i)
 }
 
+/// The error for a line at `pos` with no LF after it: too long already, or cut short.
+#[cold]
+#[inline(never)]
+fn no_lf(bytes: &[u8], pos: usize, limits: &Limits) -> ParseError {
+    if bytes.len().saturating_sub(pos) > limits.max_line_length {
+        err(ErrorKind::LineTooLong, pos)
+    } else {
+        err(ErrorKind::MissingEndOfHeaders, bytes.len())
+    }
+}
+
+/// End of the line content before the LF at `nl`: a CR before it (not before `pos`, where the
+/// line starts) belongs to the terminator (RFC 3261 §7: CRLF; a bare LF is accepted).
+#[inline]
+fn strip_cr(bytes: &[u8], pos: usize, nl: usize) -> usize {
+    if nl > pos && bytes.get(nl - 1) == Some(&b'\r') {
+        nl - 1
+    } else {
+        nl
+    }
+}
+
+#[inline]
+fn offset_u32(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
+}
+
+/// The header index being built by [`parse_head`].
+///
+/// Each header is pushed as soon as its first line is read; the checks that need the whole
+/// field (the header count, Content-Length) run in [`Section::finish`] when the next
+/// non-continuation line (or the end) arrives, which keeps the order in which errors are
+/// reported what it was when fields were collected first and pushed afterwards.
+struct Section<'a> {
+    headers: Vec<Header<'a>>,
+    content_length: Option<usize>,
+    /// Where the last header's line starts and where its (trimmed) value starts.
+    last_line: usize,
+    last_value: usize,
+}
+
+impl<'a> Section<'a> {
+    #[inline]
+    fn push(
+        &mut self,
+        bytes: &'a [u8],
+        line: usize,
+        name_end: usize,
+        vs: usize,
+        ve: usize,
+        next: usize,
+    ) {
+        let name_raw = bytes.get(line..name_end).unwrap_or_default();
+        self.headers.push(Header {
+            // The caller checked that the name is a token.
+            name: HeaderName::from_token(name_raw),
+            name_raw,
+            value: bytes.get(vs..ve).unwrap_or_default(),
+            line_start: offset_u32(line),
+            line_end: offset_u32(next),
+        });
+        self.last_line = line;
+        self.last_value = vs;
+    }
+
+    /// The checks on the last header, once its field is complete.
+    #[inline]
+    fn finish(&mut self, limits: &Limits) -> Result<(), ParseError> {
+        let Some(h) = self.headers.last() else {
+            return Ok(());
+        };
+        if self.headers.len() > limits.max_headers {
+            return Err(err(ErrorKind::TooManyHeaders, self.last_line));
+        }
+        if h.name == HeaderName::ContentLength {
+            let value = h.value;
+            self.set_content_length(value, limits)?;
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn set_content_length(&mut self, value: &[u8], limits: &Limits) -> Result<(), ParseError> {
+        if self.content_length.is_some() {
+            // RFC 4475 §3.3.9 mcl01: which value is right cannot be known.
+            return Err(err(ErrorKind::RepeatedContentLength, self.last_line));
+        }
+        self.content_length = Some(parse_content_length(value, self.last_value, limits)?);
+        Ok(())
+    }
+
+    /// A continuation line (RFC 3261 §7.3.1 folding) ending at `content_end`, followed by the
+    /// next line at `next`: extends the last header's value.
+    #[cold]
+    #[inline(never)]
+    fn fold(
+        &mut self,
+        bytes: &'a [u8],
+        pos: usize,
+        content_end: usize,
+        next: usize,
+    ) -> Result<(), ParseError> {
+        let from = self.last_value;
+        let Some(h) = self.headers.last_mut() else {
+            return Err(err(ErrorKind::BadHeaderLine, pos));
+        };
+        let (vs, ve) = trim_value(bytes, from, content_end);
+        h.value = bytes.get(vs..ve).unwrap_or_default();
+        h.line_end = offset_u32(next);
+        self.last_value = vs;
+        Ok(())
+    }
+}
+
+/// What [`other_line`] found.
+enum Line {
+    /// A line was consumed; the next one starts here.
+    Next(usize),
+    /// The header section ended; the body starts here.
+    End(usize),
+}
+
 /// Parse the start line and the header section of `bytes`.
 ///
 /// On a datagram, input that ends right after a complete header line, with no empty line, is
 /// taken as a header section with an empty body: the datagram's end is unambiguous, and real
 /// stacks (and the RFC 4475 archive's baddn.dat) send such messages. On a stream the empty
 /// line is required, since more bytes may follow.
+///
+/// One tight loop handles the usual header line, `token ":" value CRLF`: a token scan, the
+/// colon, one SWAR search for the LF, the name classified once and the field pushed. Every
+/// other line (the empty line, folding, whitespace before the colon, errors) goes to
+/// [`other_line`], kept out of line because the i-cache footprint of the whole parse matters
+/// (see `examples/parse_loop.rs`).
 pub(crate) fn parse_head<'a>(
     bytes: &'a [u8],
     limits: &Limits,
     transport: Transport,
 ) -> Result<Head<'a>, ParseError> {
     let start = leading_crlf(bytes);
-    let first_nl = memchr(b'\n', &bytes[start..])
-        .map(|i| start + i)
-        .ok_or_else(|| {
-            if bytes.len() - start > limits.max_line_length {
-                err(ErrorKind::LineTooLong, start)
-            } else {
-                err(ErrorKind::MissingEndOfHeaders, bytes.len())
-            }
-        })?;
-    let line_end = if first_nl > start && bytes[first_nl - 1] == b'\r' {
-        first_nl - 1
-    } else {
-        first_nl
+    let first_nl = match find_lf(bytes.get(start..).unwrap_or_default()) {
+        Some(i) => start + i,
+        None => return Err(no_lf(bytes, start, limits)),
     };
+    let line_end = strip_cr(bytes, start, first_nl);
     if line_end - start > limits.max_line_length {
         return Err(err(ErrorKind::LineTooLong, start));
     }
-    let start_line = parse_start_line(&bytes[start..line_end], start)?;
+    let start_line = parse_start_line(bytes.get(start..line_end).unwrap_or_default(), start)?;
 
-    let mut headers: Vec<Header<'a>> = Vec::with_capacity(16);
-    let mut content_length: Option<usize> = None;
-    // The header being collected: (name span, value start, value end, line start).
-    let mut open: Option<(usize, usize, usize, usize, usize)> = None;
-    let mut pos = first_nl + 1;
-
-    let finish = |open: (usize, usize, usize, usize, usize),
-                  line_end: usize,
-                  headers: &mut Vec<Header<'a>>,
-                  content_length: &mut Option<usize>|
-     -> Result<(), ParseError> {
-        let (ns, ne, vs, ve, ls) = open;
-        if headers.len() >= limits.max_headers {
-            return Err(err(ErrorKind::TooManyHeaders, ls));
-        }
-        let (vs, ve) = trim_value(bytes, vs, ve);
-        let name_raw = &bytes[ns..ne];
-        // The name was checked to be a token below.
-        let name = HeaderName::from_token(name_raw);
-        let value = &bytes[vs..ve];
-        if name == HeaderName::ContentLength {
-            if content_length.is_some() {
-                // RFC 4475 §3.3.9 mcl01: which value is right cannot be known.
-                return Err(err(ErrorKind::RepeatedContentLength, ls));
-            }
-            *content_length = Some(parse_content_length(value, vs, limits)?);
-        }
-        headers.push(Header {
-            name,
-            name_raw,
-            value,
-            line_start: u32::try_from(ls).unwrap_or(u32::MAX),
-            line_end: u32::try_from(line_end).unwrap_or(u32::MAX),
-        });
-        Ok(())
+    let mut sec = Section {
+        headers: Vec::with_capacity(16),
+        content_length: None,
+        last_line: 0,
+        last_value: 0,
     };
-
-    loop {
+    let mut pos = first_nl + 1;
+    let body_start = loop {
         if pos > limits.max_message_size {
             return Err(err(ErrorKind::MessageTooLarge, limits.max_message_size));
         }
-        let nl = match find_lf(&bytes[pos..]) {
-            Some(i) => pos + i,
-            None if pos == bytes.len() && transport == Transport::Datagram => {
-                if let Some(h) = open.take() {
-                    finish(h, pos, &mut headers, &mut content_length)?;
-                }
-                return Ok(Head {
-                    start,
-                    start_line,
-                    headers,
-                    body_start: pos,
-                    content_length,
-                });
+        // header-name HCOLON value (RFC 3261 §7.3.1, §25.1): the fast path takes a token name
+        // directly followed by ":".
+        let rest = bytes.get(pos..).unwrap_or_default();
+        let name_len = token_len(rest);
+        if name_len == 0 || rest.get(name_len) != Some(&b':') {
+            match other_line(bytes, pos, limits, transport, &mut sec)? {
+                Line::Next(next) => pos = next,
+                Line::End(body) => break body,
             }
-            None => {
-                return Err(if bytes.len() - pos > limits.max_line_length {
-                    err(ErrorKind::LineTooLong, pos)
-                } else {
-                    err(ErrorKind::MissingEndOfHeaders, bytes.len())
-                })
-            }
+            continue;
+        }
+        let colon = pos + name_len;
+        let nl = match find_lf(bytes.get(colon..).unwrap_or_default()) {
+            Some(i) => colon + i,
+            None => return Err(no_lf(bytes, pos, limits)),
         };
-        let content_end = if nl > pos && bytes[nl - 1] == b'\r' {
-            nl - 1
-        } else {
-            nl
-        };
+        let content_end = strip_cr(bytes, pos, nl);
         if content_end - pos > limits.max_line_length {
             return Err(err(ErrorKind::LineTooLong, pos));
         }
-        if content_end == pos {
-            // The empty line: end of the header section.
-            if let Some(h) = open.take() {
-                finish(h, pos, &mut headers, &mut content_length)?;
-            }
-            return Ok(Head {
-                start,
-                start_line,
-                headers,
-                body_start: nl + 1,
-                content_length,
-            });
-        }
-        let first = bytes[pos];
-        if is_ws(first) {
-            // A continuation line (RFC 3261 §7.3.1 folding): extends the open header's value.
-            match open.as_mut() {
-                Some(h) => h.3 = content_end,
-                None => return Err(err(ErrorKind::BadHeaderLine, pos)),
-            }
-        } else {
-            if let Some(h) = open.take() {
-                finish(h, pos, &mut headers, &mut content_length)?;
-            }
-            // header-name HCOLON value: the name is a token; HCOLON = *( SP / HTAB ) ":" SWS.
-            let line = &bytes[pos..content_end];
-            let name_len = line.iter().take_while(|b| is_token_byte(**b)).count();
-            if name_len == 0 {
-                return Err(err(ErrorKind::BadHeaderLine, pos));
-            }
-            let mut i = name_len;
-            while i < line.len() && is_ws(line[i]) {
-                i += 1;
-            }
-            if line.get(i) != Some(&b':') {
-                return Err(err(ErrorKind::BadHeaderLine, pos + i));
-            }
-            open = Some((pos, pos + name_len, pos + i + 1, content_end, pos));
-        }
+        sec.finish(limits)?;
+        let (vs, ve) = trim_value(bytes, colon + 1, content_end);
+        sec.push(bytes, pos, colon, vs, ve, nl + 1);
         pos = nl + 1;
+    };
+    Ok(Head {
+        start,
+        start_line,
+        headers: sec.headers,
+        body_start,
+        content_length: sec.content_length,
+    })
+}
+
+/// Every header-section line [`parse_head`]'s fast path does not take, at `pos`.
+#[inline(never)]
+fn other_line<'a>(
+    bytes: &'a [u8],
+    pos: usize,
+    limits: &Limits,
+    transport: Transport,
+    sec: &mut Section<'a>,
+) -> Result<Line, ParseError> {
+    let nl = match find_lf(bytes.get(pos..).unwrap_or_default()) {
+        Some(i) => pos + i,
+        None if pos == bytes.len() && transport == Transport::Datagram => {
+            sec.finish(limits)?;
+            return Ok(Line::End(pos));
+        }
+        None => return Err(no_lf(bytes, pos, limits)),
+    };
+    let content_end = strip_cr(bytes, pos, nl);
+    if content_end - pos > limits.max_line_length {
+        return Err(err(ErrorKind::LineTooLong, pos));
     }
+    if content_end == pos {
+        // The empty line: end of the header section.
+        sec.finish(limits)?;
+        return Ok(Line::End(nl + 1));
+    }
+    let line = bytes.get(pos..content_end).unwrap_or_default();
+    if line.first().is_some_and(|b| is_ws(*b)) {
+        sec.fold(bytes, pos, content_end, nl + 1)?;
+        return Ok(Line::Next(nl + 1));
+    }
+    sec.finish(limits)?;
+    // header-name HCOLON value: the name is a token; HCOLON = *( SP / HTAB ) ":" SWS.
+    let name_len = token_len(line);
+    if name_len == 0 {
+        return Err(err(ErrorKind::BadHeaderLine, pos));
+    }
+    let mut i = name_len;
+    while line.get(i).is_some_and(|b| is_ws(*b)) {
+        i += 1;
+    }
+    if line.get(i) != Some(&b':') {
+        return Err(err(ErrorKind::BadHeaderLine, pos + i));
+    }
+    let (vs, ve) = trim_value(bytes, pos + i + 1, content_end);
+    sec.push(bytes, pos, pos + name_len, vs, ve, nl + 1);
+    Ok(Line::Next(nl + 1))
 }
 
 impl<'a> Message<'a> {
@@ -719,6 +904,10 @@ impl<'a> Message<'a> {
 }
 
 #[cfg(test)]
+#[path = "message_reference.rs"]
+mod reference;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -951,6 +1140,216 @@ v=0\n";
                 }
             }
         }
+    }
+
+    /// Pieces the generated header sections are made of: real names and values, and every
+    /// byte class the parser treats specially (SP, HTAB, CR, LF, `:`, NUL, `<`, non-ASCII).
+    const PIECES: &[&[u8]] = &[
+        b"INVITE ",
+        b"SIP/2.0",
+        b"SIP/2.0 ",
+        b"SIP/2.1",
+        b"sip:a@b",
+        b"200",
+        b"099",
+        b"OK",
+        b"Via",
+        b"v",
+        b"Content-Length",
+        b"l",
+        b"content-LENGTH",
+        b"Call-ID",
+        b"X-Long-Name",
+        b"Content-Type",
+        b"application/sdp",
+        b"\r\n",
+        b"\n",
+        b"\r",
+        b" ",
+        b"\t",
+        b":",
+        b": ",
+        b"0",
+        b"4",
+        b"17",
+        b"-1",
+        b"99999999999999999999",
+        b"\0",
+        b"<",
+        b">",
+        b"\xc3\xa9",
+        b"(",
+        b"v=0",
+        b"a",
+    ];
+
+    fn assemble(parts: &[usize]) -> Vec<u8> {
+        parts
+            .iter()
+            .flat_map(|i| PIECES[i % PIECES.len()].iter().copied())
+            .collect()
+    }
+
+    fn same_head(input: &[u8], limits: &Limits, transport: Transport) {
+        let new = parse_head(input, limits, transport);
+        let old = reference::parse_head(input, limits, transport);
+        match (new, old) {
+            (Ok(n), Ok(o)) => {
+                assert_eq!(n.start, o.start);
+                assert_eq!(n.start_line, o.start_line);
+                assert_eq!(n.headers, o.headers);
+                assert_eq!(n.body_start, o.body_start);
+                assert_eq!(n.content_length, o.content_length);
+            }
+            (Err(n), Err(o)) => assert_eq!(n, o, "{:?}", String::from_utf8_lossy(input)),
+            (n, o) => panic!(
+                "{:?}: new {:?} old {:?}",
+                String::from_utf8_lossy(input),
+                n.map(|h| h.headers.len()),
+                o.map(|h| h.headers.len())
+            ),
+        }
+    }
+
+    fn limit_sets() -> [Limits; 3] {
+        [
+            Limits::default(),
+            Limits {
+                max_message_size: 40,
+                max_headers: 2,
+                max_line_length: 12,
+                max_list_values: 4,
+            },
+            Limits {
+                max_message_size: 64,
+                max_headers: 0,
+                max_line_length: 30,
+                max_list_values: 4,
+            },
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The single-pass parser and the reference parser agree on everything: results,
+        /// error kinds and offsets, the header index.
+        #[test]
+        fn parse_head_agrees_with_reference(
+            start in 0usize..4,
+            parts in proptest::collection::vec(0usize..64, 0..40),
+        ) {
+            let mut input: Vec<u8> = match start {
+                0 => b"INVITE sip:a@b SIP/2.0\r\n".to_vec(),
+                1 => b"SIP/2.0 200 OK\r\n".to_vec(),
+                2 => b"\r\nOPTIONS sip:x SIP/2.0\n".to_vec(),
+                _ => Vec::new(),
+            };
+            input.extend(assemble(&parts));
+            for limits in &limit_sets() {
+                for t in [Transport::Datagram, Transport::Stream] {
+                    same_head(&input, limits, t);
+                }
+            }
+        }
+
+        /// Well-formed header lines with folds and odd spacing take both paths of the loop.
+        #[test]
+        fn header_lines_agree_with_reference(
+            lines in proptest::collection::vec((0usize..8, 0usize..8, 0usize..4), 0..12),
+            end in 0usize..3,
+        ) {
+            const NAMES: [&str; 8] =
+                ["Via", "l", "Content-Length", "X-A", "To ", " cont", "Bad Name", "CSeq"];
+            const VALUES: [&str; 8] = ["", " ", "1", " 17 ", "a b\t", " x\r", "\t0", "z"];
+            const ENDS: [&str; 4] = ["\r\n", "\n", "\r\n\t", "\r\n "];
+            let mut input = b"MESSAGE sip:a@b SIP/2.0\r\n".to_vec();
+            for (n, v, e) in lines {
+                input.extend_from_slice(NAMES[n].as_bytes());
+                input.push(b':');
+                input.extend_from_slice(VALUES[v].as_bytes());
+                input.extend_from_slice(ENDS[e].as_bytes());
+            }
+            input.extend_from_slice([&b"\r\n"[..], b"", b"\r\nv=0"][end]);
+            for limits in &limit_sets() {
+                for t in [Transport::Datagram, Transport::Stream] {
+                    same_head(&input, limits, t);
+                }
+            }
+        }
+
+        /// The start-line fast path returns what the general parser returns, whenever it
+        /// accepts a line.
+        #[test]
+        fn start_line_fast_agrees_with_general(
+            parts in proptest::collection::vec(0usize..64, 0..12),
+        ) {
+            let line = assemble(&parts);
+            if let Some(fast) = start_line_fast(&line) {
+                assert_eq!(parse_start_line_general(&line, 0), Ok(fast));
+            }
+            assert_eq!(
+                parse_start_line(&line, 3),
+                reference::parse_start_line(&line, 3)
+            );
+        }
+    }
+
+    #[test]
+    fn start_line_fast_paths_and_fallbacks() {
+        let req = b"INVITE sip:bob@biloxi.example.com SIP/2.0";
+        assert!(start_line_fast(req).is_some());
+        assert_eq!(
+            start_line_fast(req).map(Ok),
+            Some(parse_start_line_general(req, 0))
+        );
+        let resp = b"SIP/2.0 486 Busy Here";
+        assert_eq!(
+            start_line_fast(resp).map(Ok),
+            Some(parse_start_line_general(resp, 0))
+        );
+        assert!(start_line_fast(b"SIP/2.0 100").is_some());
+        // Forms the fast path leaves to the general parser, which accepts them.
+        for line in [
+            &b"sip/2.0 200 OK"[..],
+            b"SIP/2.0 200",
+            b"INVITE sip:a@b sip/2.0",
+            b"SIP/2.0 200 \xc3\xa9t\xc3\xa9",
+        ] {
+            if line != b"SIP/2.0 200" && !line.starts_with(b"SIP/2.0 200 \xc3") {
+                assert!(start_line_fast(line).is_none());
+            }
+            assert!(parse_start_line(line, 0).is_ok());
+        }
+        // And forms that are errors, with the general parser's offsets.
+        let e = parse_start_line(b"INVITE sip:a@b SIP/2.0 ", 5).unwrap_err();
+        assert_eq!(e, err(ErrorKind::BadStartLine, 5 + 22));
+        let e = parse_start_line(b"SIP/2.0 200 O\rK", 0).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::BadReasonPhrase);
+        let e = parse_start_line(b"INVITE sip:a\t@b SIP/2.0", 0).unwrap_err();
+        assert_eq!(e, err(ErrorKind::BadRequestUri, 12));
+    }
+
+    #[test]
+    fn header_fast_path_and_fallback_build_the_same_index() {
+        // "To:" takes the fast path, "To :" the general one; the index differs only by offsets.
+        let a = parse(b"OPTIONS sip:a@b SIP/2.0\r\nTo: x\r\nl: 0\r\n\r\n").unwrap();
+        let b = parse(b"OPTIONS sip:a@b SIP/2.0\r\nTo : x\r\nl: 0\r\n\r\n").unwrap();
+        let (ha, hb) = (&a.headers()[0], &b.headers()[0]);
+        assert_eq!(
+            (ha.name, ha.name_raw, ha.value),
+            (hb.name, hb.name_raw, hb.value)
+        );
+        assert_eq!((ha.line_start, ha.line_end), (25, 32));
+        assert_eq!((hb.line_start, hb.line_end), (25, 33));
+        // A fold after a fast-path line extends its value and its line end.
+        let m = parse(b"OPTIONS sip:a@b SIP/2.0\r\nSubject: a\r\n b\r\nl:0\r\n\r\n").unwrap();
+        let h = &m.headers()[0];
+        assert_eq!(h.value, b"a\r\n b");
+        assert_eq!(h.line_end, 41);
+        // A value that starts on the folded line.
+        let m = parse(b"OPTIONS sip:a@b SIP/2.0\r\nSubject:\r\n\tb \r\nl:0\r\n\r\n").unwrap();
+        assert_eq!(m.headers()[0].value, b"b");
     }
 
     #[test]
