@@ -408,10 +408,34 @@ pub fn find_sdp<'a>(
 ) -> Option<(usize, &'a [u8])> {
     match content_type_value {
         None => body.starts_with(b"v=0").then_some((0, body)),
+        Some(v) if is_plain_sdp(v) => Some((0, body)),
         Some(v) => {
             let ct = ContentType::parse(v).ok()?;
             find_in(&ct, body, 0, 1)
         }
+    }
+}
+
+/// Is `value` exactly `application/sdp`, in any letter case (RFC 2045 §5.1)? Nearly every SDP
+/// body has this Content-Type, and two word compares answer it without [`ContentType::parse`];
+/// anything else (parameters, spaces, other types) goes through the full parser.
+#[inline]
+fn is_plain_sdp(value: &[u8]) -> bool {
+    // Bytes 0..8 and 7..15, each ORed with 0x20 where the expected byte is a letter: that
+    // folds ASCII case and nothing else (only 'A'..='Z' and 'a'..='z' become 'a'..='z').
+    const LO: u64 = u64::from_le_bytes(*b"applicat");
+    const HI: u64 = u64::from_le_bytes(*b"tion/sdp");
+    const HI_FOLD: u64 = u64::from_le_bytes([0x20, 0x20, 0x20, 0x20, 0, 0x20, 0x20, 0x20]);
+    const LO_FOLD: u64 = 0x2020_2020_2020_2020;
+    let Ok(v) = <&[u8; 15]>::try_from(value) else {
+        return false;
+    };
+    let (lo, hi) = (v.first_chunk::<8>(), v.last_chunk::<8>());
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => {
+            u64::from_le_bytes(*lo) | LO_FOLD == LO && u64::from_le_bytes(*hi) | HI_FOLD == HI
+        }
+        _ => false,
     }
 }
 

@@ -260,3 +260,79 @@ mod prop {
         }
     }
 }
+
+/// What the general path says about `v`: an `application/sdp` type, parameters or not.
+fn general_is_sdp(v: &[u8]) -> bool {
+    ContentType::parse(v).is_ok_and(|ct| ct.is_sdp())
+}
+
+#[test]
+fn plain_sdp_fast_path_and_fallback() {
+    for v in [
+        &b"application/sdp"[..],
+        b"APPLICATION/SDP",
+        b"Application/Sdp",
+        b"aPpLiCaTiOn/sDp",
+    ] {
+        assert!(is_plain_sdp(v), "{v:?}");
+        assert!(general_is_sdp(v));
+    }
+    // Not the plain form: the general parser decides (and still finds SDP in the first four).
+    for v in [
+        &b"application/sdp;charset=utf-8"[..],
+        b"application / sdp",
+        b"application/sdp ",
+        b"application\x0fsdp",
+        b"application/sdq",
+        b"applicatio/sdp",
+        b"application/sd",
+        b"",
+    ] {
+        assert!(!is_plain_sdp(v), "{v:?}");
+    }
+    let body = b"v=0\r\n";
+    assert_eq!(
+        find_sdp(Some(b"application/sdp;charset=utf-8"), body),
+        Some((0, &body[..]))
+    );
+    assert_eq!(
+        find_sdp(Some(b"application / sdp"), body),
+        Some((0, &body[..]))
+    );
+    assert_eq!(find_sdp(Some(b"application\x0fsdp"), body), None);
+    assert_eq!(
+        find_sdp(Some(b"Application/SDP"), body),
+        Some((0, &body[..]))
+    );
+}
+
+proptest::proptest! {
+    /// Whenever the fast check says yes, the full parser says `application/sdp` too; and for
+    /// 15-byte values made of the letters of `application/sdp` in both cases and a few
+    /// aliasing bytes, they agree exactly.
+    #[test]
+    fn plain_sdp_agrees_with_content_type_parse(
+        picks in proptest::collection::vec(0usize..8, 15),
+        upper in proptest::collection::vec(proptest::bool::ANY, 15),
+    ) {
+        let base = b"application/sdp";
+        let v: Vec<u8> = picks
+            .iter()
+            .zip(&upper)
+            .zip(base)
+            .map(|((&p, &up), &b)| match p {
+                0 => 0x0f,
+                1 => b & !0x20 ^ 0x40,
+                2 => b'-',
+                _ if up => b.to_ascii_uppercase(),
+                _ => b,
+            })
+            .collect();
+        let fast = is_plain_sdp(&v);
+        if fast {
+            proptest::prop_assert!(general_is_sdp(&v));
+        }
+        // Exactly 15 bytes, no SP/params: the general path's yes means "application/sdp".
+        proptest::prop_assert_eq!(fast, general_is_sdp(&v));
+    }
+}

@@ -144,14 +144,31 @@ fn token_len(s: &[u8]) -> usize {
     s.iter().take_while(|b| is_token_byte(**b)).count()
 }
 
-/// Bytes that end a Request-URI on the fast path: SP (the element separator) and everything
-/// [`parse_start_line_general`] rejects inside one (HTAB, `<`, `>`, CR, NUL). All are below 64,
-/// so one shift of a 64-bit mask tests them.
-const URI_STOP: u64 = 1 << b' ' | 1 << b'\t' | 1 << b'<' | 1 << b'>' | 1 << b'\r' | 1;
-
+/// Length of the Request-URI at the start of `s` on the fast path: up to the first byte that
+/// is SP (the element separator) or that [`parse_start_line_general`] might reject inside a
+/// URI (every byte below 0x21, which covers HTAB, CR and NUL, and `<`, `>`), eight bytes at a
+/// time. A stop byte other than SP sends the line to the general parser.
 #[inline]
-fn is_uri_stop(b: u8) -> bool {
-    b < 64 && (URI_STOP >> b) & 1 != 0
+fn uri_len(s: &[u8]) -> Option<usize> {
+    const BELOW_21: u64 = 0x2121_2121_2121_2121;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // `<` (0x3c) and `>` (0x3e) differ only in bit 1.
+    const BIT1: u64 = 0x0202_0202_0202_0202;
+    const ANGLE: u64 = 0x3e3e_3e3e_3e3e_3e3e;
+    let mut at = 0;
+    while let Some(w) = s.get(at..at + 8).and_then(|c| c.first_chunk::<8>()) {
+        let x = u64::from_le_bytes(*w);
+        // Both tests flag their lowest matching byte exactly (see `zero_bytes`).
+        let stop = (x.wrapping_sub(BELOW_21) & !x & HI) | zero_bytes((x | BIT1) ^ ANGLE);
+        if stop != 0 {
+            return Some(at + (stop.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    s.get(at..)?
+        .iter()
+        .position(|&b| b < 0x21 || b == b'<' || b == b'>')
+        .map(|i| at + i)
 }
 
 /// Parse the start line `line` (without its terminator), which begins at `base`.
@@ -205,7 +222,7 @@ fn start_line_fast(line: &[u8]) -> Option<StartLine<'_>> {
     if n == 0 {
         return None;
     }
-    let u = after.iter().position(|b| is_uri_stop(*b))?;
+    let u = uri_len(after)?;
     let (uri, version) = after.split_at(u);
     if u == 0 || version != b" SIP/2.0" {
         return None;
@@ -333,20 +350,25 @@ fn is_value_ws(b: u8) -> bool {
 }
 
 /// Position of the first LF in `hay`. Header lines are short (20 to 80 bytes), where a
-/// `memchr` call per line costs more than it saves: this reads 8 bytes at a time with the
-/// classic "has a zero byte" test on `word ^ LF`, whose lowest flagged byte is exact
-/// (borrows only run upwards).
+/// `memchr` call per line costs more than it saves: this tests 16 bytes per step as two words
+/// with [`zero_bytes`] on `word ^ LF`, whose lowest flagged byte is exact.
 #[inline]
 fn find_lf(hay: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
     const LF: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let word = |w: &[u8; 8]| zero_bytes(u64::from_le_bytes(*w) ^ LF);
     let mut at = 0;
-    while let Some(chunk) = hay.get(at..at + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(w) ^ LF;
-        let z = x.wrapping_sub(LO) & !x & HI;
+    while let Some(chunk) = hay.get(at..at + 16) {
+        if let (Some(lo), Some(hi)) = (chunk.first_chunk::<8>(), chunk.last_chunk::<8>()) {
+            let (zl, zh) = (word(lo), word(hi));
+            if zl | zh != 0 {
+                let (base, z) = if zl != 0 { (at, zl) } else { (at + 8, zh) };
+                return Some(base + (z.trailing_zeros() / 8) as usize);
+            }
+        }
+        at += 16;
+    }
+    if let Some(w) = hay.get(at..at + 8).and_then(|c| c.first_chunk::<8>()) {
+        let z = word(w);
         if z != 0 {
             return Some(at + (z.trailing_zeros() / 8) as usize);
         }
@@ -401,9 +423,11 @@ struct Section<'a> {
 
 impl<'a> Section<'a> {
     #[inline]
+    #[allow(clippy::too_many_arguments)] // offsets, kept in registers on the hot path
     fn push(
         &mut self,
         bytes: &'a [u8],
+        name: HeaderName,
         line: usize,
         name_end: usize,
         vs: usize,
@@ -412,8 +436,7 @@ impl<'a> Section<'a> {
     ) {
         let name_raw = bytes.get(line..name_end).unwrap_or_default();
         self.headers.push(Header {
-            // The caller checked that the name is a token.
-            name: HeaderName::from_token(name_raw),
+            name,
             name_raw,
             value: bytes.get(vs..ve).unwrap_or_default(),
             line_start: offset_u32(line),
@@ -472,6 +495,69 @@ impl<'a> Section<'a> {
     }
 }
 
+/// Flags the zero bytes of `x` (bit 7 of each): the classic SWAR test. Only the lowest flag is
+/// exact (a borrow can flag the byte above a zero byte), which is all the callers use: every
+/// flag at or below the lowest true zero byte is true.
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// The header name at the start of a line, `token ":"` (RFC 3261 §7.3.1, §25.1), when the
+/// colon follows it directly and lies in the first 24 bytes: `(name length, name)`. `None`
+/// sends the line to [`other_line`], which takes every form.
+///
+/// The colon is found a word at a time, and the name is classified once. A known name is then
+/// also a token: [`HeaderName::from_token`] matches case-folded words, exact for every byte but
+/// CR (which folds onto `-`), and CR is ruled out here with the same words. Only an unknown
+/// name is checked byte by byte.
+#[inline]
+fn header_name(line: &[u8]) -> Option<(&[u8], HeaderName, &[u8])> {
+    const COLON: u64 = 0x3a3a_3a3a_3a3a_3a3a;
+    const CR: u64 = 0x0d0d_0d0d_0d0d_0d0d;
+    let mut at = 0;
+    let len = loop {
+        let w = line.get(at..at + 8)?.first_chunk::<8>()?;
+        let w = u64::from_le_bytes(*w);
+        let colon = zero_bytes(w ^ COLON);
+        let cr = zero_bytes(w ^ CR);
+        if colon != 0 {
+            // A CR before the colon (below its lowest flag) makes the line a slow one.
+            if cr & ((colon & colon.wrapping_neg()) - 1) != 0 {
+                return None;
+            }
+            break at + (colon.trailing_zeros() / 8) as usize;
+        }
+        if cr != 0 || at == 16 {
+            return None;
+        }
+        at += 8;
+    };
+    let (name_raw, after) = line.split_at_checked(len)?;
+    let after = after.get(1..)?;
+    let name = HeaderName::from_token(name_raw);
+    if len == 0 || (name == HeaderName::Other && token_len(name_raw) != len) {
+        return None;
+    }
+    Some((name_raw, name, after))
+}
+
+/// `s` without SP, HTAB, CR and LF at either end, and how many bytes were cut at the front.
+#[inline]
+fn trim_slice(mut s: &[u8]) -> (usize, &[u8]) {
+    let mut lead = 0;
+    while let [b' ' | b'\t' | b'\r' | b'\n', rest @ ..] = s {
+        s = rest;
+        lead += 1;
+    }
+    while let [rest @ .., b' ' | b'\t' | b'\r' | b'\n'] = s {
+        s = rest;
+    }
+    (lead, s)
+}
+
 /// What [`other_line`] found.
 enum Line {
     /// A line was consumed; the next one starts here.
@@ -522,27 +608,35 @@ pub(crate) fn parse_head<'a>(
         // header-name HCOLON value (RFC 3261 §7.3.1, §25.1): the fast path takes a token name
         // directly followed by ":".
         let rest = bytes.get(pos..).unwrap_or_default();
-        let name_len = token_len(rest);
-        if name_len == 0 || rest.get(name_len) != Some(&b':') {
+        let Some((name_raw, name, after)) = header_name(rest) else {
             match other_line(bytes, pos, limits, transport, &mut sec)? {
                 Line::Next(next) => pos = next,
                 Line::End(body) => break body,
             }
             continue;
-        }
-        let colon = pos + name_len;
-        let nl = match find_lf(bytes.get(colon..).unwrap_or_default()) {
-            Some(i) => colon + i,
-            None => return Err(no_lf(bytes, pos, limits)),
         };
-        let content_end = strip_cr(bytes, pos, nl);
-        if content_end - pos > limits.max_line_length {
+        let Some(lf) = find_lf(after) else {
+            return Err(no_lf(bytes, pos, limits));
+        };
+        // The line's content ends before CRLF (or a bare LF); the CR cannot be the colon.
+        let raw = after.get(..lf).unwrap_or_default();
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if name_raw.len() + 1 + raw.len() > limits.max_line_length {
             return Err(err(ErrorKind::LineTooLong, pos));
         }
         sec.finish(limits)?;
-        let (vs, ve) = trim_value(bytes, colon + 1, content_end);
-        sec.push(bytes, pos, colon, vs, ve, nl + 1);
-        pos = nl + 1;
+        let (lead, value) = trim_slice(raw);
+        let next = pos + name_raw.len() + 1 + lf + 1;
+        sec.headers.push(Header {
+            name,
+            name_raw,
+            value,
+            line_start: offset_u32(pos),
+            line_end: offset_u32(next),
+        });
+        sec.last_line = pos;
+        sec.last_value = pos + name_raw.len() + 1 + lead;
+        pos = next;
     };
     Ok(Head {
         start,
@@ -598,7 +692,8 @@ fn other_line<'a>(
         return Err(err(ErrorKind::BadHeaderLine, pos + i));
     }
     let (vs, ve) = trim_value(bytes, pos + i + 1, content_end);
-    sec.push(bytes, pos, pos + name_len, vs, ve, nl + 1);
+    let name = HeaderName::from_token(bytes.get(pos..pos + name_len).unwrap_or_default());
+    sec.push(bytes, name, pos, pos + name_len, vs, ve, nl + 1);
     Ok(Line::Next(nl + 1))
 }
 
@@ -1350,6 +1445,40 @@ v=0\n";
         // A value that starts on the folded line.
         let m = parse(b"OPTIONS sip:a@b SIP/2.0\r\nSubject:\r\n\tb \r\nl:0\r\n\r\n").unwrap();
         assert_eq!(m.headers()[0].value, b"b");
+    }
+
+    #[test]
+    fn word_scans_match_byte_scans() {
+        // Every byte value at every position of lines up to 30 bytes long.
+        for len in 0..30 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut line = vec![b'a'; len];
+                    line[at] = b;
+                    let stop = |c: u8| c < 0x21 || c == b'<' || c == b'>';
+                    assert_eq!(uri_len(&line), line.iter().position(|c| stop(*c)));
+                    assert_eq!(trim_slice(&line).1, {
+                        let (s, e) = trim_value(&line, 0, len);
+                        &line[s..e]
+                    });
+                    // header_name: a token name followed directly by ':' in the first 24 bytes.
+                    line[len - 1] = b':';
+                    let expect = line.iter().position(|c| *c == b':').filter(|&n| {
+                        n > 0 && n < 24 && line[..n].iter().all(|c| is_token_byte(*c))
+                    });
+                    let got = header_name(&line);
+                    if line.len() >= 8 + expect.map_or(0, |n| n / 8 * 8) {
+                        assert_eq!(got.map(|(n, _, _)| n.len()), expect, "{line:?}");
+                    } else {
+                        // Too short to read the word holding the colon: the general path.
+                        assert_eq!(got.map(|(n, _, _)| n.len()), None);
+                    }
+                    if let Some((name_raw, name, _)) = got {
+                        assert_eq!(name, HeaderName::from_bytes(name_raw));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

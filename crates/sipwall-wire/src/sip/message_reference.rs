@@ -5,11 +5,11 @@
 
 use memchr::memchr;
 
+use crate::error::{ErrorKind, ParseError};
 use crate::sip::framing::Transport;
 use crate::sip::header::{Header, HeaderName};
 use crate::sip::message::{leading_crlf, Head, Limits, StartLine};
 use crate::sip::method::Method;
-use crate::error::{ErrorKind, ParseError};
 
 fn err(kind: ErrorKind, offset: usize) -> ParseError {
     ParseError::new(kind, offset)
