@@ -169,7 +169,138 @@ fn runtime_key(s: &[u8]) -> Key {
     (a | FOLD, b | FOLD, c | FOLD)
 }
 
-/// The keys of the known long names.
+/// Every known name of 2 to [`MAX_KNOWN_NAME`] bytes (lower case), for [`KNOWN_SLOTS`].
+const KNOWN: [(&[u8], HeaderName); 66] = {
+    use HeaderName::*;
+    [
+        (b"to", To),
+        (b"via", Via),
+        (b"cseq", CSeq),
+        (b"date", Date),
+        (b"from", From),
+        (b"path", Path),
+        (b"rack", RAck),
+        (b"rseq", RSeq),
+        (b"allow", Allow),
+        (b"event", Event),
+        (b"route", Route),
+        (b"accept", Accept),
+        (b"min-se", MinSe),
+        (b"reason", Reason),
+        (b"server", Server),
+        (b"call-id", CallId),
+        (b"contact", Contact),
+        (b"expires", Expires),
+        (b"privacy", Privacy),
+        (b"require", Require),
+        (b"subject", Subject),
+        (b"warning", Warning),
+        (b"identity", Identity),
+        (b"priority", Priority),
+        (b"refer-to", ReferTo),
+        (b"reply-to", ReplyTo),
+        (b"replaces", Replaces),
+        (b"sip-etag", SipETag),
+        (b"call-info", CallInfo),
+        (b"supported", Supported),
+        (b"timestamp", Timestamp),
+        (b"alert-info", AlertInfo),
+        (b"error-info", ErrorInfo),
+        (b"user-agent", UserAgent),
+        (b"in-reply-to", InReplyTo),
+        (b"min-expires", MinExpires),
+        (b"referred-by", ReferredBy),
+        (b"retry-after", RetryAfter),
+        (b"unsupported", Unsupported),
+        (b"allow-events", AllowEvents),
+        (b"content-type", ContentType),
+        (b"max-forwards", MaxForwards),
+        (b"mime-version", MimeVersion),
+        (b"organization", Organization),
+        (b"record-route", RecordRoute),
+        (b"sip-if-match", SipIfMatch),
+        (b"authorization", Authorization),
+        (b"proxy-require", ProxyRequire),
+        (b"service-route", ServiceRoute),
+        (b"accept-contact", AcceptContact),
+        (b"content-length", ContentLength),
+        (b"reject-contact", RejectContact),
+        (b"accept-encoding", AcceptEncoding),
+        (b"accept-language", AcceptLanguage),
+        (b"session-expires", SessionExpires),
+        (b"content-encoding", ContentEncoding),
+        (b"content-language", ContentLanguage),
+        (b"www-authenticate", WwwAuthenticate),
+        (b"proxy-authenticate", ProxyAuthenticate),
+        (b"subscription-state", SubscriptionState),
+        (b"authentication-info", AuthenticationInfo),
+        (b"content-disposition", ContentDisposition),
+        (b"p-asserted-identity", PAssertedIdentity),
+        (b"proxy-authorization", ProxyAuthorization),
+        (b"request-disposition", RequestDisposition),
+        (b"p-preferred-identity", PPreferredIdentity),
+    ]
+};
+
+/// The name hash picks one of `1 << HASH_BITS` slots from the key's first two words and the
+/// length. `HASH_MUL` was chosen by trial so that no two known names share a slot; building
+/// [`KNOWN_SLOTS`] fails to compile if that ever stops being true (e.g. a name is added).
+const HASH_BITS: u32 = 8;
+const HASH_MUL: u64 = 0x86d2_c205_d711_5343;
+
+#[inline]
+const fn slot(k: Key, len: usize) -> usize {
+    let x = k.0 ^ k.1.rotate_left(29) ^ len as u64;
+    (x.wrapping_mul(HASH_MUL) >> (64 - HASH_BITS)) as usize
+}
+
+/// One known name: its key, its length and what it classifies as.
+struct Known {
+    key: Key,
+    len: usize,
+    name: HeaderName,
+}
+
+/// `KNOWN_SLOTS[slot]` is 1 + the index in [`KNOWN_ENTRIES`] of the name hashed there, or 0.
+/// A table lookup instead of a `match` per length: a few hundred bytes of code instead of
+/// several kilobytes, which matters for the i-cache footprint of a whole parse.
+static KNOWN_SLOTS: [u8; 1 << HASH_BITS] = {
+    let mut t = [0u8; 1 << HASH_BITS];
+    let mut i = 0;
+    while i < KNOWN.len() {
+        let s = slot(name_key(KNOWN[i].0), KNOWN[i].0.len());
+        assert!(
+            t[s] == 0,
+            "two known header names share a hash slot: change HASH_MUL"
+        );
+        t[s] = (i + 1) as u8;
+        i += 1;
+    }
+    t
+};
+
+static KNOWN_ENTRIES: [Known; 66] = {
+    let mut t = [const {
+        Known {
+            key: (0, 0, 0),
+            len: 0,
+            name: HeaderName::Other,
+        }
+    }; 66];
+    let mut i = 0;
+    while i < KNOWN.len() {
+        t[i] = Known {
+            key: name_key(KNOWN[i].0),
+            len: KNOWN[i].0.len(),
+            name: KNOWN[i].1,
+        };
+        i += 1;
+    }
+    t
+};
+
+/// The keys of the known long names (for the `match`-based classifier the tests compare with).
+#[cfg(test)]
 mod keys {
     use super::{name_key, Key};
     pub(super) const K_TO: Key = name_key(b"to");
@@ -294,12 +425,25 @@ impl HeaderName {
         }
     }
 
-    /// Classify a name of 2 to [`MAX_KNOWN_NAME`] bytes without copying it: the length picks
-    /// a bucket, and the whole name, read as at most three case-folded machine words, is
-    /// compared with each known name of that length. Exact for `token` bytes (RFC 3261
-    /// §25.1); a CR would alias `-` (see [`HeaderName::from_bytes`]).
+    /// Classify a name of 2 to [`MAX_KNOWN_NAME`] bytes without copying it: the whole name,
+    /// read as at most three case-folded machine words, is hashed to one slot of a table and
+    /// compared with the known name there. Exact for `token` bytes (RFC 3261 §25.1); a CR
+    /// would alias `-` (see [`HeaderName::from_bytes`]).
     #[inline]
     fn classify_long(name: &[u8]) -> HeaderName {
+        let k = runtime_key(name);
+        let n = name.len();
+        let at = KNOWN_SLOTS.get(slot(k, n)).copied().unwrap_or(0);
+        match KNOWN_ENTRIES.get(usize::from(at).wrapping_sub(1)) {
+            Some(e) if e.len == n && e.key == k => e.name,
+            _ => HeaderName::Other,
+        }
+    }
+
+    /// The previous classifier, a `match` on the length and then on the key: the oracle the
+    /// hash table is tested against.
+    #[cfg(test)]
+    fn classify_by_match(name: &[u8]) -> HeaderName {
         use HeaderName::*;
         let k = runtime_key(name);
         match name.len() {
@@ -733,6 +877,45 @@ mod tests {
                 assert_eq!(HeaderName::from_bytes(&cr), HeaderName::Other, "{name}");
             }
         }
+    }
+
+    proptest::proptest! {
+        /// The hash table classifies exactly as the `match` on length and key did, for known
+        /// names in any case, names one byte away from them, and arbitrary bytes.
+        #[test]
+        fn hash_table_agrees_with_match(
+            which in 0usize..66,
+            flips in proptest::collection::vec((0usize..20, proptest::bool::ANY), 0..3),
+            cut in 0usize..3,
+            noise in proptest::collection::vec(proptest::num::u8::ANY, 2..=20),
+        ) {
+            let mut name = KNOWN[which].0.to_vec();
+            for (at, upper) in flips {
+                let at = at % name.len();
+                name[at] = if upper { name[at].to_ascii_uppercase() } else { name[at] ^ 0x01 };
+            }
+            name.truncate(name.len().saturating_sub(cut).max(2));
+            proptest::prop_assert_eq!(
+                HeaderName::classify_long(&name),
+                HeaderName::classify_by_match(&name)
+            );
+            proptest::prop_assert_eq!(
+                HeaderName::classify_long(&noise),
+                HeaderName::classify_by_match(&noise)
+            );
+        }
+    }
+
+    #[test]
+    fn hash_table_holds_every_known_name() {
+        for (name, h) in KNOWN {
+            assert_eq!(HeaderName::classify_long(name), h);
+            assert_eq!(HeaderName::classify_by_match(name), h);
+            assert!(h
+                .canonical()
+                .is_some_and(|c| c.as_bytes().eq_ignore_ascii_case(name)));
+        }
+        assert_eq!(KNOWN_SLOTS.iter().filter(|s| **s != 0).count(), KNOWN.len());
     }
 
     #[test]

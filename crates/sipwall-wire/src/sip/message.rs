@@ -79,6 +79,9 @@ pub struct Message<'a> {
     headers: Vec<Header<'a>>,
     body_start: usize,
     content_length: Option<usize>,
+    /// Index in `headers` of the first Content-Type, found while parsing: [`Message::sdp`]
+    /// needs it for nearly every message with a body.
+    content_type: Option<u32>,
     /// `Limits::max_list_values`, kept for the list accessors.
     max_list_values: usize,
 }
@@ -91,6 +94,8 @@ pub(crate) struct Head<'a> {
     /// First byte after the empty line that ends the header section.
     pub body_start: usize,
     pub content_length: Option<usize>,
+    /// Index in `headers` of the first Content-Type.
+    pub content_type: Option<u32>,
 }
 
 #[inline]
@@ -416,6 +421,7 @@ fn offset_u32(at: usize) -> u32 {
 struct Section<'a> {
     headers: Vec<Header<'a>>,
     content_length: Option<usize>,
+    content_type: Option<u32>,
     /// Where the last header's line starts and where its (trimmed) value starts.
     last_line: usize,
     last_value: usize,
@@ -458,10 +464,14 @@ impl<'a> Section<'a> {
         if h.name == HeaderName::ContentLength {
             let value = h.value;
             self.set_content_length(value, limits)?;
+        } else if h.name == HeaderName::ContentType && self.content_type.is_none() {
+            // Remembered for `Message::sdp`, which needs it for nearly every message.
+            self.content_type = u32::try_from(self.headers.len().saturating_sub(1)).ok();
         }
         Ok(())
     }
 
+    /// Content-Length is parsed as soon as its field is complete: the framing depends on it.
     #[inline(never)]
     fn set_content_length(&mut self, value: &[u8], limits: &Limits) -> Result<(), ParseError> {
         if self.content_length.is_some() {
@@ -597,6 +607,7 @@ pub(crate) fn parse_head<'a>(
     let mut sec = Section {
         headers: Vec::with_capacity(16),
         content_length: None,
+        content_type: None,
         last_line: 0,
         last_value: 0,
     };
@@ -644,6 +655,7 @@ pub(crate) fn parse_head<'a>(
         headers: sec.headers,
         body_start,
         content_length: sec.content_length,
+        content_type: sec.content_type,
     })
 }
 
@@ -731,6 +743,7 @@ impl<'a> Message<'a> {
             headers: head.headers,
             body_start: head.body_start,
             content_length: head.content_length,
+            content_type: head.content_type,
             max_list_values: limits.max_list_values,
         })
     }
@@ -815,6 +828,13 @@ impl<'a> Message<'a> {
             .iter()
             .find(|h| h.is_named(name))
             .map(|h| h.value)
+    }
+
+    /// The value of the first Content-Type header (what `header_value(HeaderName::ContentType)`
+    /// returns, without the search).
+    pub(crate) fn content_type_value(&self) -> Option<&'a [u8]> {
+        let at = usize::try_from(self.content_type?).ok()?;
+        self.headers.get(at).map(|h| h.value)
     }
 
     /// Content-Length, if the message had one.
@@ -1295,6 +1315,7 @@ v=0\n";
                 assert_eq!(n.headers, o.headers);
                 assert_eq!(n.body_start, o.body_start);
                 assert_eq!(n.content_length, o.content_length);
+                assert_eq!(n.content_type, o.content_type);
             }
             (Err(n), Err(o)) => assert_eq!(n, o, "{:?}", String::from_utf8_lossy(input)),
             (n, o) => panic!(
@@ -1478,6 +1499,28 @@ v=0\n";
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn content_type_index_is_the_first_content_type() {
+        for (msg, want) in [
+            (&b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n\r\n"[..], None),
+            (
+                b"OPTIONS sip:a@b SIP/2.0\r\nc: text/plain\r\nContent-Type: a/b\r\nl: 0\r\n\r\n",
+                Some(&b"text/plain"[..]),
+            ),
+            (
+                b"OPTIONS sip:a@b SIP/2.0\r\nX: 1\r\nContent-Type :\r\n application/sdp\r\n\r\n",
+                Some(b"application/sdp"),
+            ),
+        ] {
+            let m = parse(msg).unwrap();
+            assert_eq!(m.content_type_value(), want);
+            assert_eq!(
+                m.content_type_value(),
+                m.header_value(HeaderName::ContentType)
+            );
         }
     }
 

@@ -254,7 +254,9 @@ pub(super) fn parse_head<'a>(
                 if let Some(h) = open.take() {
                     finish(h, pos, &mut headers, &mut content_length)?;
                 }
+                let content_type = first_content_type(&headers);
                 return Ok(Head {
+                    content_type,
                     start,
                     start_line,
                     headers,
@@ -283,7 +285,9 @@ pub(super) fn parse_head<'a>(
             if let Some(h) = open.take() {
                 finish(h, pos, &mut headers, &mut content_length)?;
             }
+            let content_type = first_content_type(&headers);
             return Ok(Head {
+                content_type,
                 start,
                 start_line,
                 headers,
@@ -319,4 +323,11 @@ pub(super) fn parse_head<'a>(
         }
         pos = nl + 1;
     }
+}
+
+fn first_content_type(headers: &[Header<'_>]) -> Option<u32> {
+    let at = headers
+        .iter()
+        .position(|h| h.name == HeaderName::ContentType)?;
+    u32::try_from(at).ok()
 }

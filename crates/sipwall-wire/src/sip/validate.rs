@@ -194,7 +194,7 @@ impl<'a> Message<'a> {
 
     /// Content-Type (RFC 3261 §20.15).
     pub fn content_type(&self) -> Option<Result<ContentType<'a>, ParseError>> {
-        let v = self.header_value(HeaderName::ContentType)?;
+        let v = self.content_type_value()?;
         Some(ContentType::parse(v).map_err(|e| self.locate(v, e)))
     }
 
@@ -205,13 +205,19 @@ impl<'a> Message<'a> {
         if body.is_empty() {
             return None;
         }
-        find_sdp(self.header_value(HeaderName::ContentType), body).map(|(_, b)| b)
+        find_sdp(self.content_type_value(), body).map(|(_, b)| b)
     }
 
     /// The decoded SDP, if the message carries one; errors are at message offsets.
     pub fn sdp(&self) -> Option<Result<SessionDescription<'a>, ParseError>> {
         let b = self.sdp_bytes()?;
-        Some(sdp::parse(b).map_err(|e| self.locate(b, e)))
+        // The error is fixed up in place: a `map_err` here made the compiler copy the whole
+        // (large) result once more on the success path.
+        let mut r = sdp::parse(b);
+        if let Err(e) = &mut r {
+            *e = self.locate(b, *e);
+        }
+        Some(r)
     }
 
     /// Is this a request with this method?
