@@ -320,6 +320,21 @@ fn parse_start_line_general(line: &[u8], base: usize) -> Result<StartLine<'_>, P
 /// overflowing values are rejected; so is one larger than the message-size limit, because such
 /// a length would make the framer wait for (or misread) bytes that are not part of the message.
 fn parse_content_length(value: &[u8], offset: usize, limits: &Limits) -> Result<usize, ParseError> {
+    // Up to 9 digits cannot overflow: one plain loop, and the checked one below for errors.
+    if (1..=9).contains(&value.len()) && value.iter().all(u8::is_ascii_digit) {
+        let n = value
+            .iter()
+            .fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
+        if n <= limits.max_message_size {
+            return Ok(n);
+        }
+    }
+    content_length_slow(value, offset, limits)
+}
+
+#[cold]
+#[inline(never)]
+fn content_length_slow(value: &[u8], offset: usize, limits: &Limits) -> Result<usize, ParseError> {
     if value.is_empty() {
         return Err(err(ErrorKind::BadContentLength, offset));
     }
@@ -620,6 +635,11 @@ pub(crate) fn parse_head<'a>(
         // directly followed by ":".
         let rest = bytes.get(pos..).unwrap_or_default();
         let Some((name_raw, name, after)) = header_name(rest) else {
+            if rest.starts_with(b"\r\n") {
+                // The empty line: end of the header section (`other_line` takes bare LF).
+                sec.finish(limits)?;
+                break pos + 2;
+            }
             match other_line(bytes, pos, limits, transport, &mut sec)? {
                 Line::Next(next) => pos = next,
                 Line::End(body) => break body,
@@ -1522,6 +1542,64 @@ v=0\n";
                 m.header_value(HeaderName::ContentType)
             );
         }
+    }
+
+    proptest::proptest! {
+        /// The short-value fast path of Content-Length agrees with the checked loop.
+        #[test]
+        fn content_length_fast_path_agrees(
+            digits in proptest::collection::vec(
+                proptest::sample::select(b"0123456789-x ".to_vec()), 0..14),
+            max in 0usize..2_000_000_000,
+        ) {
+            let limits = Limits { max_message_size: max, ..Limits::default() };
+            proptest::prop_assert_eq!(
+                parse_content_length(&digits, 7, &limits),
+                content_length_slow(&digits, 7, &limits)
+            );
+        }
+    }
+
+    #[test]
+    fn content_length_fast_path_and_fallback() {
+        let l = Limits::default();
+        assert_eq!(parse_content_length(b"217", 0, &l), Ok(217));
+        assert_eq!(parse_content_length(b"000000000", 0, &l), Ok(0));
+        // Fallbacks: too long for the fast path, over the limit, not digits.
+        assert_eq!(parse_content_length(b"0000000000217", 0, &l), Ok(217));
+        assert_eq!(
+            parse_content_length(b"131073", 5, &l),
+            Err(err(ErrorKind::ContentLengthTooLarge, 5))
+        );
+        assert_eq!(
+            parse_content_length(b"12a", 5, &l),
+            Err(err(ErrorKind::BadContentLength, 7))
+        );
+        assert_eq!(
+            parse_content_length(b"", 5, &l),
+            Err(err(ErrorKind::BadContentLength, 5))
+        );
+    }
+
+    #[test]
+    fn empty_line_fast_path_and_fallback() {
+        // CRLF ends the header section inline; a bare LF goes the general way: same result.
+        let a = parse(b"OPTIONS sip:a@b SIP/2.0\r\nl: 1\r\n\r\nx").unwrap();
+        let b = parse(b"OPTIONS sip:a@b SIP/2.0\r\nl: 1\r\n\nx").unwrap();
+        assert_eq!((a.body(), a.body_offset()), (&b"x"[..], 34));
+        assert_eq!((b.body(), b.body_offset()), (&b"x"[..], 33));
+        // The checks on the last header still run at the empty line.
+        let small = Limits {
+            max_headers: 0,
+            ..Limits::default()
+        };
+        let e = Message::parse(
+            b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n\r\n",
+            Transport::Datagram,
+            &small,
+        )
+        .unwrap_err();
+        assert_eq!(e, err(ErrorKind::TooManyHeaders, 25));
     }
 
     #[test]
