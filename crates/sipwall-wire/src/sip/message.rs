@@ -571,8 +571,12 @@ fn header_name(line: &[u8]) -> Option<(&[u8], HeaderName, &[u8])> {
 
 /// `s` without SP, HTAB, CR and LF at either end, and how many bytes were cut at the front.
 #[inline]
-fn trim_slice(mut s: &[u8]) -> (usize, &[u8]) {
-    let mut lead = 0;
+fn trim_slice(s: &[u8]) -> (usize, &[u8]) {
+    // The usual value follows exactly one SP.
+    let (mut lead, mut s) = match s {
+        [b' ', rest @ ..] => (1, rest),
+        _ => (0, s),
+    };
     while let [b' ' | b'\t' | b'\r' | b'\n', rest @ ..] = s {
         s = rest;
         lead += 1;
@@ -581,6 +585,26 @@ fn trim_slice(mut s: &[u8]) -> (usize, &[u8]) {
         s = rest;
     }
     (lead, s)
+}
+
+/// The start line at `start` and the position of its LF. Out of line: it runs once per
+/// message, and keeping its scans out of the header loop's function keeps that one small.
+#[inline(never)]
+fn first_line<'a>(
+    bytes: &'a [u8],
+    start: usize,
+    limits: &Limits,
+) -> Result<(StartLine<'a>, usize), ParseError> {
+    let first_nl = match find_lf(bytes.get(start..).unwrap_or_default()) {
+        Some(i) => start + i,
+        None => return Err(no_lf(bytes, start, limits)),
+    };
+    let line_end = strip_cr(bytes, start, first_nl);
+    if line_end - start > limits.max_line_length {
+        return Err(err(ErrorKind::LineTooLong, start));
+    }
+    let start_line = parse_start_line(bytes.get(start..line_end).unwrap_or_default(), start)?;
+    Ok((start_line, first_nl))
 }
 
 /// What [`other_line`] found.
@@ -609,15 +633,7 @@ pub(crate) fn parse_head<'a>(
     transport: Transport,
 ) -> Result<Head<'a>, ParseError> {
     let start = leading_crlf(bytes);
-    let first_nl = match find_lf(bytes.get(start..).unwrap_or_default()) {
-        Some(i) => start + i,
-        None => return Err(no_lf(bytes, start, limits)),
-    };
-    let line_end = strip_cr(bytes, start, first_nl);
-    if line_end - start > limits.max_line_length {
-        return Err(err(ErrorKind::LineTooLong, start));
-    }
-    let start_line = parse_start_line(bytes.get(start..line_end).unwrap_or_default(), start)?;
+    let (start_line, first_nl) = first_line(bytes, start, limits)?;
 
     let mut sec = Section {
         headers: Vec::with_capacity(16),
