@@ -384,8 +384,9 @@ impl HeaderName {
         known
     }
 
-    /// [`HeaderName::from_bytes`] for a name known to be a `token` (RFC 3261 §25.1), as
-    /// `Message::parse` checks: no CR check needed.
+    /// [`HeaderName::from_bytes`] without the CR check: exact for a `token` (RFC 3261 §25.1).
+    /// On other bytes it never panics, and a known result is wrong only if the name holds a CR
+    /// (which folds onto `-`); `Message::parse` rules CR out itself.
     #[inline]
     pub(crate) fn from_token(name: &[u8]) -> HeaderName {
         use HeaderName::*;
