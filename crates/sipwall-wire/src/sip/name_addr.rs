@@ -29,6 +29,21 @@ fn bad(at: usize) -> ParseError {
     ParseError::new(ErrorKind::BadNameAddr, at)
 }
 
+/// The URI of a name-addr in general: up to the first `>` of `rest` (the bytes after the `<`
+/// at `lt`), then [`Uri::parse_exact`]. Returns the URI and its length.
+#[cold]
+#[inline(never)]
+fn angle_uri_general(
+    rest: &[u8],
+    lt: usize,
+    ustart: usize,
+) -> Result<(Uri<'_>, usize), ParseError> {
+    let ulen = rest.iter().position(|&b| b == b'>').ok_or(bad(lt))?;
+    let uri_bytes = rest.get(..ulen).unwrap_or(&[]);
+    let uri = Uri::parse_general(uri_bytes).map_err(|e| e.shifted(ustart))?;
+    Ok((uri, ulen))
+}
+
 impl<'a> NameAddr<'a> {
     /// Parse one element. Surrounding LWS is trimmed; the element must end after its
     /// parameters (a `,` is an error here: split lists with [`parse_name_addr_list`]).
@@ -92,9 +107,11 @@ impl<'a> NameAddr<'a> {
         if let Some(lt) = laquot {
             let ustart = lt + 1;
             let rest = t.get(ustart..).unwrap_or(&[]);
-            let ulen = rest.iter().position(|&b| b == b'>').ok_or(bad(lt))?;
-            let uri_bytes = rest.get(..ulen).unwrap_or(&[]);
-            let uri = Uri::parse_exact(uri_bytes).map_err(|e| e.shifted(ustart))?;
+            // The usual `<sip:...>` is parsed in the same pass that finds its `>`.
+            let (uri, ulen) = match Uri::parse_sip_prefix(rest, true) {
+                Some((uri, n)) if rest.get(n) == Some(&b'>') => (uri, n),
+                _ => angle_uri_general(rest, lt, ustart)?,
+            };
             let pstart = ustart + ulen + 1;
             let (params, used) =
                 Params::parse(t.get(pstart..).unwrap_or(&[])).map_err(|e| e.shifted(pstart))?;
