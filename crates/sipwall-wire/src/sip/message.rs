@@ -615,9 +615,9 @@ impl<'a> Message<'a> {
     fn list<T>(
         &self,
         name: HeaderName,
-        f: impl Fn(&'a [u8], usize) -> Result<Vec<T>, ParseError>,
-    ) -> Result<Vec<T>, ParseError> {
-        let mut all = Vec::new();
+        f: impl Fn(&'a [u8], usize) -> Result<super::text::List<T>, ParseError>,
+    ) -> Result<super::text::List<T>, ParseError> {
+        let mut all = super::text::List::new();
         for h in self.headers.iter().filter(|h| h.name == name) {
             let left = self.max_list_values.saturating_sub(all.len());
             if left == 0 {
@@ -637,7 +637,7 @@ impl<'a> Message<'a> {
     }
 
     /// Every Via hop, topmost first (RFC 3261 §20.42). Empty when there is no Via.
-    pub fn vias(&self) -> Result<Vec<Via<'a>>, ParseError> {
+    pub fn vias(&self) -> Result<super::via::ViaList<'a>, ParseError> {
         self.list(HeaderName::Via, parse_via_list)
     }
 
@@ -667,7 +667,7 @@ impl<'a> Message<'a> {
     /// `*` must stand alone (RFC 3261 §10.2.2).
     pub fn contacts(&self) -> Result<Option<Contact<'a>>, ParseError> {
         let mut star = None;
-        let mut addrs: Vec<NameAddr<'a>> = Vec::new();
+        let mut addrs = super::name_addr::NameAddrList::new();
         let mut any = false;
         for h in self
             .headers
@@ -697,12 +697,12 @@ impl<'a> Message<'a> {
     }
 
     /// Route entries, in order (RFC 3261 §20.34).
-    pub fn routes(&self) -> Result<Vec<NameAddr<'a>>, ParseError> {
+    pub fn routes(&self) -> Result<super::name_addr::NameAddrList<'a>, ParseError> {
         self.list(HeaderName::Route, parse_name_addr_list)
     }
 
     /// Record-Route entries, in order (RFC 3261 §20.30).
-    pub fn record_routes(&self) -> Result<Vec<NameAddr<'a>>, ParseError> {
+    pub fn record_routes(&self) -> Result<super::name_addr::NameAddrList<'a>, ParseError> {
         self.list(HeaderName::RecordRoute, parse_name_addr_list)
     }
 

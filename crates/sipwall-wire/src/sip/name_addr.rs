@@ -209,13 +209,17 @@ pub fn parse_qvalue(v: &[u8]) -> Option<u16> {
     }
 }
 
+/// A list of name-addrs (Contact, Route, Record-Route); one element is stored inline (see
+/// [`super::text::List`]).
+pub type NameAddrList<'a> = super::text::List<NameAddr<'a>>;
+
 /// A Contact header value (RFC 3261 §20.10, §25.1:
 /// `Contact = ("Contact" / "m") HCOLON ( STAR / (contact-param *(COMMA contact-param)))`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Contact<'a> {
     /// `*` (only valid in REGISTER with `Expires: 0`, RFC 3261 §10.2.2; checked by the caller).
     Star,
-    Addrs(Vec<NameAddr<'a>>),
+    Addrs(NameAddrList<'a>),
 }
 
 impl<'a> Contact<'a> {
@@ -233,7 +237,7 @@ impl<'a> Contact<'a> {
 /// Parse a comma-separated list of `name-addr / addr-spec` elements (Route, Record-Route,
 /// Contact; RFC 3261 §7.3.1, §25.1). At least one element; at most `max` (else
 /// `TooManyValues` at the first extra element). Offsets are relative to `value`.
-pub fn parse_name_addr_list(value: &[u8], max: usize) -> Result<Vec<NameAddr<'_>>, ParseError> {
+pub fn parse_name_addr_list(value: &[u8], max: usize) -> Result<NameAddrList<'_>, ParseError> {
     super::text::parse_list(value, max, ErrorKind::BadNameAddr, NameAddr::parse)
 }
 

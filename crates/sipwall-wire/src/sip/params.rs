@@ -87,21 +87,25 @@ const fn gen_value_rule(b: u8) -> bool {
 }
 
 /// Bits of [`CLASSES`]: which RFC 3261 §25.1 character sets a byte belongs to.
-pub(crate) const UNRESERVED: u8 = 1;
-pub(crate) const PARAMCHAR: u8 = 2;
-pub(crate) const GEN_VALUE: u8 = 4;
-pub(crate) const USER: u8 = 8;
-pub(crate) const PASSWORD: u8 = 16;
-pub(crate) const HEADER_CHAR: u8 = 32;
-pub(crate) const URIC: u8 = 64;
+pub(crate) const UNRESERVED: u16 = 1;
+pub(crate) const PARAMCHAR: u16 = 2;
+pub(crate) const GEN_VALUE: u16 = 4;
+pub(crate) const USER: u16 = 8;
+pub(crate) const PASSWORD: u16 = 16;
+pub(crate) const HEADER_CHAR: u16 = 32;
+pub(crate) const URIC: u16 = 64;
 /// `alphanum / "-"`: the bytes of a hostname label (RFC 3261 §25.1 `domainlabel`).
-pub(crate) const LABEL: u8 = 128;
+pub(crate) const LABEL: u16 = 128;
+/// `ALPHA`, `DIGIT`, `"."`: what the one-pass host scan needs to know of a label byte.
+pub(crate) const ALPHA: u16 = 256;
+pub(crate) const DIGIT: u16 = 512;
+pub(crate) const DOT: u16 = 1024;
 
 /// One table load per byte instead of a chain of range and set tests: the URI and parameter
 /// grammars test every byte of every URI (see `benches/parse.rs`). Built from the `*_rule`
 /// functions, which state the grammar.
-static CLASSES: [u8; 256] = {
-    let mut t = [0u8; 256];
+static CLASSES: [u16; 256] = {
+    let mut t = [0u16; 256];
     let mut i = 0usize;
     while i < 256 {
         let b = i as u8;
@@ -130,6 +134,15 @@ static CLASSES: [u8; 256] = {
         if b.is_ascii_alphanumeric() || b == b'-' {
             c |= LABEL;
         }
+        if b.is_ascii_alphabetic() {
+            c |= ALPHA;
+        }
+        if b.is_ascii_digit() {
+            c |= DIGIT;
+        }
+        if b == b'.' {
+            c |= DOT;
+        }
         t[i] = c;
         i += 1;
     }
@@ -138,9 +151,15 @@ static CLASSES: [u8; 256] = {
 
 /// Is `b` in the set `bit` of [`CLASSES`]?
 #[inline]
-pub(crate) fn class(b: u8, bit: u8) -> bool {
+pub(crate) fn class(b: u8, bit: u16) -> bool {
+    classes(b) & bit != 0
+}
+
+/// Every class bit of `b` at once.
+#[inline]
+pub(crate) fn classes(b: u8) -> u16 {
     // Cannot panic: a u8 is below the table's 256 entries.
-    CLASSES[usize::from(b)] & bit != 0
+    CLASSES[usize::from(b)]
 }
 
 /// Check RFC 3986/3261 `escaped = "%" HEXDIG HEXDIG` at every `%` in `s`; returns the offset
@@ -492,6 +511,9 @@ mod tests {
                 super::super::text::is_token_char(b) || b":[]".contains(&b)
             );
             assert_eq!(class(b, LABEL), b.is_ascii_alphanumeric() || b == b'-');
+            assert_eq!(class(b, ALPHA), b.is_ascii_alphabetic());
+            assert_eq!(class(b, DIGIT), b.is_ascii_digit());
+            assert_eq!(class(b, DOT), b == b'.');
         }
     }
 

@@ -257,6 +257,11 @@ pub(crate) fn find_byte3(hay: &[u8], a: u8, b: u8, c: u8) -> Option<usize> {
         .map(|i| at + i)
 }
 
+/// The elements of a list header. Almost every Via, Contact or Route header line holds one
+/// element: that one is kept inline, so decoding it does not touch the heap (a malloc and a
+/// free cost about as much as decoding the element; see `examples/parse_loop.rs`).
+pub type List<T> = smallvec::SmallVec<[T; 1]>;
+
 /// Parse a comma-separated list header value (RFC 3261 §7.3.1) element by element with
 /// `elem`: at least one element (else `empty` at offset 0), at most `max` (else
 /// `TooManyValues` at the first extra element). Element errors are shifted to offsets in
@@ -266,8 +271,8 @@ pub(crate) fn parse_list<'a, T>(
     max: usize,
     empty: ErrorKind,
     elem: impl Fn(&'a [u8]) -> Result<T, ParseError>,
-) -> Result<Vec<T>, ParseError> {
-    let mut out = Vec::new();
+) -> Result<List<T>, ParseError> {
+    let mut out = List::new();
     for e in split_list(value) {
         let off = offset_in(value, e).unwrap_or(0);
         if out.len() >= max {

@@ -7,7 +7,8 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::params::{
-    check_escapes, class, Params, HEADER_CHAR, LABEL, PARAMCHAR, PASSWORD, URIC, USER,
+    check_escapes, class, classes, Params, ALPHA, DIGIT, DOT, HEADER_CHAR, LABEL, PARAMCHAR,
+    PASSWORD, URIC, USER,
 };
 use super::text::trim_lws;
 use crate::error::{ErrorKind, ParseError};
@@ -168,43 +169,53 @@ fn check_hostname(s: &[u8]) -> Result<(), usize> {
 /// invalid host), which the general path then parses or rejects with its offset.
 #[inline]
 pub(crate) fn host_fast(s: &[u8]) -> Option<Host<'_>> {
-    // `body` of check_hostname: at most 255 bytes plus a trailing '.'.
-    if s.len() > 256 {
-        return None;
+    match host_prefix(s) {
+        Some((h, n)) if n == s.len() => Some(h),
+        _ => None,
     }
+}
+
+/// The host at the start of `s`: the run of label bytes and dots, checked as a `hostname` or
+/// `IPv4address` in the same pass that finds its end (the byte at the returned length is not
+/// a label byte or dot). `None` when that run is not a valid host.
+#[inline]
+pub(crate) fn host_prefix(s: &[u8]) -> Option<(Host<'_>, usize)> {
     let mut prev = b'.';
     let mut top_alpha = false; // does the last label start with a letter (toplabel)?
     let mut all_num = true; // only digits and dots: must be an IPv4 literal
+    let mut n = 0;
     for &b in s {
-        if b == b'.' {
-            // An empty label, or a label ending in '-'.
-            if prev == b'.' || prev == b'-' {
-                return None;
-            }
-        } else {
-            if !class(b, LABEL) {
-                return None;
-            }
+        let c = classes(b);
+        if c & LABEL != 0 {
             if prev == b'.' {
                 if b == b'-' {
-                    return None;
+                    return None; // a label starting with '-'
                 }
-                top_alpha = b.is_ascii_alphabetic();
+                top_alpha = c & ALPHA != 0;
             }
-            all_num &= b.is_ascii_digit();
+            all_num &= c & DIGIT != 0;
+        } else if c & DOT != 0 {
+            if prev == b'.' || prev == b'-' {
+                return None; // an empty label, or a label ending in '-'
+            }
+        } else {
+            break;
         }
         prev = b;
+        n += 1;
     }
-    if prev == b'-' || s.is_empty() {
+    // `body` of check_hostname: at most 255 bytes plus a trailing '.'.
+    if n == 0 || prev == b'-' || n > 256 {
         return None;
     }
+    let h = s.get(..n)?;
     if all_num {
-        return parse_ipv4(s).map(Host::Ipv4);
+        return parse_ipv4(h).map(|a| (Host::Ipv4(a), n));
     }
-    if !top_alpha || (s.len() == 256 && prev != b'.') {
+    if !top_alpha || (n == 256 && prev != b'.') {
         return None;
     }
-    Some(Host::Name(s))
+    Some((Host::Name(h), n))
 }
 
 impl<'a> Host<'a> {
@@ -497,15 +508,15 @@ impl<'a> Uri<'a> {
             [b's' | b'S', b'i' | b'I', b'p' | b'P', b's' | b'S', b':', ..] => (Scheme::Sips, 5),
             _ => return None,
         };
-        let run_from = |from: usize, bit: u8| {
-            let rest = s.get(from..).unwrap_or(&[]);
-            from + rest.iter().take_while(|&&b| class(b, bit)).count()
-        };
         // userinfo: a run of `user` bytes ended by '@' (else that run was the host). A ':'
         // (password) stops the run, and the general path takes it.
         let mut user = None;
         let mut hstart = base;
-        let u_end = run_from(base, USER);
+        let u_end = base
+            + s.get(base..)?
+                .iter()
+                .take_while(|&&b| class(b, USER))
+                .count();
         if s.get(u_end) == Some(&b'@') {
             let u = s.get(base..u_end)?;
             if u.is_empty() || check_escapes(u).is_err() {
@@ -514,14 +525,10 @@ impl<'a> Uri<'a> {
             user = Some(u);
             hstart = u_end + 1;
         }
-        // host: hostname / IPv4address. `LABEL` has no '.', which the loop adds.
+        // host: hostname / IPv4address, checked as it is scanned.
         let rest = s.get(hstart..).unwrap_or(&[]);
-        let hlen = rest
-            .iter()
-            .take_while(|&&b| class(b, LABEL) || b == b'.')
-            .count();
+        let (host, hlen) = host_prefix(rest)?;
         let host_raw = rest.get(..hlen)?;
-        let host = host_fast(host_raw)?;
         let mut pos = hstart + hlen;
         let mut port = None;
         let mut port_raw = None;

@@ -2,10 +2,9 @@
 
 use std::net::IpAddr;
 
-use super::params::{class, LABEL};
 use super::params::{Param, Params};
 use super::text::{eq_ignore_case, is_token, offset_in, skip_lws, token_end, trim_lws};
-use super::uri::{host_fast, parse_port, Host};
+use super::uri::{host_prefix, parse_port, Host};
 use crate::error::{ErrorKind, ParseError};
 
 /// One `via-parm` (RFC 3261 §25.1):
@@ -117,12 +116,8 @@ impl<'a> Via<'a> {
             return None;
         }
         let hs = after.strip_prefix(b" ")?;
-        let hlen = hs
-            .iter()
-            .take_while(|&&b| class(b, LABEL) || b == b'.')
-            .count();
+        let (host, hlen) = host_prefix(hs)?;
         let host_raw = hs.get(..hlen)?;
-        let host = host_fast(host_raw)?;
         let mut pos = 8 + tlen + 1 + hlen;
         let (mut port, mut port_raw) = (None, None);
         match t.get(pos) {
@@ -313,10 +308,13 @@ impl<'a> Via<'a> {
     }
 }
 
+/// Via hops, topmost first; one hop is stored inline (see [`super::text::List`]).
+pub type ViaList<'a> = super::text::List<Via<'a>>;
+
 /// Parse a Via header value: a comma-separated list of via-parms (RFC 3261 §20.42, §7.3.1).
 /// At least one element; at most `max` (else `TooManyValues` at the first extra element).
 /// Offsets are relative to `value`.
-pub fn parse_via_list(value: &[u8], max: usize) -> Result<Vec<Via<'_>>, ParseError> {
+pub fn parse_via_list(value: &[u8], max: usize) -> Result<ViaList<'_>, ParseError> {
     super::text::parse_list(value, max, ErrorKind::BadVia, Via::parse)
 }
 
