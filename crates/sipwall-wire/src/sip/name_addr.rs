@@ -215,6 +215,9 @@ pub type NameAddrList<'a> = super::text::List<NameAddr<'a>>;
 
 /// A Contact header value (RFC 3261 §20.10, §25.1:
 /// `Contact = ("Contact" / "m") HCOLON ( STAR / (contact-param *(COMMA contact-param)))`).
+// The large variant is not boxed: boxing it would bring back the heap allocation that
+// `NameAddrList` (one element inline) exists to avoid.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Contact<'a> {
     /// `*` (only valid in REGISTER with `Expires: 0`, RFC 3261 §10.2.2; checked by the caller).

@@ -273,17 +273,32 @@ pub(crate) fn parse_list<'a, T>(
     elem: impl Fn(&'a [u8]) -> Result<T, ParseError>,
 ) -> Result<List<T>, ParseError> {
     let mut out = List::new();
+    parse_list_into(value, max, empty, elem, &mut out)?;
+    Ok(out)
+}
+
+/// [`parse_list`] appending to `out` (`max` counts only the elements of `value`): a message
+/// accessor gathers several header lines into one list without moving lists around.
+pub(crate) fn parse_list_into<'a, T>(
+    value: &'a [u8],
+    max: usize,
+    empty: ErrorKind,
+    elem: impl Fn(&'a [u8]) -> Result<T, ParseError>,
+    out: &mut List<T>,
+) -> Result<(), ParseError> {
+    let mut n = 0;
     for e in split_list(value) {
         let off = offset_in(value, e).unwrap_or(0);
-        if out.len() >= max {
+        if n >= max {
             return Err(ParseError::new(ErrorKind::TooManyValues, off));
         }
         out.push(elem(e).map_err(|err| err.shifted(off))?);
+        n += 1;
     }
-    if out.is_empty() {
+    if n == 0 {
         return Err(ParseError::new(empty, 0));
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
