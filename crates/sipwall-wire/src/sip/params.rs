@@ -100,6 +100,8 @@ pub(crate) const LABEL: u16 = 128;
 pub(crate) const ALPHA: u16 = 256;
 pub(crate) const DIGIT: u16 = 512;
 pub(crate) const DOT: u16 = 1024;
+/// `user` bytes other than `%` (no escape to check): the URI fast path's user run.
+pub(crate) const USER_PLAIN: u16 = 2048;
 
 /// One table load per byte instead of a chain of range and set tests: the URI and parameter
 /// grammars test every byte of every URI (see `benches/parse.rs`). Built from the `*_rule`
@@ -142,6 +144,9 @@ static CLASSES: [u16; 256] = {
         }
         if b == b'.' {
             c |= DOT;
+        }
+        if super::uri::user_rule(b) && b != b'%' {
+            c |= USER_PLAIN;
         }
         t[i] = c;
         i += 1;
@@ -343,6 +348,16 @@ impl<'a> Params<'a> {
         Ok((Params { raw, kind }, pos))
     }
 
+    /// An empty run of URI parameters at `at`: what [`Params::parse_uri`] gives for an empty
+    /// slice of `input` there, without the call.
+    #[inline]
+    pub(crate) fn empty_uri_at(input: &'a [u8], at: usize) -> Params<'a> {
+        Params {
+            raw: input.get(at..at).unwrap_or(&[]),
+            kind: Kind::Uri,
+        }
+    }
+
     /// An empty run positioned at `at` (a zero-length sub-slice of the input).
     pub(crate) fn empty_at(input: &'a [u8], at: usize) -> Params<'a> {
         let raw = input.get(at..at).unwrap_or(&[]);
@@ -514,6 +529,7 @@ mod tests {
             assert_eq!(class(b, ALPHA), b.is_ascii_alphabetic());
             assert_eq!(class(b, DIGIT), b.is_ascii_digit());
             assert_eq!(class(b, DOT), b == b'.');
+            assert_eq!(class(b, USER_PLAIN), class(b, USER) && b != b'%');
         }
     }
 

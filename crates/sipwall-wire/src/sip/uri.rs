@@ -7,8 +7,8 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::params::{
-    check_escapes, class, classes, Params, ALPHA, DIGIT, DOT, HEADER_CHAR, LABEL, PARAMCHAR,
-    PASSWORD, URIC, USER,
+    check_escapes, class, classes, Params, ALPHA, DOT, HEADER_CHAR, LABEL, PARAMCHAR, PASSWORD,
+    URIC, USER, USER_PLAIN,
 };
 use super::text::trim_lws;
 use crate::error::{ErrorKind, ParseError};
@@ -182,7 +182,6 @@ pub(crate) fn host_fast(s: &[u8]) -> Option<Host<'_>> {
 pub(crate) fn host_prefix(s: &[u8]) -> Option<(Host<'_>, usize)> {
     let mut prev = b'.';
     let mut top_alpha = false; // does the last label start with a letter (toplabel)?
-    let mut all_num = true; // only digits and dots: must be an IPv4 literal
     let mut n = 0;
     for &b in s {
         let c = classes(b);
@@ -193,7 +192,6 @@ pub(crate) fn host_prefix(s: &[u8]) -> Option<(Host<'_>, usize)> {
                 }
                 top_alpha = c & ALPHA != 0;
             }
-            all_num &= c & DIGIT != 0;
         } else if c & DOT != 0 {
             if prev == b'.' || prev == b'-' {
                 return None; // an empty label, or a label ending in '-'
@@ -209,10 +207,12 @@ pub(crate) fn host_prefix(s: &[u8]) -> Option<(Host<'_>, usize)> {
         return None;
     }
     let h = s.get(..n)?;
-    if all_num {
+    if !top_alpha {
+        // Not a hostname (its toplabel must start with a letter), so an IPv4 literal or
+        // nothing: `parse_ipv4` rejects any letter or '-'.
         return parse_ipv4(h).map(|a| (Host::Ipv4(a), n));
     }
-    if !top_alpha || (n == 256 && prev != b'.') {
+    if n == 256 && prev != b'.' {
         return None;
     }
     Some((Host::Name(h), n))
@@ -515,14 +515,13 @@ impl<'a> Uri<'a> {
         let u_end = base
             + s.get(base..)?
                 .iter()
-                .take_while(|&&b| class(b, USER))
+                .take_while(|&&b| class(b, USER_PLAIN))
                 .count();
         if s.get(u_end) == Some(&b'@') {
-            let u = s.get(base..u_end)?;
-            if u.is_empty() || check_escapes(u).is_err() {
+            if u_end == base {
                 return None;
             }
-            user = Some(u);
+            user = s.get(base..u_end);
             hstart = u_end + 1;
         }
         // host: hostname / IPv4address, checked as it is scanned.
@@ -554,7 +553,11 @@ impl<'a> Uri<'a> {
                     .count();
         }
         // The same call the general path makes, so the run is identical.
-        let params = Params::parse_uri(s.get(pos..end)?).ok()?;
+        let params = if end == pos {
+            Params::empty_uri_at(s, pos)
+        } else {
+            Params::parse_uri(s.get(pos..end)?).ok()?
+        };
         let raw = s.get(..end)?;
         Some((
             Uri {
