@@ -74,12 +74,24 @@ fn parse_rport(v: Option<&[u8]>) -> Option<Option<u16>> {
 
 /// RFC 3261 §25.1 via-params grammar for the well-known names (`branch`, `received`,
 /// `maddr`, `ttl`; `rport` RFC 3581 §3); other parameters are free.
+#[inline]
 fn via_param_ok(p: &Param<'_>) -> bool {
     let quoted = p.value_raw.is_some_and(|v| v.first() == Some(&b'"'));
     if eq_ignore_case(p.name, b"branch") {
         // via-branch = "branch" EQUAL token
         !quoted && p.value.is_some_and(is_token)
-    } else if eq_ignore_case(p.name, b"received") {
+    } else if matches!(p.name.len(), 3 | 5 | 8) {
+        via_param_ok_other(p, quoted)
+    } else {
+        true
+    }
+}
+
+/// [`via_param_ok`] for the names other than `branch`. Out of line: it holds every other
+/// checker (addresses, ports), while most via-params are a branch.
+#[inline(never)]
+fn via_param_ok_other(p: &Param<'_>, quoted: bool) -> bool {
+    if eq_ignore_case(p.name, b"received") {
         !quoted && p.value.and_then(parse_received).is_some()
     } else if eq_ignore_case(p.name, b"maddr") {
         // via-maddr = "maddr" EQUAL host
@@ -168,7 +180,7 @@ impl<'a> Via<'a> {
         // is lexed; the first failure is reported after the run's own syntax errors, as a
         // separate pass over it would.
         let mut first_bad: Option<usize> = None;
-        let (params, used) = Params::parse_visit(t.get(pos..).unwrap_or(&[]), |p| {
+        let (params, used) = Params::parse_visit(t.get(pos..).unwrap_or(&[]), &mut |p| {
             if first_bad.is_none() && !via_param_ok(p) {
                 first_bad = Some(offset_in(t, p.value_raw.unwrap_or(p.name)).unwrap_or(0));
             }
