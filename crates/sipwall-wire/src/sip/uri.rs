@@ -180,40 +180,43 @@ pub(crate) fn host_fast(s: &[u8]) -> Option<Host<'_>> {
 /// a label byte or dot). `None` when that run is not a valid host.
 #[inline]
 pub(crate) fn host_prefix(s: &[u8]) -> Option<(Host<'_>, usize)> {
-    let mut prev = b'.';
+    // Label by label: a tight loop over the label bytes, the rules at its edges.
+    let mut i = 0;
     let mut top_alpha = false; // does the last label start with a letter (toplabel)?
-    let mut n = 0;
-    for &b in s {
-        let c = classes(b);
-        if c & LABEL != 0 {
-            if prev == b'.' {
-                if b == b'-' {
-                    return None; // a label starting with '-'
-                }
-                top_alpha = c & ALPHA != 0;
+    let n = loop {
+        let c = match s.get(i) {
+            Some(&b) => classes(b),
+            None => 0,
+        };
+        if c & LABEL == 0 || s.get(i) == Some(&b'-') {
+            // No label starts here: the host is empty, or ended with a '.' (allowed once,
+            // after a label, when no label byte, '-' or '.' follows).
+            if i == 0 || c & (DOT | LABEL) != 0 {
+                return None;
             }
-        } else if c & DOT != 0 {
-            if prev == b'.' || prev == b'-' {
-                return None; // an empty label, or a label ending in '-'
-            }
-        } else {
-            break;
+            break i;
         }
-        prev = b;
-        n += 1;
-    }
+        top_alpha = c & ALPHA != 0;
+        let rest = s.get(i + 1..).unwrap_or(&[]);
+        let end = i + 1 + rest.iter().take_while(|&&b| class(b, LABEL)).count();
+        if s.get(end - 1) == Some(&b'-') {
+            return None; // a label ending in '-'
+        }
+        match s.get(end) {
+            Some(b'.') => i = end + 1,
+            _ => break end,
+        }
+    };
     // `body` of check_hostname: at most 255 bytes plus a trailing '.'.
-    if n == 0 || prev == b'-' || n > 256 {
+    let h = s.get(..n)?;
+    let trailing_dot = h.last() == Some(&b'.');
+    if n > 256 || (n == 256 && !trailing_dot) {
         return None;
     }
-    let h = s.get(..n)?;
     if !top_alpha {
         // Not a hostname (its toplabel must start with a letter), so an IPv4 literal or
-        // nothing: `parse_ipv4` rejects any letter or '-'.
+        // nothing: `parse_ipv4` rejects any letter, '-' or trailing '.'.
         return parse_ipv4(h).map(|a| (Host::Ipv4(a), n));
-    }
-    if n == 256 && prev != b'.' {
-        return None;
     }
     Some((Host::Name(h), n))
 }
@@ -1061,6 +1064,20 @@ mod tests {
             Some(Host::Ipv4(Ipv4Addr::new(10, 0, 0, 1)))
         );
         assert_eq!(host_fast(b"a..b"), None);
+        // The 255-byte limit (plus a trailing '.'), at and around its edge.
+        for len in 253..=258 {
+            for dot in [false, true] {
+                let mut v = vec![b'a'; len];
+                v[100] = b'.';
+                if dot {
+                    v[len - 1] = b'.';
+                }
+                match host_fast(&v) {
+                    Some(h) => assert_eq!(Ok(h), Host::parse_general(&v)),
+                    None => assert!(Host::parse_general(&v).is_err(), "{len} {dot}"),
+                }
+            }
+        }
         assert_eq!(host_fast(b"[::1]"), None);
     }
 
