@@ -16,9 +16,9 @@ use super::cseq::{parse_decimal_max, parse_u32_decimal, CSeq};
 use super::framing::Transport;
 use super::header::{Header, HeaderName};
 use super::method::Method;
-use super::name_addr::{parse_name_addr_list, Contact, NameAddr};
+use super::name_addr::{Contact, NameAddr};
 use super::uri::Uri;
-use super::via::{parse_via_list, Via};
+use super::via::Via;
 use crate::error::{ErrorKind, ParseError};
 
 /// Parser limits. Every one is a configuration value of the firewall; the defaults suit SIP
@@ -951,9 +951,10 @@ impl<'a> Message<'a> {
     fn list<T>(
         &self,
         name: HeaderName,
-        f: impl Fn(&'a [u8], usize) -> Result<Vec<T>, ParseError>,
-    ) -> Result<Vec<T>, ParseError> {
-        let mut all = Vec::new();
+        empty: ErrorKind,
+        elem: impl Fn(&'a [u8]) -> Result<T, ParseError>,
+    ) -> Result<super::text::List<T>, ParseError> {
+        let mut all = super::text::List::new();
         for h in self.headers.iter().filter(|h| h.name == name) {
             let left = self.max_list_values.saturating_sub(all.len());
             if left == 0 {
@@ -962,19 +963,16 @@ impl<'a> Message<'a> {
                     h.line_start as usize,
                 ));
             }
-            let values = f(h.value, left).map_err(|e| self.locate(h.value, e))?;
-            if all.is_empty() {
-                all = values; // the usual single header line: no second vector
-            } else {
-                all.extend(values);
-            }
+            // Appends in place: the lists are large values, not worth moving.
+            super::text::parse_list_into(h.value, left, empty, &elem, &mut all)
+                .map_err(|e| self.locate(h.value, e))?;
         }
         Ok(all)
     }
 
     /// Every Via hop, topmost first (RFC 3261 §20.42). Empty when there is no Via.
-    pub fn vias(&self) -> Result<Vec<Via<'a>>, ParseError> {
-        self.list(HeaderName::Via, parse_via_list)
+    pub fn vias(&self) -> Result<super::via::ViaList<'a>, ParseError> {
+        self.list(HeaderName::Via, ErrorKind::BadVia, Via::parse)
     }
 
     /// The topmost Via hop.
@@ -1003,7 +1001,7 @@ impl<'a> Message<'a> {
     /// `*` must stand alone (RFC 3261 §10.2.2).
     pub fn contacts(&self) -> Result<Option<Contact<'a>>, ParseError> {
         let mut star = None;
-        let mut addrs: Vec<NameAddr<'a>> = Vec::new();
+        let mut addrs = super::name_addr::NameAddrList::new();
         let mut any = false;
         for h in self
             .headers
@@ -1012,10 +1010,18 @@ impl<'a> Message<'a> {
         {
             any = true;
             let left = self.max_list_values.saturating_sub(addrs.len()).max(1);
-            match Contact::parse(h.value, left).map_err(|e| self.locate(h.value, e))? {
-                Contact::Star => star = Some(h.line_start as usize),
-                Contact::Addrs(a) if addrs.is_empty() => addrs = a,
-                Contact::Addrs(a) => addrs.extend(a),
+            // What `Contact::parse` does, appending in place.
+            if super::text::trim_lws(h.value) == b"*" {
+                star = Some(h.line_start as usize);
+            } else {
+                super::text::parse_list_into(
+                    h.value,
+                    left,
+                    ErrorKind::BadNameAddr,
+                    NameAddr::parse,
+                    &mut addrs,
+                )
+                .map_err(|e| self.locate(h.value, e))?;
             }
             if addrs.len() > self.max_list_values {
                 return Err(ParseError::new(
@@ -1033,13 +1039,17 @@ impl<'a> Message<'a> {
     }
 
     /// Route entries, in order (RFC 3261 §20.34).
-    pub fn routes(&self) -> Result<Vec<NameAddr<'a>>, ParseError> {
-        self.list(HeaderName::Route, parse_name_addr_list)
+    pub fn routes(&self) -> Result<super::name_addr::NameAddrList<'a>, ParseError> {
+        self.list(HeaderName::Route, ErrorKind::BadNameAddr, NameAddr::parse)
     }
 
     /// Record-Route entries, in order (RFC 3261 §20.30).
-    pub fn record_routes(&self) -> Result<Vec<NameAddr<'a>>, ParseError> {
-        self.list(HeaderName::RecordRoute, parse_name_addr_list)
+    pub fn record_routes(&self) -> Result<super::name_addr::NameAddrList<'a>, ParseError> {
+        self.list(
+            HeaderName::RecordRoute,
+            ErrorKind::BadNameAddr,
+            NameAddr::parse,
+        )
     }
 
     /// Max-Forwards, 0..=255 (RFC 3261 §20.22, §25.1 `1*DIGIT`; RFC 4475 §3.1.2.4 says 300 is

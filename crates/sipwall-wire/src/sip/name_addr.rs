@@ -29,6 +29,21 @@ fn bad(at: usize) -> ParseError {
     ParseError::new(ErrorKind::BadNameAddr, at)
 }
 
+/// The URI of a name-addr in general: up to the first `>` of `rest` (the bytes after the `<`
+/// at `lt`), then [`Uri::parse_exact`]. Returns the URI and its length.
+#[cold]
+#[inline(never)]
+fn angle_uri_general(
+    rest: &[u8],
+    lt: usize,
+    ustart: usize,
+) -> Result<(Uri<'_>, usize), ParseError> {
+    let ulen = rest.iter().position(|&b| b == b'>').ok_or(bad(lt))?;
+    let uri_bytes = rest.get(..ulen).unwrap_or(&[]);
+    let uri = Uri::parse_general(uri_bytes).map_err(|e| e.shifted(ustart))?;
+    Ok((uri, ulen))
+}
+
 impl<'a> NameAddr<'a> {
     /// Parse one element. Surrounding LWS is trimmed; the element must end after its
     /// parameters (a `,` is an error here: split lists with [`parse_name_addr_list`]).
@@ -92,9 +107,11 @@ impl<'a> NameAddr<'a> {
         if let Some(lt) = laquot {
             let ustart = lt + 1;
             let rest = t.get(ustart..).unwrap_or(&[]);
-            let ulen = rest.iter().position(|&b| b == b'>').ok_or(bad(lt))?;
-            let uri_bytes = rest.get(..ulen).unwrap_or(&[]);
-            let uri = Uri::parse_exact(uri_bytes).map_err(|e| e.shifted(ustart))?;
+            // The usual `<sip:...>` is parsed in the same pass that finds its `>`.
+            let (uri, ulen) = match Uri::parse_sip_prefix(rest, true) {
+                Some((uri, n)) if rest.get(n) == Some(&b'>') => (uri, n),
+                _ => angle_uri_general(rest, lt, ustart)?,
+            };
             let pstart = ustart + ulen + 1;
             let (params, used) =
                 Params::parse(t.get(pstart..).unwrap_or(&[])).map_err(|e| e.shifted(pstart))?;
@@ -192,13 +209,20 @@ pub fn parse_qvalue(v: &[u8]) -> Option<u16> {
     }
 }
 
+/// A list of name-addrs (Contact, Route, Record-Route); one element is stored inline (see
+/// [`super::text::List`]).
+pub type NameAddrList<'a> = super::text::List<NameAddr<'a>>;
+
 /// A Contact header value (RFC 3261 §20.10, §25.1:
 /// `Contact = ("Contact" / "m") HCOLON ( STAR / (contact-param *(COMMA contact-param)))`).
+// The large variant is not boxed: boxing it would bring back the heap allocation that
+// `NameAddrList` (one element inline) exists to avoid.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Contact<'a> {
     /// `*` (only valid in REGISTER with `Expires: 0`, RFC 3261 §10.2.2; checked by the caller).
     Star,
-    Addrs(Vec<NameAddr<'a>>),
+    Addrs(NameAddrList<'a>),
 }
 
 impl<'a> Contact<'a> {
@@ -216,7 +240,7 @@ impl<'a> Contact<'a> {
 /// Parse a comma-separated list of `name-addr / addr-spec` elements (Route, Record-Route,
 /// Contact; RFC 3261 §7.3.1, §25.1). At least one element; at most `max` (else
 /// `TooManyValues` at the first extra element). Offsets are relative to `value`.
-pub fn parse_name_addr_list(value: &[u8], max: usize) -> Result<Vec<NameAddr<'_>>, ParseError> {
+pub fn parse_name_addr_list(value: &[u8], max: usize) -> Result<NameAddrList<'_>, ParseError> {
     super::text::parse_list(value, max, ErrorKind::BadNameAddr, NameAddr::parse)
 }
 

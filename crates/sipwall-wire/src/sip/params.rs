@@ -87,21 +87,27 @@ const fn gen_value_rule(b: u8) -> bool {
 }
 
 /// Bits of [`CLASSES`]: which RFC 3261 §25.1 character sets a byte belongs to.
-pub(crate) const UNRESERVED: u8 = 1;
-pub(crate) const PARAMCHAR: u8 = 2;
-pub(crate) const GEN_VALUE: u8 = 4;
-pub(crate) const USER: u8 = 8;
-pub(crate) const PASSWORD: u8 = 16;
-pub(crate) const HEADER_CHAR: u8 = 32;
-pub(crate) const URIC: u8 = 64;
+pub(crate) const UNRESERVED: u16 = 1;
+pub(crate) const PARAMCHAR: u16 = 2;
+pub(crate) const GEN_VALUE: u16 = 4;
+pub(crate) const USER: u16 = 8;
+pub(crate) const PASSWORD: u16 = 16;
+pub(crate) const HEADER_CHAR: u16 = 32;
+pub(crate) const URIC: u16 = 64;
 /// `alphanum / "-"`: the bytes of a hostname label (RFC 3261 §25.1 `domainlabel`).
-pub(crate) const LABEL: u8 = 128;
+pub(crate) const LABEL: u16 = 128;
+/// `ALPHA`, `DIGIT`, `"."`: what the one-pass host scan needs to know of a label byte.
+pub(crate) const ALPHA: u16 = 256;
+pub(crate) const DIGIT: u16 = 512;
+pub(crate) const DOT: u16 = 1024;
+/// `user` bytes other than `%` (no escape to check): the URI fast path's user run.
+pub(crate) const USER_PLAIN: u16 = 2048;
 
 /// One table load per byte instead of a chain of range and set tests: the URI and parameter
 /// grammars test every byte of every URI (see `benches/parse.rs`). Built from the `*_rule`
 /// functions, which state the grammar.
-static CLASSES: [u8; 256] = {
-    let mut t = [0u8; 256];
+static CLASSES: [u16; 256] = {
+    let mut t = [0u16; 256];
     let mut i = 0usize;
     while i < 256 {
         let b = i as u8;
@@ -130,6 +136,18 @@ static CLASSES: [u8; 256] = {
         if b.is_ascii_alphanumeric() || b == b'-' {
             c |= LABEL;
         }
+        if b.is_ascii_alphabetic() {
+            c |= ALPHA;
+        }
+        if b.is_ascii_digit() {
+            c |= DIGIT;
+        }
+        if b == b'.' {
+            c |= DOT;
+        }
+        if super::uri::user_rule(b) && b != b'%' {
+            c |= USER_PLAIN;
+        }
         t[i] = c;
         i += 1;
     }
@@ -138,9 +156,15 @@ static CLASSES: [u8; 256] = {
 
 /// Is `b` in the set `bit` of [`CLASSES`]?
 #[inline]
-pub(crate) fn class(b: u8, bit: u8) -> bool {
+pub(crate) fn class(b: u8, bit: u16) -> bool {
+    classes(b) & bit != 0
+}
+
+/// Every class bit of `b` at once.
+#[inline]
+pub(crate) fn classes(b: u8) -> u16 {
     // Cannot panic: a u8 is below the table's 256 entries.
-    CLASSES[usize::from(b)] & bit != 0
+    CLASSES[usize::from(b)]
 }
 
 /// Check RFC 3986/3261 `escaped = "%" HEXDIG HEXDIG` at every `%` in `s`; returns the offset
@@ -160,6 +184,48 @@ pub(crate) fn check_escapes(s: &[u8]) -> Result<(), usize> {
         }
     }
     Ok(())
+}
+
+/// [`next_param`] for the usual header parameter written without LWS or quotes: `;name`
+/// followed by `;`, `,`, the end or any byte that is not LWS or `=`, or `;name=value`.
+/// Gives exactly what `next_param` gives; `None` means "ask `next_param`" (LWS, a quoted
+/// value, a URI run, an error, or no parameter at all).
+#[inline]
+fn next_param_fast(input: &[u8], pos: usize, kind: Kind) -> Option<(Param<'_>, usize)> {
+    if kind != Kind::Header || input.get(pos) != Some(&b';') {
+        return None;
+    }
+    let ns = pos + 1;
+    let ne = token_end(input, ns);
+    let name = input.get(ns..ne)?;
+    if name.is_empty() {
+        return None;
+    }
+    match input.get(ne) {
+        Some(b' ' | b'\t' | b'\r' | b'\n') => None,
+        Some(b'=') => {
+            let rest = input.get(ne + 1..)?;
+            let vlen = rest.iter().take_while(|&&b| is_gen_value_char(b)).count();
+            let value = rest.get(..vlen)?;
+            if value.is_empty() {
+                return None;
+            }
+            let p = Param {
+                name,
+                value: Some(value),
+                value_raw: Some(value),
+            };
+            Some((p, ne + 1 + vlen))
+        }
+        _ => {
+            let p = Param {
+                name,
+                value: None,
+                value_raw: None,
+            };
+            Some((p, ne))
+        }
+    }
 }
 
 /// Lex one parameter starting at `pos` (which must be at `;` for URI runs, or at SWS before `;`
@@ -292,24 +358,33 @@ impl<'a> Params<'a> {
     #[inline]
     pub(crate) fn parse_visit(
         input: &'a [u8],
-        visit: impl FnMut(&Param<'a>),
+        visit: &mut dyn FnMut(&Param<'a>),
     ) -> Result<(Params<'a>, usize), ParseError> {
         Self::parse_kind_with(input, Kind::Header, visit)
     }
 
     fn parse_kind(input: &'a [u8], kind: Kind) -> Result<(Params<'a>, usize), ParseError> {
-        Self::parse_kind_with(input, kind, |_| {})
+        Self::parse_kind_with(input, kind, &mut |_| {})
     }
 
-    #[inline]
+    // One copy for every caller (a `dyn` visitor, not a generic one), out of line: the
+    // i-cache footprint of the whole parse matters more than a call (see benches).
+    #[inline(never)]
     fn parse_kind_with(
         input: &'a [u8],
         kind: Kind,
-        mut visit: impl FnMut(&Param<'a>),
+        visit: &mut dyn FnMut(&Param<'a>),
     ) -> Result<(Params<'a>, usize), ParseError> {
         let mut pos = 0;
         let mut first = None;
-        while let Some((param, end)) = next_param(input, pos, kind)? {
+        loop {
+            let next = match next_param_fast(input, pos, kind) {
+                Some(p) => Some(p),
+                None => next_param(input, pos, kind)?,
+            };
+            let Some((param, end)) = next else {
+                break;
+            };
             visit(&param);
             if first.is_none() {
                 first = Some(match kind {
@@ -322,6 +397,16 @@ impl<'a> Params<'a> {
         let start = first.unwrap_or(pos);
         let raw = input.get(start..pos).unwrap_or(&[]);
         Ok((Params { raw, kind }, pos))
+    }
+
+    /// An empty run of URI parameters at `at`: what [`Params::parse_uri`] gives for an empty
+    /// slice of `input` there, without the call.
+    #[inline]
+    pub(crate) fn empty_uri_at(input: &'a [u8], at: usize) -> Params<'a> {
+        Params {
+            raw: input.get(at..at).unwrap_or(&[]),
+            kind: Kind::Uri,
+        }
     }
 
     /// An empty run positioned at `at` (a zero-length sub-slice of the input).
@@ -387,7 +472,11 @@ impl<'a> Iterator for ParamIter<'a> {
     fn next(&mut self) -> Option<Param<'a>> {
         // The run was validated when parsed, so lexing cannot fail here; an error would simply
         // end the iteration.
-        match next_param(self.raw, self.pos, self.kind) {
+        let next = match next_param_fast(self.raw, self.pos, self.kind) {
+            Some(p) => Ok(Some(p)),
+            None => next_param(self.raw, self.pos, self.kind),
+        };
+        match next {
             Ok(Some((p, end))) => {
                 self.pos = end;
                 Some(p)
@@ -492,6 +581,48 @@ mod tests {
                 super::super::text::is_token_char(b) || b":[]".contains(&b)
             );
             assert_eq!(class(b, LABEL), b.is_ascii_alphanumeric() || b == b'-');
+            assert_eq!(class(b, ALPHA), b.is_ascii_alphabetic());
+            assert_eq!(class(b, DIGIT), b.is_ascii_digit());
+            assert_eq!(class(b, DOT), b == b'.');
+            assert_eq!(class(b, USER_PLAIN), class(b, USER) && b != b'%');
+        }
+    }
+
+    #[test]
+    fn next_param_fast_path_and_fallback() {
+        let v: &[u8] = b";tag=9fx;lr;x=\"q\";y = 1; z";
+        let (p, end) = next_param_fast(v, 0, Kind::Header).unwrap();
+        assert_eq!((p.name, p.value, end), (&b"tag"[..], Some(&b"9fx"[..]), 8));
+        let (p, end) = next_param_fast(v, 8, Kind::Header).unwrap();
+        assert_eq!((p.name, p.value, end), (&b"lr"[..], None, 11));
+        // Quoted value, LWS, URI runs: the general lexer.
+        assert_eq!(next_param_fast(v, 11, Kind::Header), None);
+        assert_eq!(next_param_fast(v, 17, Kind::Header), None);
+        assert_eq!(next_param_fast(v, 23, Kind::Header), None);
+        assert_eq!(next_param_fast(v, 0, Kind::Uri), None);
+        let (p, _) = Params::parse(v).unwrap();
+        assert_eq!(p.iter().count(), 5);
+        assert_eq!(p.get(b"z"), Some(None));
+    }
+
+    proptest::proptest! {
+        /// The no-LWS fast lexer gives exactly what `next_param` gives wherever it answers.
+        #[test]
+        fn next_param_fast_matches_next_param(v in "[; ]?[a-z;=\",: \t\r\n\\[\\]]{0,12}", pos in 0usize..4) {
+            let v = v.as_bytes();
+            for kind in [Kind::Header, Kind::Uri] {
+                if let Some((p, end)) = next_param_fast(v, pos, kind) {
+                    let same = |a: Option<&[u8]>, b: Option<&[u8]>| {
+                        a.map(|s| (s.as_ptr(), s.len())) == b.map(|s| (s.as_ptr(), s.len()))
+                    };
+                    let Ok(Some((g, gend))) = next_param(v, pos, kind) else {
+                        return Err(proptest::test_runner::TestCaseError::fail("general path disagrees"));
+                    };
+                    proptest::prop_assert_eq!((p, end), (g, gend));
+                    proptest::prop_assert!(same(Some(p.name), Some(g.name)));
+                    proptest::prop_assert!(same(p.value, g.value) && same(p.value_raw, g.value_raw));
+                }
+            }
         }
     }
 

@@ -257,6 +257,11 @@ pub(crate) fn find_byte3(hay: &[u8], a: u8, b: u8, c: u8) -> Option<usize> {
         .map(|i| at + i)
 }
 
+/// The elements of a list header. Almost every Via, Contact or Route header line holds one
+/// element: that one is kept inline, so decoding it does not touch the heap (a malloc and a
+/// free cost about as much as decoding the element; see `examples/parse_loop.rs`).
+pub type List<T> = smallvec::SmallVec<[T; 1]>;
+
 /// Parse a comma-separated list header value (RFC 3261 §7.3.1) element by element with
 /// `elem`: at least one element (else `empty` at offset 0), at most `max` (else
 /// `TooManyValues` at the first extra element). Element errors are shifted to offsets in
@@ -266,19 +271,34 @@ pub(crate) fn parse_list<'a, T>(
     max: usize,
     empty: ErrorKind,
     elem: impl Fn(&'a [u8]) -> Result<T, ParseError>,
-) -> Result<Vec<T>, ParseError> {
-    let mut out = Vec::new();
+) -> Result<List<T>, ParseError> {
+    let mut out = List::new();
+    parse_list_into(value, max, empty, elem, &mut out)?;
+    Ok(out)
+}
+
+/// [`parse_list`] appending to `out` (`max` counts only the elements of `value`): a message
+/// accessor gathers several header lines into one list without moving lists around.
+pub(crate) fn parse_list_into<'a, T>(
+    value: &'a [u8],
+    max: usize,
+    empty: ErrorKind,
+    elem: impl Fn(&'a [u8]) -> Result<T, ParseError>,
+    out: &mut List<T>,
+) -> Result<(), ParseError> {
+    let mut n = 0;
     for e in split_list(value) {
         let off = offset_in(value, e).unwrap_or(0);
-        if out.len() >= max {
+        if n >= max {
             return Err(ParseError::new(ErrorKind::TooManyValues, off));
         }
         out.push(elem(e).map_err(|err| err.shifted(off))?);
+        n += 1;
     }
-    if out.is_empty() {
+    if n == 0 {
         return Err(ParseError::new(empty, 0));
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

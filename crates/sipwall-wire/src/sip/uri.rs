@@ -6,7 +6,10 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::params::{check_escapes, class, Params, HEADER_CHAR, LABEL, PASSWORD, URIC, USER};
+use super::params::{
+    check_escapes, class, classes, Params, ALPHA, DOT, HEADER_CHAR, LABEL, PARAMCHAR, PASSWORD,
+    URIC, USER, USER_PLAIN,
+};
 use super::text::trim_lws;
 use crate::error::{ErrorKind, ParseError};
 
@@ -161,11 +164,79 @@ fn check_hostname(s: &[u8]) -> Result<(), usize> {
     }
 }
 
+/// A valid `hostname` or `IPv4address` (RFC 3261 §25.1) checked in one pass, giving exactly
+/// what [`Host::parse`]'s general path gives; `None` for anything else (an IPv6 reference, an
+/// invalid host), which the general path then parses or rejects with its offset.
+#[inline]
+pub(crate) fn host_fast(s: &[u8]) -> Option<Host<'_>> {
+    match host_prefix(s) {
+        Some((h, n)) if n == s.len() => Some(h),
+        _ => None,
+    }
+}
+
+/// The host at the start of `s`: the run of label bytes and dots, checked as a `hostname` or
+/// `IPv4address` in the same pass that finds its end (the byte at the returned length is not
+/// a label byte or dot). `None` when that run is not a valid host.
+#[inline]
+pub(crate) fn host_prefix(s: &[u8]) -> Option<(Host<'_>, usize)> {
+    // Label by label: a tight loop over the label bytes, the rules at its edges.
+    let mut i = 0;
+    let mut top_alpha = false; // does the last label start with a letter (toplabel)?
+    let n = loop {
+        let c = match s.get(i) {
+            Some(&b) => classes(b),
+            None => 0,
+        };
+        if c & LABEL == 0 || s.get(i) == Some(&b'-') {
+            // No label starts here: the host is empty, or ended with a '.' (allowed once,
+            // after a label, when no label byte, '-' or '.' follows).
+            if i == 0 || c & (DOT | LABEL) != 0 {
+                return None;
+            }
+            break i;
+        }
+        top_alpha = c & ALPHA != 0;
+        let rest = s.get(i + 1..).unwrap_or(&[]);
+        let end = i + 1 + rest.iter().take_while(|&&b| class(b, LABEL)).count();
+        if s.get(end - 1) == Some(&b'-') {
+            return None; // a label ending in '-'
+        }
+        match s.get(end) {
+            Some(b'.') => i = end + 1,
+            _ => break end,
+        }
+    };
+    // `body` of check_hostname: at most 255 bytes plus a trailing '.'.
+    let h = s.get(..n)?;
+    let trailing_dot = h.last() == Some(&b'.');
+    if n > 256 || (n == 256 && !trailing_dot) {
+        return None;
+    }
+    if !top_alpha {
+        // Not a hostname (its toplabel must start with a letter), so an IPv4 literal or
+        // nothing: `parse_ipv4` rejects any letter, '-' or trailing '.'.
+        return parse_ipv4(h).map(|a| (Host::Ipv4(a), n));
+    }
+    Some((Host::Name(h), n))
+}
+
 impl<'a> Host<'a> {
     /// Parse exactly one `host` (RFC 3261 §25.1). IPv6 must be in brackets (RFC 5118 §4.2);
     /// a bare IPv6 address is `BadHost`. An all-numeric dotted host must be a valid IPv4
     /// address. Errors: `BadHost` with an offset into `s`.
     pub fn parse(s: &'a [u8]) -> Result<Host<'a>, ParseError> {
+        // The usual hostname or IPv4 literal in one pass; anything else (IPv6, errors) takes
+        // the general path, which also finds the error offset.
+        match host_fast(s) {
+            Some(h) => Ok(h),
+            None => Self::parse_general(s),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn parse_general(s: &'a [u8]) -> Result<Host<'a>, ParseError> {
         match s.first() {
             None => Err(err(ErrorKind::BadHost, 0)),
             Some(b'[') => {
@@ -351,6 +422,16 @@ impl<'a> Uri<'a> {
 
     /// Parse a URI that is exactly `s` (no trimming).
     pub(crate) fn parse_exact(s: &'a [u8]) -> Result<Uri<'a>, ParseError> {
+        match Self::parse_sip_prefix(s, true) {
+            Some((u, n)) if n == s.len() => Ok(u),
+            _ => Self::parse_general(s),
+        }
+    }
+
+    /// [`Uri::parse_exact`] for every scheme and shape, with the error offsets.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn parse_general(s: &'a [u8]) -> Result<Uri<'a>, ParseError> {
         // RFC 3261 §25.1 / RFC 2396 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
         match s.first() {
             Some(b) if b.is_ascii_alphabetic() => {}
@@ -411,6 +492,92 @@ impl<'a> Uri<'a> {
             }
         }
         Ok(uri)
+    }
+
+    /// The common shape of a `sip:`/`sips:` URI at the start of `s`, in one forward pass:
+    /// `sip:[user@]host[:port][;params]` with a user but no password,
+    /// a hostname or IPv4 host, and (when `uri_params`) URI parameters. It stops at the first
+    /// byte that does not fit that shape and returns the URI and its length `n`.
+    ///
+    /// Contract (tested against the general path): when it returns `Some((u, n))`,
+    /// `Uri::parse_exact(&s[..n])` gives exactly `u`; the caller must still check that the
+    /// byte at `n` ends the URI in its own grammar (`>` in a name-addr; `;`, LWS or the end
+    /// for a bare addr-spec, whose `;` parameters belong to the header). `None` means "use the
+    /// general path": it is not an error.
+    #[inline]
+    pub(crate) fn parse_sip_prefix(s: &'a [u8], uri_params: bool) -> Option<(Uri<'a>, usize)> {
+        let (scheme, base) = match s {
+            [b's' | b'S', b'i' | b'I', b'p' | b'P', b':', ..] => (Scheme::Sip, 4),
+            [b's' | b'S', b'i' | b'I', b'p' | b'P', b's' | b'S', b':', ..] => (Scheme::Sips, 5),
+            _ => return None,
+        };
+        // userinfo: a run of `user` bytes ended by '@' (else that run was the host). A ':'
+        // (password) stops the run, and the general path takes it.
+        let mut user = None;
+        let mut hstart = base;
+        let u_end = base
+            + s.get(base..)?
+                .iter()
+                .take_while(|&&b| class(b, USER_PLAIN))
+                .count();
+        if s.get(u_end) == Some(&b'@') {
+            if u_end == base {
+                return None;
+            }
+            user = s.get(base..u_end);
+            hstart = u_end + 1;
+        }
+        // host: hostname / IPv4address, checked as it is scanned.
+        let rest = s.get(hstart..).unwrap_or(&[]);
+        let (host, hlen) = host_prefix(rest)?;
+        let host_raw = rest.get(..hlen)?;
+        let mut pos = hstart + hlen;
+        let mut port = None;
+        let mut port_raw = None;
+        if s.get(pos) == Some(&b':') {
+            let pe = pos
+                + 1
+                + s.get(pos + 1..)?
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+            let raw = s.get(pos + 1..pe)?;
+            port = Some(parse_port(raw).ok()?);
+            port_raw = Some(raw);
+            pos = pe;
+        }
+        let mut end = pos;
+        if uri_params && s.get(pos) == Some(&b';') {
+            let rest = s.get(pos..).unwrap_or(&[]);
+            end = pos
+                + rest
+                    .iter()
+                    .take_while(|&&b| class(b, PARAMCHAR) || b == b';' || b == b'=')
+                    .count();
+        }
+        // The same call the general path makes, so the run is identical.
+        let params = if end == pos {
+            Params::empty_uri_at(s, pos)
+        } else {
+            Params::parse_uri(s.get(pos..end)?).ok()?
+        };
+        let raw = s.get(..end)?;
+        Some((
+            Uri {
+                raw,
+                scheme,
+                scheme_raw: s.get(..base - 1)?,
+                user,
+                password: None,
+                host: Some(host),
+                host_raw: Some(host_raw),
+                port,
+                port_raw,
+                params,
+                headers: None,
+            },
+            end,
+        ))
     }
 
     /// RFC 3261 §25.1:
@@ -818,6 +985,134 @@ mod tests {
         #[test]
         fn no_panic_on_uri_like_bytes(v in "(sips?|tel|x):[a-z0-9@:;=?&%\\[\\]. +-]{0,40}") {
             let _ = Uri::parse(v.as_bytes());
+        }
+    }
+
+    /// Same bytes at the same place: the fast paths must hand out the very sub-slices the
+    /// general path does (NAT rewrite turns them into byte ranges).
+    fn same(a: &[u8], b: &[u8]) -> bool {
+        a.as_ptr() == b.as_ptr() && a.len() == b.len()
+    }
+
+    fn same_opt(a: Option<&[u8]>, b: Option<&[u8]>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => same(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    pub(crate) fn same_uri(a: &Uri<'_>, b: &Uri<'_>) -> bool {
+        let host_slice = |h: Option<Host<'_>>| match h {
+            Some(Host::Name(n)) => Some(n.as_ptr()),
+            _ => None,
+        };
+        a == b
+            && same(a.raw, b.raw)
+            && same(a.scheme_raw, b.scheme_raw)
+            && same_opt(a.user, b.user)
+            && same_opt(a.password, b.password)
+            && same_opt(a.host_raw, b.host_raw)
+            && host_slice(a.host) == host_slice(b.host)
+            && same_opt(a.port_raw, b.port_raw)
+            && same(a.params.raw(), b.params.raw())
+            && same_opt(a.headers, b.headers)
+    }
+
+    #[test]
+    fn fast_paths_take_the_usual_shapes() {
+        for v in [
+            &b"sip:alice@atlanta.example.com"[..],
+            b"sip:alice@192.0.2.10:5060",
+            b"SIPS:bob.smith@biloxi.example.com;transport=tcp;lr",
+            b"sip:p1.example.com;lr",
+            b"sip:+19725552222@gw1.example.net;unknownparam",
+            b"sip:h:0",
+        ] {
+            let (u, n) = Uri::parse_sip_prefix(v, true).expect("fast path");
+            assert_eq!(n, v.len());
+            assert!(same_uri(&u, &Uri::parse_general(v).unwrap()));
+        }
+        // Stops at the first byte outside its shape; the caller checks that byte.
+        let v: &[u8] = b"sip:a@b.c:5;x=1>;tag=2";
+        assert_eq!(Uri::parse_sip_prefix(v, true).unwrap().1, 15);
+        assert_eq!(Uri::parse_sip_prefix(v, false).unwrap().1, 11);
+        // Shapes left to the general path.
+        for v in [
+            &b"sip:a:pw@h"[..],
+            b"sip:[::1]",
+            b"sip:%4@h",
+            b"sip:@h",
+            b"tel:+1",
+            b"sip:h:",
+            b"sip:h:99999",
+            b"sip:-h",
+            b"sip:1.2.3",
+        ] {
+            assert!(
+                Uri::parse_sip_prefix(v, true).is_none_or(|(_, n)| n < v.len()),
+                "{}",
+                String::from_utf8_lossy(v)
+            );
+        }
+        assert_eq!(
+            host_fast(b"example.com."),
+            Some(Host::Name(b"example.com."))
+        );
+        assert_eq!(
+            host_fast(b"10.0.0.1"),
+            Some(Host::Ipv4(Ipv4Addr::new(10, 0, 0, 1)))
+        );
+        assert_eq!(host_fast(b"a..b"), None);
+        // The 255-byte limit (plus a trailing '.'), at and around its edge.
+        for len in 253..=258 {
+            for dot in [false, true] {
+                let mut v = vec![b'a'; len];
+                v[100] = b'.';
+                if dot {
+                    v[len - 1] = b'.';
+                }
+                match host_fast(&v) {
+                    Some(h) => assert_eq!(Ok(h), Host::parse_general(&v)),
+                    None => assert!(Host::parse_general(&v).is_err(), "{len} {dot}"),
+                }
+            }
+        }
+        assert_eq!(host_fast(b"[::1]"), None);
+    }
+
+    proptest! {
+        /// The one-pass host check agrees with the general `Host::parse` wherever it answers.
+        #[test]
+        fn host_fast_matches_the_general_path(v in "[a-cZ0-9.-]{0,12}|[0-9]{1,4}(\\.[0-9]{1,4}){0,4}\\.?") {
+            let v = v.as_bytes();
+            if let Some(h) = host_fast(v) {
+                prop_assert_eq!(Ok(h), Host::parse_general(v));
+            } else {
+                prop_assert!(Host::parse_general(v).is_err());
+            }
+        }
+
+        /// The URI fast path gives exactly what the general path gives on the prefix it
+        /// consumed, sub-slices included.
+        #[test]
+        fn sip_prefix_matches_the_general_path(
+            v in "(sips?|SIP|tel|sIp):([a-z0-9._~%!*+-]{0,6}[@:]){0,2}[a-z0-9._\\[\\]-]{0,12}(:[0-9]{0,6})?(;[a-z0-9=%;:]{0,10})?[>?;, @]?[a-z0-9@:;>]{0,4}",
+            uri_params in any::<bool>(),
+        ) {
+            let v = v.as_bytes();
+            if let Some((u, n)) = Uri::parse_sip_prefix(v, uri_params) {
+                let g = Uri::parse_general(&v[..n]);
+                prop_assert!(g.is_ok_and(|g| same_uri(&u, &g)), "{:?}", String::from_utf8_lossy(v));
+                if !uri_params {
+                    prop_assert!(u.params.is_empty());
+                }
+            }
+            // parse_exact (fast first) and the general path agree on whole inputs, errors too.
+            match (Uri::parse_exact(v), Uri::parse_general(v)) {
+                (Ok(a), Ok(b)) => prop_assert!(same_uri(&a, &b)),
+                (a, b) => prop_assert_eq!(a, b),
+            }
         }
     }
 

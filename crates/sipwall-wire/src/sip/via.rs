@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use super::params::{Param, Params};
 use super::text::{eq_ignore_case, is_token, offset_in, skip_lws, token_end, trim_lws};
-use super::uri::{parse_port, Host};
+use super::uri::{host_prefix, parse_port, Host};
 use crate::error::{ErrorKind, ParseError};
 
 /// One `via-parm` (RFC 3261 §25.1):
@@ -36,6 +36,19 @@ fn bad(at: usize) -> ParseError {
     ParseError::new(ErrorKind::BadVia, at)
 }
 
+/// `sent-protocol LWS sent-by` of a via-parm, and where its parameters start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Front<'a> {
+    protocol_name: &'a [u8],
+    protocol_version: &'a [u8],
+    transport: &'a [u8],
+    host: Host<'a>,
+    host_raw: &'a [u8],
+    port: Option<u16>,
+    port_raw: Option<&'a [u8]>,
+    pos: usize,
+}
+
 /// RFC 3261 §25.1 `ttl = 1*3DIGIT ; 0 to 255`.
 fn parse_ttl(v: &[u8]) -> Option<u8> {
     if v.is_empty() || v.len() > 3 {
@@ -61,12 +74,24 @@ fn parse_rport(v: Option<&[u8]>) -> Option<Option<u16>> {
 
 /// RFC 3261 §25.1 via-params grammar for the well-known names (`branch`, `received`,
 /// `maddr`, `ttl`; `rport` RFC 3581 §3); other parameters are free.
+#[inline]
 fn via_param_ok(p: &Param<'_>) -> bool {
     let quoted = p.value_raw.is_some_and(|v| v.first() == Some(&b'"'));
     if eq_ignore_case(p.name, b"branch") {
         // via-branch = "branch" EQUAL token
         !quoted && p.value.is_some_and(is_token)
-    } else if eq_ignore_case(p.name, b"received") {
+    } else if matches!(p.name.len(), 3 | 5 | 8) {
+        via_param_ok_other(p, quoted)
+    } else {
+        true
+    }
+}
+
+/// [`via_param_ok`] for the names other than `branch`. Out of line: it holds every other
+/// checker (addresses, ports), while most via-params are a branch.
+#[inline(never)]
+fn via_param_ok_other(p: &Param<'_>, quoted: bool) -> bool {
+    if eq_ignore_case(p.name, b"received") {
         !quoted && p.value.and_then(parse_received).is_some()
     } else if eq_ignore_case(p.name, b"maddr") {
         // via-maddr = "maddr" EQUAL host
@@ -91,7 +116,106 @@ impl<'a> Via<'a> {
         Self::parse_trimmed(t).map_err(|e| e.shifted(lead))
     }
 
+    /// The usual front `SIP/2.0/<transport> <host>[:<port>]` (one SP, a hostname or IPv4
+    /// host, no LWS around `:`), giving exactly what [`Via::front_general`] gives; `None`
+    /// means "use the general path", not an error.
+    #[inline]
+    fn front_fast(t: &'a [u8]) -> Option<Front<'a>> {
+        let tail = t.strip_prefix(b"SIP/2.0/")?;
+        let tlen = token_end(tail, 0);
+        let (transport, after) = (tail.get(..tlen)?, tail.get(tlen..)?);
+        if tlen == 0 {
+            return None;
+        }
+        let hs = after.strip_prefix(b" ")?;
+        let (host, hlen) = host_prefix(hs)?;
+        let host_raw = hs.get(..hlen)?;
+        let mut pos = 8 + tlen + 1 + hlen;
+        let (mut port, mut port_raw) = (None, None);
+        match t.get(pos) {
+            None | Some(b';') => {}
+            Some(b':') => {
+                let ps = pos + 1;
+                let plen = t
+                    .get(ps..)?
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                let raw = t.get(ps..ps + plen)?;
+                port = Some(parse_port(raw).ok()?);
+                port_raw = Some(raw);
+                pos = ps + plen;
+            }
+            Some(_) => return None,
+        }
+        Some(Front {
+            protocol_name: t.get(..3)?,
+            protocol_version: t.get(4..7)?,
+            transport,
+            host,
+            host_raw,
+            port,
+            port_raw,
+            pos,
+        })
+    }
+
     fn parse_trimmed(t: &'a [u8]) -> Result<Via<'a>, ParseError> {
+        let front = match Self::front_fast(t) {
+            Some(f) => f,
+            None => Self::front_general(t)?,
+        };
+        let Front {
+            protocol_name,
+            protocol_version,
+            transport,
+            host,
+            host_raw,
+            port,
+            port_raw,
+            pos,
+        } = front;
+
+        // RFC 3261 §25.1 via-params grammar for the well-known names, checked while the run
+        // is lexed; the first failure is reported after the run's own syntax errors, as a
+        // separate pass over it would.
+        let mut first_bad: Option<usize> = None;
+        let (params, used) = Params::parse_visit(t.get(pos..).unwrap_or(&[]), &mut |p| {
+            if first_bad.is_none() && !via_param_ok(p) {
+                first_bad = Some(offset_in(t, p.value_raw.unwrap_or(p.name)).unwrap_or(0));
+            }
+        })
+        .map_err(|e| e.shifted(pos))?;
+        let end = skip_lws(t, pos + used);
+        if end != t.len() {
+            return Err(bad(end));
+        }
+        if let Some(at) = first_bad {
+            return Err(bad(at));
+        }
+        let params = if params.is_empty() {
+            Params::empty_at(t, pos)
+        } else {
+            params
+        };
+        Ok(Via {
+            raw: t,
+            protocol_name,
+            protocol_version,
+            transport,
+            host,
+            host_raw,
+            port,
+            port_raw,
+            params,
+        })
+    }
+
+    /// The sent-protocol and sent-by of `t` in general (LWS and folds anywhere SWS is
+    /// allowed, IPv6 references), with the error offsets.
+    #[cold]
+    #[inline(never)]
+    fn front_general(t: &'a [u8]) -> Result<Front<'a>, ParseError> {
         // sent-protocol: three tokens separated by SLASH.
         let token_at = |pos: usize| -> Result<(&'a [u8], usize), ParseError> {
             let end = token_end(t, pos);
@@ -146,30 +270,7 @@ impl<'a> Via<'a> {
             port_raw = Some(raw);
             pos = pe;
         }
-        // RFC 3261 §25.1 via-params grammar for the well-known names, checked while the run
-        // is lexed; the first failure is reported after the run's own syntax errors, as a
-        // separate pass over it would.
-        let mut first_bad: Option<usize> = None;
-        let (params, used) = Params::parse_visit(t.get(pos..).unwrap_or(&[]), |p| {
-            if first_bad.is_none() && !via_param_ok(p) {
-                first_bad = Some(offset_in(t, p.value_raw.unwrap_or(p.name)).unwrap_or(0));
-            }
-        })
-        .map_err(|e| e.shifted(pos))?;
-        let end = skip_lws(t, pos + used);
-        if end != t.len() {
-            return Err(bad(end));
-        }
-        if let Some(at) = first_bad {
-            return Err(bad(at));
-        }
-        let params = if params.is_empty() {
-            Params::empty_at(t, pos)
-        } else {
-            params
-        };
-        Ok(Via {
-            raw: t,
+        Ok(Front {
             protocol_name,
             protocol_version,
             transport,
@@ -177,7 +278,7 @@ impl<'a> Via<'a> {
             host_raw,
             port,
             port_raw,
-            params,
+            pos,
         })
     }
 
@@ -219,10 +320,13 @@ impl<'a> Via<'a> {
     }
 }
 
+/// Via hops, topmost first; one hop is stored inline (see [`super::text::List`]).
+pub type ViaList<'a> = super::text::List<Via<'a>>;
+
 /// Parse a Via header value: a comma-separated list of via-parms (RFC 3261 §20.42, §7.3.1).
 /// At least one element; at most `max` (else `TooManyValues` at the first extra element).
 /// Offsets are relative to `value`.
-pub fn parse_via_list(value: &[u8], max: usize) -> Result<Vec<Via<'_>>, ParseError> {
+pub fn parse_via_list(value: &[u8], max: usize) -> Result<ViaList<'_>, ParseError> {
     super::text::parse_list(value, max, ErrorKind::BadVia, Via::parse)
 }
 
@@ -251,6 +355,29 @@ mod tests {
         assert_eq!(via.branch(), Some(&b"z9hG4bKkdjuw"[..]));
         assert_eq!(via.received(), None);
         assert_eq!(via.rport(), None);
+    }
+
+    #[test]
+    fn front_fast_path_and_fallback() {
+        let v: &[u8] = b"SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK74bf9a3c1;rport";
+        let f = Via::front_fast(v).expect("usual shape");
+        assert_eq!(f, Via::front_general(v).unwrap());
+        assert_eq!(f.pos, 27);
+        // LWS, folds, IPv6, lower-case protocol: the general path.
+        for v in [
+            &b"SIP/2.0/UDP  h"[..],
+            b"SIP / 2.0/UDP h",
+            b"SIP/2.0/UDP [::1]:5060",
+            b"sip/2.0/UDP h",
+            b"SIP/2.0/UDP h : 5060",
+            b"SIP/2.0/UDP h:",
+        ] {
+            assert!(
+                Via::front_fast(v).is_none(),
+                "{}",
+                String::from_utf8_lossy(v)
+            );
+        }
     }
 
     #[test]
@@ -610,6 +737,22 @@ mod tests {
             let _ = super::super::cseq::CSeq::parse(&v);
             let _ = super::super::params::Params::parse(&v);
             let _ = super::super::text::split_list(&v).count();
+        }
+
+        /// The front fast path gives exactly what the general path gives, the same
+        /// sub-slices included.
+        #[test]
+        fn front_fast_matches_the_general_path(v in "SIP/2\\.0/[A-Z]{0,4}[ \t]{0,2}[a-z0-9\\[\\]_.-]{0,14}(:[0-9]{0,6})?[;:, ]?[a-z=;]{0,6}") {
+            let v = v.as_bytes();
+            if let Some(f) = Via::front_fast(v) {
+                let g = Via::front_general(v).unwrap();
+                prop_assert_eq!(f, g);
+                let same = |a: &[u8], b: &[u8]| a.as_ptr() == b.as_ptr() && a.len() == b.len();
+                prop_assert!(same(f.transport, g.transport) && same(f.host_raw, g.host_raw));
+                prop_assert!(same(f.protocol_name, g.protocol_name));
+                prop_assert!(same(f.protocol_version, g.protocol_version));
+                prop_assert_eq!(f.port_raw.map(<[u8]>::as_ptr), g.port_raw.map(<[u8]>::as_ptr));
+            }
         }
 
         #[test]
