@@ -69,12 +69,158 @@ impl Default for SdpLimits {
     }
 }
 
-/// Attribute list as kept for session and media: `(name, value)`; `a=rtcp-mux` is
-/// `("rtcp-mux", None)`, `a=rtcp:53020` is `("rtcp", Some("53020"))` (RFC 8866 §5.13).
+/// One `a=` line as `(name, value)`; `a=rtcp-mux` is `("rtcp-mux", None)`, `a=rtcp:53020` is
+/// `("rtcp", Some("53020"))` (RFC 8866 §5.13). Name and value are trimmed of blanks.
 ///
 /// Names and values borrow from the body; they are owned only when the bytes are not UTF-8
 /// (replaced lossily, U+FFFD), which real endpoints send in rare `a=` text values.
-pub type Attributes<'a> = Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>;
+pub type Attribute<'a> = (Cow<'a, str>, Option<Cow<'a, str>>);
+
+/// The `a=` lines of the session level or of one `m=` section, in order.
+///
+/// Kept as the span of the level's lines and split on demand ([`Attributes::iter`]): the
+/// parser reads the attributes the ALG needs into typed fields, and storing every line too
+/// would cost a `Vec` per level on every parse where the JSON view and T.38 checks read them
+/// rarely. Serialized as a list of `[name, value]` pairs.
+#[derive(Clone, Copy, Default)]
+pub struct Attributes<'a> {
+    /// The level's lines, already checked by the parser (every non-empty line is `<x>=...`).
+    lines: &'a [u8],
+}
+
+impl<'a> Attributes<'a> {
+    /// The `a=` lines in order.
+    pub fn iter(&self) -> AttributeIter<'a> {
+        AttributeIter { rest: self.lines }
+    }
+
+    /// Number of `a=` lines.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+impl<'a> IntoIterator for &Attributes<'a> {
+    type Item = Attribute<'a>;
+    type IntoIter = AttributeIter<'a>;
+    fn into_iter(self) -> AttributeIter<'a> {
+        self.iter()
+    }
+}
+
+impl PartialEq for Attributes<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Attributes<'_> {}
+
+impl std::fmt::Debug for Attributes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Attributes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// Iterator over the `a=` lines of an [`Attributes`] span.
+#[derive(Clone)]
+pub struct AttributeIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for AttributeIter<'a> {
+    type Item = Attribute<'a>;
+
+    fn next(&mut self) -> Option<Attribute<'a>> {
+        while !self.rest.is_empty() {
+            // The same lines as the parser's: split at LF; trailing blanks and CR go with the
+            // trimming of the name or value below.
+            let (line, rest) = match find_byte(self.rest, b'\n') {
+                Some(i) => (
+                    self.rest.get(..i).unwrap_or_default(),
+                    self.rest.get(i + 1..).unwrap_or_default(),
+                ),
+                None => (self.rest, &[][..]),
+            };
+            self.rest = rest;
+            if let Some(v) = line.strip_prefix(b"a=") {
+                let (n, val) = split_attribute(v);
+                let text = |r: Range<usize>| String::from_utf8_lossy(v.get(r).unwrap_or_default());
+                return Some((text(n), val.map(text)));
+            }
+        }
+        None
+    }
+}
+
+/// The `<fmt>` list of an `m=` line (RFC 8866 §5.14), as the span of the line from its first
+/// format on, split on demand ([`Formats::iter`]) rather than into a `Vec` per section.
+/// Serialized as a list of strings.
+#[derive(Clone, Copy)]
+pub struct Formats<'a> {
+    /// From the first format to the end of the line (trailing blanks dropped).
+    raw: &'a [u8],
+}
+
+impl<'a> Formats<'a> {
+    /// The formats in order (non-UTF-8 bytes replaced by U+FFFD).
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'a, str>> + Clone + 'a {
+        let raw = self.raw;
+        Tokens::new(raw, 0..raw.len())
+            .map(move |r| String::from_utf8_lossy(raw.get(r).unwrap_or_default()))
+    }
+
+    /// Number of formats (at least one in a parsed `m=` line).
+    pub fn len(&self) -> usize {
+        Tokens::new(self.raw, 0..self.raw.len()).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A format equal to `f`, ignoring ASCII case.
+    pub fn contains_ignore_case(&self, f: &str) -> bool {
+        Tokens::new(self.raw, 0..self.raw.len())
+            .any(|r| self.raw.get(r).is_some_and(|t| t.eq_ignore_ascii_case(f.as_bytes())))
+    }
+}
+
+impl PartialEq for Formats<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Formats<'_> {}
+
+impl<const N: usize> PartialEq<[&str; N]> for Formats<'_> {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        self.iter().eq(other.iter().copied())
+    }
+}
+
+impl std::fmt::Debug for Formats<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Formats<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
 
 /// A parsed session description (RFC 8866 §5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -181,19 +327,15 @@ pub enum Direction {
 }
 
 impl Direction {
-    fn from_attribute(name: &str) -> Option<Direction> {
-        // RFC 8866 §6.7: the four property attributes. Matched case-insensitively: some
-        // endpoints write `a=sendRecv`.
-        if name.eq_ignore_ascii_case("sendrecv") {
-            Some(Direction::SendRecv)
-        } else if name.eq_ignore_ascii_case("sendonly") {
-            Some(Direction::SendOnly)
-        } else if name.eq_ignore_ascii_case("recvonly") {
-            Some(Direction::RecvOnly)
-        } else if name.eq_ignore_ascii_case("inactive") {
-            Some(Direction::Inactive)
-        } else {
-            None
+    /// RFC 8866 §6.7: the four property attributes, eight letters each, given lowercased
+    /// (matched case-insensitively: some endpoints write `a=sendRecv`).
+    fn from_lowercase(name: &[u8; 8]) -> Option<Direction> {
+        match name {
+            b"sendrecv" => Some(Direction::SendRecv),
+            b"sendonly" => Some(Direction::SendOnly),
+            b"recvonly" => Some(Direction::RecvOnly),
+            b"inactive" => Some(Direction::Inactive),
+            _ => None,
         }
     }
 }
@@ -211,22 +353,21 @@ pub enum MediaKind<'a> {
     Other(Cow<'a, str>),
 }
 
-impl<'a> MediaKind<'a> {
-    fn from_text(s: Cow<'a, str>) -> MediaKind<'a> {
-        const KNOWN: [(&str, MediaKind<'static>); 6] = [
-            ("audio", MediaKind::Audio),
-            ("video", MediaKind::Video),
-            ("image", MediaKind::Image),
-            ("application", MediaKind::Application),
-            ("text", MediaKind::Text),
-            ("message", MediaKind::Message),
+impl MediaKind<'_> {
+    /// A known `<media>` token (case-insensitive); `None` for another one.
+    fn known(s: &[u8]) -> Option<MediaKind<'static>> {
+        const KNOWN: [(&[u8], MediaKind<'static>); 6] = [
+            (b"audio", MediaKind::Audio),
+            (b"video", MediaKind::Video),
+            (b"image", MediaKind::Image),
+            (b"application", MediaKind::Application),
+            (b"text", MediaKind::Text),
+            (b"message", MediaKind::Message),
         ];
-        for (name, kind) in KNOWN {
-            if s.eq_ignore_ascii_case(name) {
-                return kind;
-            }
-        }
-        MediaKind::Other(s)
+        KNOWN
+            .into_iter()
+            .find(|(name, _)| s.eq_ignore_ascii_case(name))
+            .map(|(_, kind)| kind)
     }
 }
 
@@ -236,8 +377,8 @@ pub struct Rtcp<'a> {
     pub port: u16,
     /// Byte range of the port token within the SDP body.
     pub port_span: Range<usize>,
-    /// The optional address part.
-    pub connection: Option<Connection<'a>>,
+    /// The optional address part (boxed: rare, and it would double the size of [`Media`]).
+    pub connection: Option<Box<Connection<'a>>>,
 }
 
 /// `a=ike-setup` (RFC 6193): the endpoint's role in the IKE exchange, like `a=setup` of
@@ -283,7 +424,7 @@ pub struct Media<'a> {
     /// Transport protocol as written: `RTP/AVP`, `RTP/SAVP`, `UDP/TLS/RTP/SAVPF`, `udptl`...
     pub proto: Cow<'a, str>,
     /// The `<fmt>` list.
-    pub formats: Vec<Cow<'a, str>>,
+    pub formats: Formats<'a>,
     /// Media-level `c=` lines (usually zero or one; several for layered multicast).
     pub connections: Vec<Connection<'a>>,
     /// Which `c=` applies: media level, session level, or none (invalid SDP, RFC 8866 §5.7).
@@ -342,11 +483,11 @@ impl<'a> Media<'a> {
             && ["udptl", "tcptl", "tcp"]
                 .iter()
                 .any(|p| self.proto.eq_ignore_ascii_case(p))
-            && self.formats.iter().any(|f| f.eq_ignore_ascii_case("t38"))
+            && self.formats.contains_ignore_case("t38")
     }
 
     /// The `a=T38...` attributes (T38FaxVersion, T38FaxRateManagement, ...), raw.
-    pub fn t38_attributes(&self) -> impl Iterator<Item = &(Cow<'a, str>, Option<Cow<'a, str>>)> {
+    pub fn t38_attributes(&self) -> impl Iterator<Item = Attribute<'a>> + 'a {
         self.attributes.iter().filter(|(n, _)| {
             n.as_bytes()
                 .get(..3)
@@ -366,19 +507,19 @@ impl<'a> Media<'a> {
     }
 
     /// First attribute value by name (case-insensitive), `Some(None)` for a flag attribute.
-    pub fn attribute(&self, name: &str) -> Option<Option<&str>> {
+    pub fn attribute(&self, name: &str) -> Option<Option<Cow<'a, str>>> {
         find_attribute(&self.attributes, name)
     }
 }
 
-impl SessionDescription<'_> {
+impl<'a> SessionDescription<'a> {
     /// Session-level `b=AS` (kbit/s).
     pub fn bandwidth_as(&self) -> Option<u64> {
         bandwidth_as(&self.bandwidths)
     }
 
     /// First session attribute value by name (case-insensitive).
-    pub fn attribute(&self, name: &str) -> Option<Option<&str>> {
+    pub fn attribute(&self, name: &str) -> Option<Option<Cow<'a, str>>> {
         find_attribute(&self.attributes, name)
     }
 }
@@ -396,11 +537,11 @@ fn bandwidth_as(b: &[Bandwidth<'_>]) -> Option<u64> {
         .map(|b| b.value)
 }
 
-fn find_attribute<'s>(attrs: &'s Attributes<'_>, name: &str) -> Option<Option<&'s str>> {
+fn find_attribute<'a>(attrs: &Attributes<'a>, name: &str) -> Option<Option<Cow<'a, str>>> {
     attrs
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_deref())
+        .map(|(_, v)| v)
 }
 
 impl MediaKind<'_> {
@@ -688,6 +829,28 @@ fn key_bit(key: u8) -> u32 {
     1u32 << (key.to_ascii_lowercase().wrapping_sub(b'a') & 31)
 }
 
+/// `r` within `b` without leading and trailing blanks (and NUL, CR, VT, FF).
+fn trim_in(b: &[u8], r: Range<usize>) -> Range<usize> {
+    let (mut s, mut e) = (r.start, r.end.min(b.len()));
+    while s < e && b.get(s).copied().is_some_and(is_trimmed) {
+        s += 1;
+    }
+    while e > s && b.get(e - 1).copied().is_some_and(is_trimmed) {
+        e -= 1;
+    }
+    s..e
+}
+
+/// RFC 8866 §5.13: `a=<attribute>` or `a=<attribute>:<value>`; the name ends at the first
+/// colon. Trimmed ranges within `v` (the line after `a=`); shared by the parser and
+/// [`AttributeIter`] so that both read the same names and values.
+fn split_attribute(v: &[u8]) -> (Range<usize>, Option<Range<usize>>) {
+    match find_byte(v, b':') {
+        Some(i) => (trim_in(v, 0..i), Some(trim_in(v, i + 1..v.len()))),
+        None => (trim_in(v, 0..v.len()), None),
+    }
+}
+
 impl<'a> Scanner<'a> {
     fn new(body: &'a [u8]) -> Scanner<'a> {
         Scanner {
@@ -705,7 +868,7 @@ impl<'a> Scanner<'a> {
         if let Some(t) = self.text.and_then(|t| t.get(r.clone())) {
             return Cow::Borrowed(t);
         }
-        String::from_utf8_lossy(self.bytes(r))
+        lossy(self.bytes(r))
     }
 
     /// A decimal number (`str::parse` rules, as `sdp-types` uses).
@@ -719,16 +882,14 @@ impl<'a> Scanner<'a> {
 
     /// `r` without leading and trailing blanks (and NUL, CR, VT, FF).
     fn trim(&self, r: Range<usize>) -> Range<usize> {
-        let (mut s, mut e) = (r.start, r.end.min(self.body.len()));
-        while s < e && self.body.get(s).copied().is_some_and(is_trimmed) {
-            s += 1;
-        }
-        while e > s && self.body.get(e - 1).copied().is_some_and(is_trimmed) {
-            e -= 1;
-        }
-        s..e
+        trim_in(self.body, r)
     }
 
+    /// One loop over the lines; each line type is handled by a small out-of-line function,
+    /// rare ones marked cold. Nothing is allocated but the `Vec` of media sections (and the
+    /// rare lists: bandwidths, fingerprints, several media-level `c=`): the attribute and
+    /// format lists are spans of the body. Both matter for the SIP full parse, whose hot code
+    /// must fit the L1 i-cache (see `examples/parse_loop.rs`).
     fn run(&self, limits: &SdpLimits) -> Result<SessionDescription<'a>, ParseError> {
         let body = self.body;
         let mut sd = SessionDescription {
@@ -738,14 +899,17 @@ impl<'a> Scanner<'a> {
             bandwidths: Vec::new(),
             direction: None,
             fingerprints: Vec::new(),
-            attributes: Vec::new(),
+            attributes: Attributes::default(),
             media: Vec::new(),
             normalized: self.text.is_none(),
         };
-        // `Some(seen)` once the first `m=` line is read: the section being read is the last of
-        // `sd.media`, and `seen` its "at most once" bits.
-        let mut in_media: Option<u32> = None;
+        // "At most once" bits of the session level and of the section being read (the last
+        // of `sd.media` once there is one).
         let mut session_seen = 0u32;
+        let mut media_seen = 0u32;
+        // Start of the lines of the level being read: its attributes span runs from here to
+        // the next `m=` line.
+        let mut level_start = 0usize;
         let mut lines = 0usize;
         let mut pos = 0usize;
         while pos < body.len() {
@@ -801,34 +965,131 @@ impl<'a> Scanner<'a> {
                 continue;
             }
 
-            if key == b'm' {
-                if sd.media.len() >= limits.max_media {
-                    return Err(ParseError::new(ErrorKind::TooManyValues, start));
+            match key {
+                b'a' => {
+                    let (name, v) = split_attribute(self.bytes(value.clone()));
+                    let shift = |r: Range<usize>| value.start + r.start..value.start + r.end;
+                    let (name, v) = (shift(name), v.map(shift));
+                    match sd.media.last_mut() {
+                        Some(m) => self.media_attribute(m, name, v, &line),
+                        None => self.session_attribute(&mut sd, name, v),
+                    }
                 }
-                finish_media(&mut sd);
-                if sd.media.capacity() == 0 {
-                    // Most offers have one or two sections; a Media is about 440 bytes.
-                    sd.media.reserve_exact(2);
+                b'm' => {
+                    if sd.media.len() >= limits.max_media {
+                        return Err(ParseError::new(ErrorKind::TooManyValues, start));
+                    }
+                    self.finish_level(&mut sd, level_start..start);
+                    if sd.media.capacity() == 0 {
+                        // Most offers have one or two sections.
+                        sd.media.reserve_exact(2);
+                    }
+                    sd.media.push(self.media_line(value, line)?);
+                    media_seen = 0;
+                    level_start = next;
                 }
-                sd.media.push(self.media_line(value, line)?);
-                in_media = Some(0);
-                continue;
-            }
-
-            match (&mut in_media, sd.media.last_mut()) {
-                (Some(seen), Some(m)) => self.media_level_line(m, seen, key, value, line)?,
-                _ => self.session_line(&mut sd, &mut session_seen, key, value, line)?,
+                _ => match sd.media.last_mut() {
+                    Some(m) => self.media_level_line(m, &mut media_seen, key, value, line)?,
+                    None => self.session_line(&mut sd, &mut session_seen, key, value, line)?,
+                },
             }
         }
         if lines == 0 {
             return Err(bad(0)); // no `v=` line
         }
-
-        finish_media(&mut sd);
+        self.finish_level(&mut sd, level_start..body.len());
         Ok(sd)
     }
 
-    /// A line before the first `m=` (RFC 8866 §5.2–§5.13).
+    /// Session-level `a=`: the direction attributes (RFC 3264 §5.1) and `a=fingerprint`
+    /// (RFC 8122 §5). `name` and `v` are trimmed ranges of the body.
+    #[inline(never)]
+    fn session_attribute(
+        &self,
+        sd: &mut SessionDescription<'a>,
+        name: Range<usize>,
+        v: Option<Range<usize>>,
+    ) {
+        let n = self.bytes(name);
+        match v {
+            None => {
+                if sd.direction.is_none() {
+                    sd.direction = direction(n);
+                }
+            }
+            Some(v) => {
+                if n.eq_ignore_ascii_case(b"fingerprint") {
+                    self.push_fingerprint(&mut sd.fingerprints, v);
+                }
+            }
+        }
+    }
+
+    /// Media-level `a=`. The common attributes are told apart by the length of their name
+    /// first (a register compare), so that `rtpmap`, `fmtp`, `ptime` and the like cost one
+    /// branch; the security ones are out of line.
+    #[inline(never)]
+    fn media_attribute(
+        &self,
+        m: &mut Media<'a>,
+        name: Range<usize>,
+        v: Option<Range<usize>>,
+        line: &Range<usize>,
+    ) {
+        let n = self.bytes(name);
+        match (n.len(), v) {
+            (8, v) => {
+                // RFC 5761 §5.1.1 `a=rtcp-mux` (a value after it is ignored, not refused).
+                if n.eq_ignore_ascii_case(b"rtcp-mux") {
+                    m.rtcp_mux = true;
+                } else if v.is_none() && m.direction_attribute.is_none() {
+                    m.direction_attribute = direction(n);
+                }
+            }
+            (4, Some(v)) => {
+                // RFC 3605 §2.1; the first one that parses counts.
+                if m.rtcp.is_none() && n.eq_ignore_ascii_case(b"rtcp") {
+                    m.rtcp = self.rtcp(v, line);
+                }
+            }
+            (9 | 11 | 15, Some(v)) => self.media_security_attribute(m, n, v),
+            _ => {}
+        }
+    }
+
+    /// `a=ike-setup` (RFC 6193), `a=fingerprint` (RFC 8122 §5), `a=psk-fingerprint`
+    /// (RFC 6193): rare, kept out of the hot path.
+    #[cold]
+    #[inline(never)]
+    fn media_security_attribute(&self, m: &mut Media<'a>, n: &[u8], v: Range<usize>) {
+        if n.eq_ignore_ascii_case(b"ike-setup") {
+            m.ike_setup = Some(ike_setup(self.text(self.trim(v))));
+        } else if n.eq_ignore_ascii_case(b"fingerprint") {
+            self.push_fingerprint(&mut m.fingerprints, v);
+        } else if n.eq_ignore_ascii_case(b"psk-fingerprint") {
+            self.push_fingerprint(&mut m.psk_fingerprints, v);
+        }
+    }
+
+    /// Closes the level whose lines span `lines`: the session level before the first `m=`,
+    /// else the last section of `sd.media`.
+    fn finish_level(&self, sd: &mut SessionDescription<'a>, lines: Range<usize>) {
+        let attributes = Attributes {
+            lines: self.bytes(lines),
+        };
+        let session_connection = sd.connection.is_some();
+        let session_direction = sd.direction;
+        match sd.media.last_mut() {
+            None => sd.attributes = attributes,
+            Some(m) => {
+                m.attributes = attributes;
+                finish_media(m, session_connection, session_direction);
+            }
+        }
+    }
+
+    /// A line before the first `m=` (RFC 8866 §5.2–§5.12), but `a=`.
+    #[inline(never)]
     fn session_line(
         &self,
         sd: &mut SessionDescription<'a>,
@@ -850,23 +1111,13 @@ impl<'a> Scanner<'a> {
             b's' => sd.session_name = self.text(value),
             b'c' => sd.connection = Some(self.connection(value, line)?),
             b'b' => sd.bandwidths.push(self.bandwidth(value, line.start)?),
-            b'a' => {
-                let (name, v) = self.attribute(value);
-                let (n, val) = (self.text(name), v.clone().map(|v| self.text(v)));
-                if val.is_none() && sd.direction.is_none() {
-                    sd.direction = Direction::from_attribute(&n);
-                }
-                if n.eq_ignore_ascii_case("fingerprint") {
-                    sd.fingerprints.extend(v.and_then(|v| self.fingerprint(v)));
-                }
-                sd.attributes.push((n, val));
-            }
             _ => {}
         }
         Ok(())
     }
 
-    /// A line inside an `m=` section (RFC 8866 §5.14: `i=`, `c=`, `b=`, `k=`, `a=`).
+    /// A line inside an `m=` section (RFC 8866 §5.14: `i=`, `c=`, `b=`, `k=`), but `a=`.
+    #[inline(never)]
     fn media_level_line(
         &self,
         m: &mut Media<'a>,
@@ -885,32 +1136,6 @@ impl<'a> Scanner<'a> {
             // RFC 8866 §5.7: several `c=` lines are allowed at media level (layered multicast).
             b'c' => m.connections.push(self.connection(value, line)?),
             b'b' => m.bandwidths.push(self.bandwidth(value, line.start)?),
-            b'a' => {
-                let (name, v) = self.attribute(value.clone());
-                let (n, val) = (self.text(name), v.clone().map(|v| self.text(v)));
-                if val.is_none() && m.direction_attribute.is_none() {
-                    m.direction_attribute = Direction::from_attribute(&n);
-                }
-                if n.eq_ignore_ascii_case("rtcp-mux") {
-                    m.rtcp_mux = true;
-                } else if let Some(v) = v {
-                    if n.eq_ignore_ascii_case("rtcp") {
-                        if m.rtcp.is_none() {
-                            m.rtcp = self.rtcp(v, line);
-                        }
-                    } else if n.eq_ignore_ascii_case("ike-setup") {
-                        m.ike_setup = Some(ike_setup(self.text(self.trim(v))));
-                    } else if n.eq_ignore_ascii_case("fingerprint") {
-                        m.fingerprints.extend(self.fingerprint(v));
-                    } else if n.eq_ignore_ascii_case("psk-fingerprint") {
-                        m.psk_fingerprints.extend(self.fingerprint(v));
-                    }
-                }
-                if m.attributes.capacity() == 0 {
-                    m.attributes.reserve(8); // a typical audio section has 4 to 8
-                }
-                m.attributes.push((n, val));
-            }
             _ => {}
         }
         Ok(())
@@ -918,6 +1143,7 @@ impl<'a> Scanner<'a> {
 
     /// RFC 8866 §5.2: `o=<username> <sess-id> <sess-version> <nettype> <addrtype>
     /// <unicast-address>`; sess-version is a number (sdp-types reads it as u64).
+    #[inline(never)]
     fn origin(&self, value: Range<usize>, line: Range<usize>) -> Result<Origin<'a>, ParseError> {
         let mut t = self.tokens(value);
         let mut f: [Range<usize>; 6] = Default::default();
@@ -944,6 +1170,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// RFC 8866 §5.7: `c=<nettype> <addrtype> <connection-address>`.
+    #[inline(never)]
     fn connection(
         &self,
         value: Range<usize>,
@@ -968,31 +1195,15 @@ impl<'a> Scanner<'a> {
         let addr_end =
             find_byte(self.bytes(full.clone()), b'/').map_or(full.end, |i| full.start + i);
         let span = full.start..addr_end;
-        let (first, second) = if addr_end < full.end {
-            let rest = addr_end + 1..full.end;
-            match find_byte(self.bytes(rest.clone()), b'/') {
-                Some(i) => (
-                    Some(rest.start..rest.start + i),
-                    Some(rest.start + i + 1..full.end),
-                ),
-                None => (Some(rest), None),
-            }
+        let (ttl, count) = if addr_end < full.end {
+            self.multicast_suffix(&addrtype, addr_end + 1..full.end)
         } else {
             (None, None)
-        };
-        let addrtype_text = self.text(addrtype);
-        let (ttl, count) = if addrtype_text.eq_ignore_ascii_case("IP4") {
-            (
-                first.and_then(|r| self.number(r)),
-                second.and_then(|r| self.number(r)),
-            )
-        } else {
-            (None, first.and_then(|r| self.number(r)))
         };
         let address = self.text(span.clone());
         Connection {
             nettype: self.text(nettype),
-            addrtype: addrtype_text,
+            addrtype: self.text(addrtype),
             ip: parse_ip(&address),
             address,
             ttl,
@@ -1002,7 +1213,28 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// `/ttl[/count]` (IP4) or `/count` (other address types) after a connection address
+    /// (RFC 8866 §5.7); `rest` follows the first `/`. Multicast only: out of line.
+    #[cold]
+    #[inline(never)]
+    fn multicast_suffix(
+        &self,
+        addrtype: &Range<usize>,
+        rest: Range<usize>,
+    ) -> (Option<u8>, Option<u16>) {
+        let (first, second) = match find_byte(self.bytes(rest.clone()), b'/') {
+            Some(i) => (rest.start..rest.start + i, Some(rest.start + i + 1..rest.end)),
+            None => (rest, None),
+        };
+        if self.bytes(addrtype.clone()).eq_ignore_ascii_case(b"IP4") {
+            (self.number(first), second.and_then(|r| self.number(r)))
+        } else {
+            (None, self.number(first))
+        }
+    }
+
     /// RFC 8866 §5.8: `b=<bwtype>:<bandwidth>`, bandwidth a number.
+    #[inline(never)]
     fn bandwidth(&self, value: Range<usize>, at: usize) -> Result<Bandwidth<'a>, ParseError> {
         let value = self.trim(value);
         let colon = find_byte(self.bytes(value.clone()), b':').ok_or(bad(at))?;
@@ -1016,32 +1248,24 @@ impl<'a> Scanner<'a> {
         })
     }
 
-    /// RFC 8866 §5.13: `a=<attribute>` or `a=<attribute>:<value>`; the name ends at the first
-    /// colon. Returns trimmed ranges.
-    fn attribute(&self, value: Range<usize>) -> (Range<usize>, Option<Range<usize>>) {
-        match find_byte(self.bytes(value.clone()), b':') {
-            Some(i) => (
-                self.trim(value.start..value.start + i),
-                Some(self.trim(value.start + i + 1..value.end)),
-            ),
-            None => (self.trim(value), None),
-        }
-    }
-
-    /// RFC 8122 §5: `fingerprint-attribute = "fingerprint" ":" hash-func SP fingerprint`.
-    fn fingerprint(&self, value: Range<usize>) -> Option<Fingerprint<'a>> {
+    /// RFC 8122 §5: `fingerprint-attribute = "fingerprint" ":" hash-func SP fingerprint`;
+    /// a value of another shape is skipped.
+    #[cold]
+    #[inline(never)]
+    fn push_fingerprint(&self, to: &mut Vec<Fingerprint<'a>>, value: Range<usize>) {
         let mut t = self.tokens(value);
-        let hash_func = t.next()?;
-        let value = t.next()?;
-        Some(Fingerprint {
-            hash_func: self.text(hash_func),
-            value: self.text(value),
-        })
+        if let (Some(hash_func), Some(value)) = (t.next(), t.next()) {
+            to.push(Fingerprint {
+                hash_func: self.text(hash_func),
+                value: self.text(value),
+            });
+        }
     }
 
     /// RFC 3605 §2.1: `rtcp-attribute = "a=rtcp:" port [nettype space addrtype space
     /// connection-address] CRLF`. `value` is what follows the colon; `line` the whole line.
-    fn rtcp(&self, value: Range<usize>, line: Range<usize>) -> Option<Rtcp<'a>> {
+    #[inline(never)]
+    fn rtcp(&self, value: Range<usize>, line: &Range<usize>) -> Option<Rtcp<'a>> {
         let mut t = self.tokens(value);
         let port_span = t.next()?;
         if !self.bytes(port_span.clone()).iter().all(u8::is_ascii_digit) {
@@ -1049,7 +1273,7 @@ impl<'a> Scanner<'a> {
         }
         let port = self.number(port_span.clone())?;
         let connection = match (t.next(), t.next(), t.next()) {
-            (Some(n), Some(a), Some(c)) => Some(self.make_connection(n, a, c, line)),
+            (Some(n), Some(a), Some(c)) => Some(self.rtcp_connection(n, a, c, line)),
             _ => None,
         };
         Some(Rtcp {
@@ -1059,12 +1283,27 @@ impl<'a> Scanner<'a> {
         })
     }
 
+    #[cold]
+    #[inline(never)]
+    fn rtcp_connection(
+        &self,
+        nettype: Range<usize>,
+        addrtype: Range<usize>,
+        full: Range<usize>,
+        line: &Range<usize>,
+    ) -> Box<Connection<'a>> {
+        Box::new(self.make_connection(nettype, addrtype, full, line.clone()))
+    }
+
     /// RFC 8866 §5.14: `m=<media> <port>[/<number of ports>] <proto> <fmt> ...`; port and
     /// number of ports are 16-bit numbers, at least one `<fmt>`.
+    #[inline(never)]
     fn media_line(&self, value: Range<usize>, line: Range<usize>) -> Result<Media<'a>, ParseError> {
         let at = line.start;
-        let mut t = self.tokens(value);
-        let (Some(kind), Some(port_token), Some(proto)) = (t.next(), t.next(), t.next()) else {
+        let mut t = self.tokens(value.clone());
+        let (Some(kind), Some(port_token), Some(proto), Some(first_format)) =
+            (t.next(), t.next(), t.next(), t.next())
+        else {
             return Err(bad(at));
         };
         let slash = find_byte(self.bytes(port_token.clone()), b'/');
@@ -1077,22 +1316,18 @@ impl<'a> Scanner<'a> {
             Some(r) => self.number(r.clone()).ok_or(bad(at))?,
             None => 1,
         };
-        let n_formats = t.clone().count();
-        if n_formats == 0 {
-            return Err(bad(at));
-        }
-        let mut formats = Vec::with_capacity(n_formats);
-        for r in t {
-            formats.push(self.text(r));
-        }
+        let kind = MediaKind::known(self.bytes(kind.clone()))
+            .unwrap_or_else(|| MediaKind::Other(self.text(kind)));
         Ok(Media {
-            kind: MediaKind::from_text(self.text(kind)),
+            kind,
             port,
             port_span,
             port_count,
             port_count_span,
             proto: self.text(proto),
-            formats,
+            formats: Formats {
+                raw: self.bytes(first_format.start..value.end),
+            },
             connections: Vec::new(),
             connection_level: None,
             bandwidths: Vec::new(),
@@ -1104,20 +1339,30 @@ impl<'a> Scanner<'a> {
             ike_setup: None,
             fingerprints: Vec::new(),
             psk_fingerprints: Vec::new(),
-            attributes: Vec::new(),
+            attributes: Attributes::default(),
             line,
         })
     }
 }
 
-/// Completes the last `m=` section with the values that depend on the whole section or on
-/// the session level. Run once per section, when the next `m=` or the end is reached.
-fn finish_media(sd: &mut SessionDescription<'_>) {
-    let session_connection = sd.connection.is_some();
-    let session_direction = sd.direction;
-    let Some(m) = sd.media.last_mut() else {
-        return;
-    };
+/// Text of a byte string, lossily converted when it is not UTF-8 (U+FFFD).
+fn lossy(b: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+/// A direction attribute name (RFC 8866 §6.7), any ASCII case.
+fn direction(name: &[u8]) -> Option<Direction> {
+    let name: [u8; 8] = name.try_into().ok()?;
+    Direction::from_lowercase(&name.map(|b| b.to_ascii_lowercase()))
+}
+
+/// Completes an `m=` section with the values that depend on the whole section or on the
+/// session level. Run once per section, when the next `m=` or the end is reached.
+fn finish_media(
+    m: &mut Media<'_>,
+    session_connection: bool,
+    session_direction: Option<Direction>,
+) {
     m.connection_level = if !m.connections.is_empty() {
         Some(ConnectionLevel::Media)
     } else if session_connection {
@@ -1155,5 +1400,7 @@ fn ike_setup(v: Cow<'_, str>) -> IkeSetup<'_> {
     }
 }
 
+#[cfg(test)]
+mod reference;
 #[cfg(test)]
 mod tests;

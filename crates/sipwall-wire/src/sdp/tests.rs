@@ -58,9 +58,9 @@ fn g711_offer() {
     assert_eq!(m.rtcp_port, Some(49171));
     assert!(!m.is_hold(&sd));
     assert_eq!(m.attributes.len(), 5);
-    assert_eq!(m.attribute("ptime"), Some(Some("20")));
+    assert_eq!(m.attribute("ptime"), Some(Some("20".into())));
     assert_eq!(
-        m.attributes[0],
+        m.attributes.iter().next().unwrap(),
         (Cow::from("rtpmap"), Some(Cow::from("0 PCMU/8000")))
     );
     assert_eq!(at(G711, &m.line), "m=audio 49170 RTP/AVP 0 8 101");
@@ -184,11 +184,11 @@ a=T38FaxUdpEC:t38UDPRedundancy\r\n";
     assert_eq!(m.connection_level, Some(ConnectionLevel::Media));
     assert_eq!(m.effective_connection(&sd).unwrap().address, "198.51.100.8");
     assert_eq!(at(body, &m.connections[0].address_span), "198.51.100.8");
-    let t38: Vec<_> = m.t38_attributes().map(|(n, _)| n.as_ref()).collect();
+    let t38: Vec<_> = m.t38_attributes().map(|(n, _)| n).collect();
     assert_eq!(t38.len(), 7);
     assert_eq!(
         m.attribute("T38FaxRateManagement"),
-        Some(Some("transferredTCF"))
+        Some(Some("transferredTCF".into()))
     );
 }
 
@@ -496,7 +496,7 @@ fn agrees_with_sdp_types(body: &[u8]) -> bool {
         assert_eq!(a.num_ports.is_some(), m.port_count_span.is_some());
         assert_eq!(a.proto, m.proto);
         let formats: Vec<&str> = a.fmt.split_ascii_whitespace().collect();
-        assert_eq!(formats, m.formats);
+        assert!(m.formats.iter().eq(formats));
         assert_eq!(a.connections.len(), m.connections.len());
         for (x, y) in a.connections.iter().zip(&m.connections) {
             same_connection(x, y);
@@ -634,7 +634,7 @@ mod prop {
     use proptest::prelude::*;
 
     /// One generated well-formed SDP (RFC 8866 §9 grammar, the shapes SIP endpoints send).
-    fn well_formed_sdp() -> impl Strategy<Value = Vec<u8>> {
+    pub(super) fn well_formed_sdp() -> impl Strategy<Value = Vec<u8>> {
         let token = "[a-zA-Z][a-zA-Z0-9-]{0,11}";
         let value = "[!-~]([ -~]{0,20}[!-~])?";
         let attribute = prop_oneof![
@@ -747,6 +747,221 @@ mod prop {
                 for m in &sd.media {
                     prop_assert!(m.port_span.end <= body.len());
                     prop_assert!(m.line.end <= body.len());
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The single-pass scanner gives exactly what the scanner before it gave (`reference.rs`): the
+// same JSON (every model field, attribute and format lists included), the same errors.
+
+fn same_as_reference(body: &[u8], max_media: usize, max_lines: usize) -> Result<(), String> {
+    let new = parse_with(
+        body,
+        &SdpLimits {
+            max_media,
+            max_lines,
+        },
+    );
+    let old = reference::parse_with(
+        body,
+        &reference::SdpLimits {
+            max_media,
+            max_lines,
+        },
+    );
+    let shown = || String::from_utf8_lossy(body).into_owned();
+    match (new, old) {
+        (Ok(n), Ok(o)) => {
+            let (jn, jo) = (
+                serde_json::to_value(&n).unwrap(),
+                serde_json::to_value(&o).unwrap(),
+            );
+            if jn != jo {
+                return Err(format!("{:?}: {jn} != {jo}", shown()));
+            }
+            for (mn, mo) in n.media.iter().zip(&o.media) {
+                for name in ["rtpmap", "RTCP", "T38FaxVersion", "x"] {
+                    if mn.attribute(name) != mo.attribute(name).map(|v| v.map(Cow::from)) {
+                        return Err(format!("{:?}: attribute {name}", shown()));
+                    }
+                }
+                if mn.formats.len() != mo.formats.len()
+                    || mn.is_t38() != mo.is_t38()
+                    || mn.t38_attributes().count() != mo.t38_attributes().count()
+                {
+                    return Err(format!("{:?}: formats or T.38", shown()));
+                }
+            }
+            if n.attributes.len() != o.attributes.len() {
+                return Err(format!("{:?}: session attribute count", shown()));
+            }
+            Ok(())
+        }
+        (Err(a), Err(b)) if a == b => Ok(()),
+        (a, b) => Err(format!(
+            "{:?}: {:?} vs reference {:?}",
+            shown(),
+            a.map(|_| ()),
+            b.map(|_| ())
+        )),
+    }
+}
+
+#[test]
+fn same_as_reference_on_test_bodies() {
+    for body in test_bodies() {
+        same_as_reference(&body, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES).unwrap();
+        same_as_reference(&body, 1, 6).unwrap();
+    }
+}
+
+#[test]
+fn attribute_fast_paths() {
+    let body = b"v=0\r\na=SendOnly\r\na=fingerprint:sha-1 AB:CD\r\na=fingerprint\r\n\
+m=audio 4000 RTP/AVP 0\r\na=rtcp-mux:x\r\na=recvonly:x\r\na=sendrecv\r\na=inactive\r\n\
+a=rtcp:x\r\na=rtcp:4001 IN IP4 192.0.2.7\r\na=rtcp:4003\r\na=ike-setup: passive \r\n\
+a=psk-fingerprint:sha-1 EF\r\na=fingerprint:sha-256\r\n\
+m=video 0 RTP/AVP 31\r\na=RTCP-MUX\r\na=rtcp:5 IN IP6 ::1/3\r\n";
+    let sd = parse(body).unwrap();
+    assert_eq!(sd.direction, Some(Direction::SendOnly));
+    assert_eq!(sd.fingerprints.len(), 1);
+    assert_eq!(sd.attributes.len(), 3);
+    let m = &sd.media[0];
+    assert!(m.rtcp_mux);
+    // A direction attribute with a value is not one; the first valid one counts.
+    assert_eq!(m.direction_attribute, Some(Direction::SendRecv));
+    let rtcp = m.rtcp.as_ref().unwrap();
+    assert_eq!(rtcp.port, 4001);
+    let c = rtcp.connection.as_ref().unwrap();
+    assert_eq!(c.ip, Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7))));
+    assert_eq!(at(body, &c.line), "a=rtcp:4001 IN IP4 192.0.2.7");
+    assert_eq!(m.ike_setup, Some(IkeSetup::Passive));
+    assert_eq!(m.psk_fingerprints.len(), 1);
+    assert!(m.fingerprints.is_empty());
+    assert_eq!(m.attributes.len(), 10);
+    let v = &sd.media[1];
+    assert!(v.rtcp_mux);
+    assert_eq!(v.rtcp.as_ref().unwrap().connection.as_ref().unwrap().count, Some(3));
+    assert_eq!(v.rtcp_port, None);
+    same_as_reference(body, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES).unwrap();
+}
+
+#[test]
+fn lazy_lists_of_a_non_utf8_body() {
+    let body = b"v=0\r\ns=\xff\r\nm=audio 4000 RTP/AVP 0 \xfe 8\r\na=x:\xff y\r\na=sendonly\r\n";
+    let sd = parse(body).unwrap();
+    assert!(sd.normalized);
+    let m = &sd.media[0];
+    assert_eq!(m.formats, ["0", "\u{fffd}", "8"]);
+    assert_eq!(
+        m.attributes.iter().next().unwrap(),
+        (Cow::from("x"), Some(Cow::from("\u{fffd} y")))
+    );
+    same_as_reference(body, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES).unwrap();
+}
+
+mod reference_proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Line values built from fragments the scanner treats specially, joined by blanks of
+    /// every kind the scanner tolerates.
+    fn value() -> impl Strategy<Value = Vec<u8>> {
+        let fragment = prop_oneof![
+            Just(&b"0"[..]),
+            Just(&b"IN IP4 192.0.2.1"[..]),
+            Just(&b"IN IP4 224.2.1.1/127/3"[..]),
+            Just(&b"IN IP6 ff15::101/3"[..]),
+            Just(&b"IN IP4 host.example"[..]),
+            Just(&b"audio 49170 RTP/AVP 0 8"[..]),
+            Just(&b"image 0/2 udptl t38"[..]),
+            Just(&b"audio 70000 RTP/AVP 0"[..]),
+            Just(&b"- 1 2 IN IP4 192.0.2.1"[..]),
+            Just(&b"rtpmap:0 PCMU/8000"[..]),
+            Just(&b"sendrecv"[..]),
+            Just(&b"SendOnly"[..]),
+            Just(&b"inactive"[..]),
+            Just(&b"recvonly:1"[..]),
+            Just(&b"rtcp-mux"[..]),
+            Just(&b"rtcp:9"[..]),
+            Just(&b"rtcp:9 IN IP4 192.0.2.9"[..]),
+            Just(&b"rtcp:x"[..]),
+            Just(&b"fingerprint:sha-1 AB"[..]),
+            Just(&b"psk-fingerprint:sha-1 CD"[..]),
+            Just(&b"ike-setup:actpass"[..]),
+            Just(&b"T38FaxVersion:0"[..]),
+            Just(&b"AS:64"[..]),
+            Just(&b":"[..]),
+            Just(&b" "[..]),
+            Just(&b"\t"[..]),
+            Just(&b"\r"[..]),
+            Just(&b"\0"[..]),
+            Just(&b"\xff"[..]),
+            Just(&b"\x0b"[..]),
+        ];
+        proptest::collection::vec(fragment, 0..4).prop_map(|v| v.concat())
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        let line = (
+            prop_oneof![
+                8 => Just(b'a'),
+                3 => Just(b'm'),
+                2 => Just(b'c'),
+                1 => Just(b'o'),
+                1 => Just(b's'),
+                1 => Just(b'b'),
+                1 => Just(b'i'),
+                1 => Just(b'k'),
+                1 => Just(b't'),
+                1 => Just(b'A'),
+                1 => Just(b' '),
+            ],
+            value(),
+            prop_oneof![Just(&b"\r\n"[..]), Just(&b"\n"[..]), Just(&b" \r\n"[..])],
+        );
+        (any::<bool>(), proptest::collection::vec(line, 0..16)).prop_map(|(v, lines)| {
+            let mut body = if v { b"v=0\r\n".to_vec() } else { Vec::new() };
+            for (k, val, eol) in lines {
+                body.push(k);
+                body.push(b'=');
+                body.extend_from_slice(&val);
+                body.extend_from_slice(eol);
+            }
+            body
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn same_as_reference_on_generated(b in body(), media in 1usize..4, lines in 2usize..20) {
+            if let Err(e) = same_as_reference(&b, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES) {
+                return Err(TestCaseError::fail(e));
+            }
+            if let Err(e) = same_as_reference(&b, media, lines) {
+                return Err(TestCaseError::fail(e));
+            }
+        }
+
+        #[test]
+        fn same_as_reference_on_well_formed(b in super::prop::well_formed_sdp()) {
+            if let Err(e) = same_as_reference(&b, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES) {
+                return Err(TestCaseError::fail(e));
+            }
+        }
+
+        #[test]
+        fn same_as_reference_on_bytes(b in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let mut with_v = b"v=0\n".to_vec();
+            with_v.extend_from_slice(&b);
+            for body in [&b, &with_v] {
+                if let Err(e) = same_as_reference(body, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES) {
+                    return Err(TestCaseError::fail(e));
                 }
             }
         }
