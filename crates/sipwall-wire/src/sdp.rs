@@ -327,14 +327,24 @@ pub enum Direction {
 }
 
 impl Direction {
-    /// RFC 8866 §6.7: the four property attributes, eight letters each, given lowercased
-    /// (matched case-insensitively: some endpoints write `a=sendRecv`).
-    fn from_lowercase(name: &[u8; 8]) -> Option<Direction> {
-        match name {
-            b"sendrecv" => Some(Direction::SendRecv),
-            b"sendonly" => Some(Direction::SendOnly),
-            b"recvonly" => Some(Direction::RecvOnly),
-            b"inactive" => Some(Direction::Inactive),
+    /// RFC 8866 §6.7: the four property attributes, eight letters each, matched
+    /// case-insensitively (some endpoints write `a=sendRecv`) as one 64-bit word: setting
+    /// bit 5 of every byte lowercases letters, and a byte that becomes a lowercase letter
+    /// was that letter in either case, so the compare is exact.
+    fn from_name(name: &[u8]) -> Option<Direction> {
+        const fn word(s: &[u8; 8]) -> u64 {
+            u64::from_le_bytes(*s)
+        }
+        const SENDRECV: u64 = word(b"sendrecv");
+        const SENDONLY: u64 = word(b"sendonly");
+        const RECVONLY: u64 = word(b"recvonly");
+        const INACTIVE: u64 = word(b"inactive");
+        let name: [u8; 8] = name.try_into().ok()?;
+        match u64::from_le_bytes(name) | 0x2020_2020_2020_2020 {
+            SENDRECV => Some(Direction::SendRecv),
+            SENDONLY => Some(Direction::SendOnly),
+            RECVONLY => Some(Direction::RecvOnly),
+            INACTIVE => Some(Direction::Inactive),
             _ => None,
         }
     }
@@ -365,9 +375,9 @@ impl MediaKind<'_> {
             (b"message", MediaKind::Message),
         ];
         KNOWN
-            .into_iter()
+            .iter()
             .find(|(name, _)| s.eq_ignore_ascii_case(name))
-            .map(|(_, kind)| kind)
+            .map(|(_, kind)| kind.clone())
     }
 }
 
@@ -650,6 +660,7 @@ fn is_structured(key: u8) -> bool {
 /// Anything but single spaces between fields (a leading blank, a tab, two blanks in a row).
 /// `sdp-types` splits structured lines on single spaces. Written without early exit so that
 /// it compiles to vector code (structured lines are short).
+#[inline(never)]
 fn irregular_blanks(v: &[u8]) -> bool {
     let first = v.first().copied().is_some_and(is_blank);
     let tab = v.iter().fold(false, |acc, &b| acc | (b == b'\t'));
@@ -660,53 +671,74 @@ fn irregular_blanks(v: &[u8]) -> bool {
     first | tab | double
 }
 
-/// The end of the line starting `hay`: the position of its LF (`None` for a last line
-/// without one), and whether the line holds a NUL or a CR other than one just before the LF
-/// (RFC 8866 §9: neither belongs inside a line; tolerated, but not strict).
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The classic "has a zero byte" test: flags (high bit) at least the zero bytes of `x`; the
+/// lowest flagged byte is exact (borrows only run upwards), higher ones may be false.
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// A NUL anywhere, or a CR not followed by LF (a CR as the very last byte ends the last
+/// line): bytes that do not belong inside an SDP line (RFC 8866 §9), tolerated but not
+/// strict. One pass over the whole body, without early exit so that it compiles to vector
+/// code; it equals checking every line's NULs and CRs as they are read.
+#[inline(never)]
+fn has_stray_bytes(body: &[u8]) -> bool {
+    let next = body.get(1..).unwrap_or_default();
+    let inside = body.iter().zip(next).fold(false, |acc, (&a, &b)| {
+        acc | (a == 0) | ((a == b'\r') & (b != b'\n'))
+    });
+    inside | (body.last() == Some(&0))
+}
+
+/// The position of the first LF of `hay`, the end of the line starting it.
 ///
 /// SDP lines are short (20 to 60 bytes), where a `memchr` call per line costs more than it
-/// saves; this reads 8 bytes at a time with the classic "has a zero byte" test, the lowest
-/// flagged byte of which is exact (borrows only run upwards).
-fn find_line_end(hay: &[u8]) -> (Option<usize>, bool) {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
+/// saves; this reads 8 bytes at a time.
+#[inline(never)]
+fn find_lf(hay: &[u8]) -> Option<usize> {
     const LF: u64 = 0x0a0a_0a0a_0a0a_0a0a;
-    const CR: u64 = 0x0d0d_0d0d_0d0d_0d0d;
-    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    // First NUL or CR seen so far, if any.
-    let mut special: Option<usize> = None;
-    let verdict = |lf: usize, special: Option<usize>| match special {
-        Some(s) if s + 1 < lf => true,
-        Some(s) => hay.get(s) == Some(&0),
-        None => false,
-    };
     let mut chunks = hay.chunks_exact(8);
     let mut at = 0usize;
     for c in &mut chunks {
         let mut w = [0u8; 8];
         w.copy_from_slice(c);
-        let w = u64::from_le_bytes(w);
-        let sp = zero(w ^ CR) | zero(w);
-        if special.is_none() && sp != 0 {
-            special = Some(at + (sp.trailing_zeros() / 8) as usize);
-        }
-        let lf = zero(w ^ LF);
+        let lf = zero_bytes(u64::from_le_bytes(w) ^ LF);
         if lf != 0 {
-            let lf = at + (lf.trailing_zeros() / 8) as usize;
-            return (Some(lf), verdict(lf, special.filter(|&s| s < lf)));
+            return Some(at + (lf.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == b'\n' {
-            return (Some(at + i), verdict(at + i, special));
+    find_byte(chunks.remainder(), b'\n').map(|i| at + i)
+}
+
+/// Length of the field starting `s`: the position of its first separator, or `s.len()`.
+/// Fields are short but many (`o=` has six); this reads 8 bytes at a time looking for a byte
+/// below 0x21 (all separators are), then checks that byte (another control byte is part of
+/// the field, rare: the scan goes on after it).
+fn field_len(s: &[u8]) -> usize {
+    const BELOW_21: u64 = 0x2121_2121_2121_2121;
+    let mut i = 0usize;
+    while let Some(c) = s.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let w = u64::from_le_bytes(w);
+        // Bytes >= 0x80 have their high bit set and are never flagged by `!w`.
+        let low = w.wrapping_sub(BELOW_21) & !w & HI;
+        if low == 0 {
+            i += 8;
+            continue;
         }
-        if special.is_none() && (b == b'\r' || b == 0) {
-            special = Some(at + i);
+        let j = i + (low.trailing_zeros() / 8) as usize;
+        if s.get(j).copied().is_some_and(is_separator) {
+            return j;
         }
+        i = j + 1;
     }
-    // No LF: any NUL or CR inside (a CR at the very end is handled as a blank line end).
-    (None, verdict(hay.len(), special))
+    let tail = s.get(i..).unwrap_or_default();
+    tail.iter().position(|&b| is_separator(b)).map_or(s.len(), |p| i + p)
 }
 
 /// The address of `o=`, `c=` and `a=rtcp` as `std`'s `IpAddr` parser reads it (that is the
@@ -789,10 +821,7 @@ impl Iterator for Tokens<'_> {
     fn next(&mut self) -> Option<Range<usize>> {
         let skip = self.rest.iter().position(|&b| !is_separator(b))?;
         let after = self.rest.get(skip..).unwrap_or_default();
-        let len = after
-            .iter()
-            .position(|&b| is_separator(b))
-            .unwrap_or(after.len());
+        let len = field_len(after);
         let start = self.base + skip;
         self.rest = after.get(len..).unwrap_or_default();
         self.base = start + len;
@@ -803,6 +832,12 @@ impl Iterator for Tokens<'_> {
 /// A decimal number as `str::parse` reads it (an optional `+`, then 1 or more digits; RFC 8866
 /// §9 has no sign, `sdp-types` accepts one), or `None` on overflow of `T`.
 fn decimal<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
+    T::try_from(decimal_u64(b)?).ok()
+}
+
+/// [`decimal`] as `u64`: one out-of-line copy for every target type.
+#[inline(never)]
+fn decimal_u64(b: &[u8]) -> Option<u64> {
     let digits = b.strip_prefix(b"+").unwrap_or(b);
     if digits.is_empty() {
         return None;
@@ -814,8 +849,11 @@ fn decimal<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
         }
         n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
-    T::try_from(n).ok()
+    Some(n)
 }
+
+/// Most fields [`Scanner::fields`] reports (`o=` has six).
+const MAX_FIELDS: usize = 6;
 
 struct Scanner<'a> {
     body: &'a [u8],
@@ -865,9 +903,16 @@ impl<'a> Scanner<'a> {
 
     /// Text of a range: borrowed when it is UTF-8, else converted lossily.
     fn text(&self, r: Range<usize>) -> Cow<'a, str> {
-        if let Some(t) = self.text.and_then(|t| t.get(r.clone())) {
-            return Cow::Borrowed(t);
+        match self.text.and_then(|t| t.get(r.clone())) {
+            Some(t) => Cow::Borrowed(t),
+            None => self.lossy_text(r),
         }
+    }
+
+    /// [`Scanner::text`] of a body that is not UTF-8: rare, out of line.
+    #[cold]
+    #[inline(never)]
+    fn lossy_text(&self, r: Range<usize>) -> Cow<'a, str> {
         lossy(self.bytes(r))
     }
 
@@ -876,8 +921,29 @@ impl<'a> Scanner<'a> {
         decimal(self.bytes(r))
     }
 
-    fn tokens(&self, r: Range<usize>) -> Tokens<'a> {
-        Tokens::new(self.body, r)
+    /// The separator-delimited fields of `r` (RFC 8866 §9), the first [`MAX_FIELDS`] of them
+    /// as absolute ranges in `out`; returns how many fields `r` holds, counting any beyond
+    /// [`MAX_FIELDS`] as one. One out-of-line loop serves every structured line (code size).
+    #[inline(never)]
+    fn fields(&self, r: Range<usize>, out: &mut [Range<usize>; MAX_FIELDS]) -> usize {
+        let line = self.bytes(r.clone());
+        let mut i = 0usize;
+        let mut n = 0usize;
+        loop {
+            while line.get(i).copied().is_some_and(is_separator) {
+                i += 1;
+            }
+            if i >= line.len() {
+                return n;
+            }
+            let Some(slot) = out.get_mut(n) else {
+                return n + 1;
+            };
+            let len = field_len(line.get(i..).unwrap_or_default());
+            *slot = r.start + i..r.start + i + len;
+            n += 1;
+            i += len;
+        }
     }
 
     /// `r` without leading and trailing blanks (and NUL, CR, VT, FF).
@@ -901,7 +967,7 @@ impl<'a> Scanner<'a> {
             fingerprints: Vec::new(),
             attributes: Attributes::default(),
             media: Vec::new(),
-            normalized: self.text.is_none(),
+            normalized: self.text.is_none() || has_stray_bytes(body),
         };
         // "At most once" bits of the session level and of the section being read (the last
         // of `sd.media` once there is one).
@@ -914,9 +980,7 @@ impl<'a> Scanner<'a> {
         let mut pos = 0usize;
         while pos < body.len() {
             // RFC 8866 §5: lines end in CRLF; LF alone is accepted (as sdp-types does).
-            let (lf, stray) = find_line_end(self.bytes(pos..body.len()));
-            sd.normalized |= stray;
-            let (line_end, next) = match lf {
+            let (line_end, next) = match find_lf(self.bytes(pos..body.len())) {
                 Some(i) => (pos + i, pos + i + 1),
                 None => (body.len(), body.len()),
             };
@@ -984,7 +1048,7 @@ impl<'a> Scanner<'a> {
                         // Most offers have one or two sections.
                         sd.media.reserve_exact(2);
                     }
-                    sd.media.push(self.media_line(value, line)?);
+                    self.media_line(value, line, &mut sd.media)?;
                     media_seen = 0;
                     level_start = next;
                 }
@@ -1014,7 +1078,7 @@ impl<'a> Scanner<'a> {
         match v {
             None => {
                 if sd.direction.is_none() {
-                    sd.direction = direction(n);
+                    sd.direction = Direction::from_name(n);
                 }
             }
             Some(v) => {
@@ -1043,7 +1107,7 @@ impl<'a> Scanner<'a> {
                 if n.eq_ignore_ascii_case(b"rtcp-mux") {
                     m.rtcp_mux = true;
                 } else if v.is_none() && m.direction_attribute.is_none() {
-                    m.direction_attribute = direction(n);
+                    m.direction_attribute = Direction::from_name(n);
                 }
             }
             (4, Some(v)) => {
@@ -1145,12 +1209,8 @@ impl<'a> Scanner<'a> {
     /// <unicast-address>`; sess-version is a number (sdp-types reads it as u64).
     #[inline(never)]
     fn origin(&self, value: Range<usize>, line: Range<usize>) -> Result<Origin<'a>, ParseError> {
-        let mut t = self.tokens(value);
-        let mut f: [Range<usize>; 6] = Default::default();
-        for slot in &mut f {
-            *slot = t.next().ok_or(bad(line.start))?;
-        }
-        if t.next().is_some() {
+        let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+        if self.fields(value, &mut f) != 6 {
             return Err(bad(line.start));
         }
         let [user, id, version, nettype, addrtype, address] = f;
@@ -1176,10 +1236,11 @@ impl<'a> Scanner<'a> {
         value: Range<usize>,
         line: Range<usize>,
     ) -> Result<Connection<'a>, ParseError> {
-        let mut t = self.tokens(value);
-        let (Some(n), Some(a), Some(c), None) = (t.next(), t.next(), t.next(), t.next()) else {
+        let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+        if self.fields(value, &mut f) != 3 {
             return Err(bad(line.start));
-        };
+        }
+        let [n, a, c, ..] = f;
         Ok(self.make_connection(n, a, c, line))
     }
 
@@ -1253,8 +1314,9 @@ impl<'a> Scanner<'a> {
     #[cold]
     #[inline(never)]
     fn push_fingerprint(&self, to: &mut Vec<Fingerprint<'a>>, value: Range<usize>) {
-        let mut t = self.tokens(value);
-        if let (Some(hash_func), Some(value)) = (t.next(), t.next()) {
+        let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+        if self.fields(value, &mut f) >= 2 {
+            let [hash_func, value, ..] = f;
             to.push(Fingerprint {
                 hash_func: self.text(hash_func),
                 value: self.text(value),
@@ -1266,16 +1328,15 @@ impl<'a> Scanner<'a> {
     /// connection-address] CRLF`. `value` is what follows the colon; `line` the whole line.
     #[inline(never)]
     fn rtcp(&self, value: Range<usize>, line: &Range<usize>) -> Option<Rtcp<'a>> {
-        let mut t = self.tokens(value);
-        let port_span = t.next()?;
-        if !self.bytes(port_span.clone()).iter().all(u8::is_ascii_digit) {
+        let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+        let n = self.fields(value, &mut f);
+        let [port_span, nettype, addrtype, address, ..] = f;
+        if n == 0 || !self.bytes(port_span.clone()).iter().all(u8::is_ascii_digit) {
             return None;
         }
         let port = self.number(port_span.clone())?;
-        let connection = match (t.next(), t.next(), t.next()) {
-            (Some(n), Some(a), Some(c)) => Some(self.rtcp_connection(n, a, c, line)),
-            _ => None,
-        };
+        let connection =
+            (n >= 4).then(|| self.rtcp_connection(nettype, addrtype, address, line));
         Some(Rtcp {
             port,
             port_span,
@@ -1298,14 +1359,18 @@ impl<'a> Scanner<'a> {
     /// RFC 8866 §5.14: `m=<media> <port>[/<number of ports>] <proto> <fmt> ...`; port and
     /// number of ports are 16-bit numbers, at least one `<fmt>`.
     #[inline(never)]
-    fn media_line(&self, value: Range<usize>, line: Range<usize>) -> Result<Media<'a>, ParseError> {
+    fn media_line(
+        &self,
+        value: Range<usize>,
+        line: Range<usize>,
+        media: &mut Vec<Media<'a>>,
+    ) -> Result<(), ParseError> {
         let at = line.start;
-        let mut t = self.tokens(value.clone());
-        let (Some(kind), Some(port_token), Some(proto), Some(first_format)) =
-            (t.next(), t.next(), t.next(), t.next())
-        else {
+        let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+        if self.fields(value.clone(), &mut f) < 4 {
             return Err(bad(at));
-        };
+        }
+        let [kind, port_token, proto, first_format, ..] = f;
         let slash = find_byte(self.bytes(port_token.clone()), b'/');
         let port_span = slash.map_or(port_token.clone(), |i| {
             port_token.start..port_token.start + i
@@ -1318,7 +1383,8 @@ impl<'a> Scanner<'a> {
         };
         let kind = MediaKind::known(self.bytes(kind.clone()))
             .unwrap_or_else(|| MediaKind::Other(self.text(kind)));
-        Ok(Media {
+        // Pushed here rather than returned: one copy of the section less.
+        media.push(Media {
             kind,
             port,
             port_span,
@@ -1341,19 +1407,14 @@ impl<'a> Scanner<'a> {
             psk_fingerprints: Vec::new(),
             attributes: Attributes::default(),
             line,
-        })
+        });
+        Ok(())
     }
 }
 
 /// Text of a byte string, lossily converted when it is not UTF-8 (U+FFFD).
 fn lossy(b: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(b)
-}
-
-/// A direction attribute name (RFC 8866 §6.7), any ASCII case.
-fn direction(name: &[u8]) -> Option<Direction> {
-    let name: [u8; 8] = name.try_into().ok()?;
-    Direction::from_lowercase(&name.map(|b| b.to_ascii_lowercase()))
 }
 
 /// Completes an `m=` section with the values that depend on the whole section or on the

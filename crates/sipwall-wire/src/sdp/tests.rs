@@ -967,3 +967,7 @@ mod reference_proptests {
         }
     }
 }
+#[test]
+fn tmp_sizes() {
+    eprintln!("SD {} Media {} Origin {} Conn {} Rtcp {} Kind {} Cow {}", std::mem::size_of::<SessionDescription>(), std::mem::size_of::<Media>(), std::mem::size_of::<Origin>(), std::mem::size_of::<Connection>(), std::mem::size_of::<Rtcp>(), std::mem::size_of::<MediaKind>(), std::mem::size_of::<Cow<str>>());
+}
