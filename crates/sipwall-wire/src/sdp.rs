@@ -13,7 +13,8 @@
 //! * the ALG must tolerate what real endpoints send (see below), which `sdp-types` rejects.
 //!
 //! So [`parse`] is a single pass over the body's lines that builds a model borrowing from the
-//! body (`Cow<'a, str>`, owned only for non-UTF-8 text) with byte ranges beside the values, and
+//! body ([`Text`] spans; lists the ALG rarely reads, [`Attributes`] and [`Formats`], are kept
+//! as spans and split on demand) with byte ranges beside the values, and
 //! `sdp-types` stays the *strict* validator: [`validate_strict`] is what the conformance profile
 //! uses to refuse an `application/sdp` body a conforming parser refuses. A test checks that, on
 //! every SDP of the unit tests and on generated well-formed SDPs, both agree on the fields both
@@ -66,6 +67,84 @@ impl Default for SdpLimits {
             max_media: DEFAULT_MAX_MEDIA,
             max_lines: DEFAULT_MAX_LINES,
         }
+    }
+}
+
+/// Text of the body as written: a span of its bytes, UTF-8 in practice. When it is not,
+/// [`Text::as_str`], `Display` and serialization replace the bad bytes by U+FFFD (as
+/// `String::from_utf8_lossy`). Kept as bytes so that parsing neither checks nor copies
+/// text, and the model has no drop code.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Text<'a>(&'a [u8]);
+
+impl<'a> Text<'a> {
+    /// The bytes as written.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// The text, borrowed when it is UTF-8, else converted lossily (U+FFFD).
+    pub fn as_str(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.0)
+    }
+
+    pub fn eq_ignore_ascii_case(&self, other: &str) -> bool {
+        self.0.eq_ignore_ascii_case(other.as_bytes())
+    }
+
+    pub fn to_ascii_lowercase(&self) -> String {
+        self.as_str().to_ascii_lowercase()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl PartialEq<str> for Text<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<Text<'_>> for String {
+    fn eq(&self, other: &Text<'_>) -> bool {
+        other == self.as_str()
+    }
+}
+
+impl PartialEq<Text<'_>> for &str {
+    fn eq(&self, other: &Text<'_>) -> bool {
+        other == self
+    }
+}
+
+impl std::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.as_str(), f)
+    }
+}
+
+impl Serialize for Text<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.as_str())
     }
 }
 
@@ -229,7 +308,7 @@ pub struct SessionDescription<'a> {
     pub origin: Option<Origin<'a>>,
     /// `s=` (RFC 8866 §5.3) as written (leading blanks kept, trailing ones dropped); empty
     /// when absent; non-UTF-8 bytes replaced by U+FFFD.
-    pub session_name: Cow<'a, str>,
+    pub session_name: Text<'a>,
     /// Session-level `c=` (RFC 8866 §5.7).
     pub connection: Option<Connection<'a>>,
     /// Session-level `b=` lines (RFC 8866 §5.8).
@@ -252,13 +331,13 @@ pub struct SessionDescription<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Origin<'a> {
     /// `-` when the user name is not given.
-    pub username: Cow<'a, str>,
-    pub sess_id: Cow<'a, str>,
+    pub username: Text<'a>,
+    pub sess_id: Text<'a>,
     pub sess_version: u64,
-    pub nettype: Cow<'a, str>,
-    pub addrtype: Cow<'a, str>,
+    pub nettype: Text<'a>,
+    pub addrtype: Text<'a>,
     /// Address as written (IP literal or FQDN).
-    pub address: Cow<'a, str>,
+    pub address: Text<'a>,
     /// Parsed address; `None` for a host name (left unresolved).
     pub ip: Option<IpAddr>,
     /// Byte range of the address token within the SDP body.
@@ -271,11 +350,11 @@ pub struct Origin<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Connection<'a> {
     /// `IN` in practice.
-    pub nettype: Cow<'a, str>,
+    pub nettype: Text<'a>,
     /// `IP4`, `IP6` or another token.
-    pub addrtype: Cow<'a, str>,
+    pub addrtype: Text<'a>,
     /// The address without its `/ttl` and `/count` suffixes: an IP literal or a host name.
-    pub address: Cow<'a, str>,
+    pub address: Text<'a>,
     /// Parsed address; `None` means a host name that is kept unresolved.
     pub ip: Option<IpAddr>,
     /// Multicast TTL (IP4 `addr/ttl[/count]`).
@@ -312,7 +391,7 @@ impl Connection<'_> {
 /// `b=<bwtype>:<bandwidth>` (RFC 8866 §5.8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bandwidth<'a> {
-    pub bwtype: Cow<'a, str>,
+    pub bwtype: Text<'a>,
     pub value: u64,
 }
 
@@ -360,7 +439,7 @@ pub enum MediaKind<'a> {
     Application,
     Text,
     Message,
-    Other(Cow<'a, str>),
+    Other(Text<'a>),
 }
 
 impl MediaKind<'_> {
@@ -399,7 +478,7 @@ pub enum IkeSetup<'a> {
     Active,
     Passive,
     ActPass,
-    Other(Cow<'a, str>),
+    Other(Text<'a>),
 }
 
 /// `a=fingerprint:<hash-func> <fingerprint>` (RFC 8122 §5, formerly RFC 4572 §5), and the
@@ -408,8 +487,8 @@ pub enum IkeSetup<'a> {
 /// `attributes`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fingerprint<'a> {
-    pub hash_func: Cow<'a, str>,
-    pub value: Cow<'a, str>,
+    pub hash_func: Text<'a>,
+    pub value: Text<'a>,
 }
 
 /// Which `c=` applies to a media section (RFC 8866 §5.7: media level overrides session level).
@@ -432,7 +511,7 @@ pub struct Media<'a> {
     /// Byte range of the `/count` number, if present.
     pub port_count_span: Option<Range<usize>>,
     /// Transport protocol as written: `RTP/AVP`, `RTP/SAVP`, `UDP/TLS/RTP/SAVPF`, `udptl`...
-    pub proto: Cow<'a, str>,
+    pub proto: Text<'a>,
     /// The `<fmt>` list.
     pub formats: Formats<'a>,
     /// Media-level `c=` lines (usually zero or one; several for layered multicast).
@@ -513,7 +592,10 @@ impl<'a> Media<'a> {
 
     /// RTP-based proto (`RTP/...` or `.../RTP/...`), for which port + 1 carries RTCP.
     pub fn is_rtp(&self) -> bool {
-        self.proto.split('/').any(|p| p.eq_ignore_ascii_case("RTP"))
+        self.proto
+            .as_bytes()
+            .split(|&b| b == b'/')
+            .any(|p| p.eq_ignore_ascii_case(b"RTP"))
     }
 
     /// First attribute value by name (case-insensitive), `Some(None)` for a flag attribute.
@@ -555,17 +637,18 @@ fn find_attribute<'a>(attrs: &Attributes<'a>, name: &str) -> Option<Option<Cow<'
 }
 
 impl MediaKind<'_> {
-    /// The `<media>` token: the lowercase name of a known kind, else as written.
-    pub fn as_str(&self) -> &str {
-        match self {
+    /// The `<media>` token: the lowercase name of a known kind, else as written (non-UTF-8
+    /// bytes replaced by U+FFFD).
+    pub fn as_str(&self) -> Cow<'_, str> {
+        Cow::Borrowed(match self {
             MediaKind::Audio => "audio",
             MediaKind::Video => "video",
             MediaKind::Image => "image",
             MediaKind::Application => "application",
             MediaKind::Text => "text",
             MediaKind::Message => "message",
-            MediaKind::Other(s) => s,
-        }
+            MediaKind::Other(s) => return s.as_str(),
+        })
     }
 }
 
@@ -745,8 +828,7 @@ fn field_len(s: &[u8]) -> usize {
 /// contract of the `ip` fields: an IPv4 literal in dotted-decimal form without leading zeros,
 /// or an IPv6 literal), with the usual IPv4 case done in one pass over the bytes: `IpAddr`'s
 /// `FromStr` runs a general-purpose parser for each family in turn.
-fn parse_ip(text: &str) -> Option<IpAddr> {
-    let b = text.as_bytes();
+fn parse_ip(b: &[u8]) -> Option<IpAddr> {
     if let Some(v4) = parse_ipv4_strict(b) {
         return Some(IpAddr::V4(v4));
     }
@@ -754,7 +836,14 @@ fn parse_ip(text: &str) -> Option<IpAddr> {
     if !b.contains(&b':') {
         return None;
     }
-    text.parse().ok()
+    parse_ipv6(b)
+}
+
+/// `std`'s parser on a would-be IPv6 literal: rare in SDP, out of line.
+#[cold]
+#[inline(never)]
+fn parse_ipv6(b: &[u8]) -> Option<IpAddr> {
+    std::str::from_utf8(b).ok()?.parse().ok()
 }
 
 /// RFC 8866 §9 `IP4-address = b1 3("." decimal-uchar)` with `decimal-uchar` 0 to 255 written
@@ -857,9 +946,11 @@ const MAX_FIELDS: usize = 6;
 
 struct Scanner<'a> {
     body: &'a [u8],
-    /// The whole body as text when it is valid UTF-8 (the usual case): every slice of it at
-    /// an ASCII delimiter is then borrowed without another check.
-    text: Option<&'a str>,
+}
+
+/// UTF-8, checked as ASCII first (the usual case: a word-at-a-time loop).
+fn is_utf8(body: &[u8]) -> bool {
+    body.is_ascii() || std::str::from_utf8(body).is_ok()
 }
 
 /// Bit for a line type letter, for the "at most once" checks (RFC 8866 §5).
@@ -891,29 +982,16 @@ fn split_attribute(v: &[u8]) -> (Range<usize>, Option<Range<usize>>) {
 
 impl<'a> Scanner<'a> {
     fn new(body: &'a [u8]) -> Scanner<'a> {
-        Scanner {
-            body,
-            text: std::str::from_utf8(body).ok(),
-        }
+        Scanner { body }
     }
 
     fn bytes(&self, r: Range<usize>) -> &'a [u8] {
         self.body.get(r).unwrap_or_default()
     }
 
-    /// Text of a range: borrowed when it is UTF-8, else converted lossily.
-    fn text(&self, r: Range<usize>) -> Cow<'a, str> {
-        match self.text.and_then(|t| t.get(r.clone())) {
-            Some(t) => Cow::Borrowed(t),
-            None => self.lossy_text(r),
-        }
-    }
-
-    /// [`Scanner::text`] of a body that is not UTF-8: rare, out of line.
-    #[cold]
-    #[inline(never)]
-    fn lossy_text(&self, r: Range<usize>) -> Cow<'a, str> {
-        lossy(self.bytes(r))
+    /// Text of a range.
+    fn text(&self, r: Range<usize>) -> Text<'a> {
+        Text(self.bytes(r))
     }
 
     /// A decimal number (`str::parse` rules, as `sdp-types` uses).
@@ -960,14 +1038,14 @@ impl<'a> Scanner<'a> {
         let body = self.body;
         let mut sd = SessionDescription {
             origin: None,
-            session_name: Cow::Borrowed(""),
+            session_name: Text::default(),
             connection: None,
             bandwidths: Vec::new(),
             direction: None,
             fingerprints: Vec::new(),
             attributes: Attributes::default(),
             media: Vec::new(),
-            normalized: self.text.is_none() || has_stray_bytes(body),
+            normalized: !is_utf8(body) || has_stray_bytes(body),
         };
         // "At most once" bits of the session level and of the section being read (the last
         // of `sd.media` once there is one).
@@ -1222,7 +1300,7 @@ impl<'a> Scanner<'a> {
             sess_version,
             nettype: self.text(nettype),
             addrtype: self.text(addrtype),
-            ip: parse_ip(&address_text),
+            ip: parse_ip(address_text.as_bytes()),
             address: address_text,
             address_span: address,
             line,
@@ -1265,7 +1343,7 @@ impl<'a> Scanner<'a> {
         Connection {
             nettype: self.text(nettype),
             addrtype: self.text(addrtype),
-            ip: parse_ip(&address),
+            ip: parse_ip(address.as_bytes()),
             address,
             ttl,
             count,
@@ -1412,11 +1490,6 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Text of a byte string, lossily converted when it is not UTF-8 (U+FFFD).
-fn lossy(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
-}
-
 /// Completes an `m=` section with the values that depend on the whole section or on the
 /// session level. Run once per section, when the next `m=` or the end is reached.
 fn finish_media(
@@ -1448,7 +1521,7 @@ fn finish_media(
     };
 }
 
-fn ike_setup(v: Cow<'_, str>) -> IkeSetup<'_> {
+fn ike_setup(v: Text<'_>) -> IkeSetup<'_> {
     // RFC 6193: ike-setup-attr = "a=ike-setup:" role; role = "active" / "passive" / "actpass"
     if v.eq_ignore_ascii_case("active") {
         IkeSetup::Active
