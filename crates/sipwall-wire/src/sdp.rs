@@ -735,23 +735,50 @@ fn is_trimmed(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | 0 | 0x0b | 0x0c)
 }
 
-/// Keys whose values are blank-separated fields (RFC 8866 §9 grammar).
-fn is_structured(key: u8) -> bool {
-    matches!(key, b'o' | b'c' | b'b' | b't' | b'r' | b'z' | b'm' | b'v')
+/// Keys whose values are blank-separated fields (RFC 8866 §9 grammar) but are not split by
+/// [`Scanner::fields`] (which checks the blanks of `o=`, `c=`, `m=` itself).
+fn is_checked_whole(key: u8) -> bool {
+    matches!(key, b'b' | b't' | b'r' | b'z' | b'v')
 }
 
 /// Anything but single spaces between fields (a leading blank, a tab, two blanks in a row).
-/// `sdp-types` splits structured lines on single spaces. Written without early exit so that
-/// it compiles to vector code (structured lines are short).
+/// `sdp-types` splits structured lines on single spaces. Eight bytes at a time: structured
+/// lines are 20 to 60 bytes, too short for vector code to pay off.
 #[inline(never)]
 fn irregular_blanks(v: &[u8]) -> bool {
-    let first = v.first().copied().is_some_and(is_blank);
-    let tab = v.iter().fold(false, |acc, &b| acc | (b == b'\t'));
-    let double = v
-        .iter()
-        .zip(v.iter().skip(1))
-        .fold(false, |acc, (&a, &b)| acc | ((a == b' ') & (b == b' ')));
-    first | tab | double
+    const TAB: u64 = 0x0909_0909_0909_0909;
+    const SP: u64 = 0x2020_2020_2020_2020;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    if v.first().copied().is_some_and(is_blank) {
+        return true;
+    }
+    // Whether the byte before the current word is a space.
+    let mut space_before = false;
+    let mut chunks = v.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let w = u64::from_le_bytes(w);
+        // "Any tab" is exact with the borrowing test (its lowest flag is exact).
+        let tab = zero_bytes(w ^ TAB);
+        // Spaces exactly (no borrows): the high bit of each byte equal to SP.
+        let x = w ^ SP;
+        let sp = !(((x & LOW7) + LOW7) | x | LOW7);
+        // A space whose previous byte is a space (little-endian: `<< 8` moves each byte's
+        // flag to the next byte).
+        let pairs = sp & ((sp << 8) | u64::from(space_before) << 7);
+        if tab | pairs != 0 {
+            return true;
+        }
+        space_before = sp >> 63 != 0;
+    }
+    for &b in chunks.remainder() {
+        if b == b'\t' || (b == b' ' && space_before) {
+            return true;
+        }
+        space_before = b == b' ';
+    }
+    false
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
@@ -946,6 +973,8 @@ const MAX_FIELDS: usize = 6;
 
 struct Scanner<'a> {
     body: &'a [u8],
+    /// Set by [`Scanner::fields`] on a structured line with irregular blanks.
+    irregular: std::cell::Cell<bool>,
 }
 
 /// UTF-8, checked as ASCII first (the usual case: a word-at-a-time loop).
@@ -982,7 +1011,10 @@ fn split_attribute(v: &[u8]) -> (Range<usize>, Option<Range<usize>>) {
 
 impl<'a> Scanner<'a> {
     fn new(body: &'a [u8]) -> Scanner<'a> {
-        Scanner { body }
+        Scanner {
+            body,
+            irregular: std::cell::Cell::new(false),
+        }
     }
 
     fn bytes(&self, r: Range<usize>) -> &'a [u8] {
@@ -1001,20 +1033,41 @@ impl<'a> Scanner<'a> {
 
     /// The separator-delimited fields of `r` (RFC 8866 §9), the first [`MAX_FIELDS`] of them
     /// as absolute ranges in `out`; returns how many fields `r` holds, counting any beyond
-    /// [`MAX_FIELDS`] as one. One out-of-line loop serves every structured line (code size).
+    /// [`MAX_FIELDS`] as one. One out-of-line loop serves every line split into fields (code
+    /// size).
+    ///
+    /// For a `structured` line (`o=`, `c=`, `m=`) it also does [`irregular_blanks`]'s check
+    /// on the way, recording it in `self.irregular`: a separator run at the start, or other
+    /// than one SP. That differs from `irregular_blanks` only on NUL and CR inside the line,
+    /// which [`has_stray_bytes`] flags anyway, so the `normalized` flag is the same.
     #[inline(never)]
-    fn fields(&self, r: Range<usize>, out: &mut [Range<usize>; MAX_FIELDS]) -> usize {
+    fn fields(
+        &self,
+        r: Range<usize>,
+        out: &mut [Range<usize>; MAX_FIELDS],
+        structured: bool,
+    ) -> usize {
         let line = self.bytes(r.clone());
         let mut i = 0usize;
         let mut n = 0usize;
         loop {
+            let run = i;
             while line.get(i).copied().is_some_and(is_separator) {
                 i += 1;
+            }
+            if structured
+                && i > run
+                && (n == 0 || i - run != 1 || line.get(run) != Some(&b' '))
+            {
+                self.irregular.set(true);
             }
             if i >= line.len() {
                 return n;
             }
             let Some(slot) = out.get_mut(n) else {
+                if structured && irregular_blanks(line.get(i..).unwrap_or_default()) {
+                    self.irregular.set(true);
+                }
                 return n + 1;
             };
             let len = field_len(line.get(i..).unwrap_or_default());
@@ -1091,7 +1144,11 @@ impl<'a> Scanner<'a> {
             }
             lines += 1;
             let value = start + 2..end;
-            if is_structured(key) && irregular_blanks(self.bytes(value.clone())) {
+            // `o=`, `c=`, `m=` are checked by `fields` as they are split (but `o=` in a media
+            // section, which is not read).
+            if (is_checked_whole(key) || (key == b'o' && !sd.media.is_empty()))
+                && irregular_blanks(self.bytes(value.clone()))
+            {
                 sd.normalized = true;
             }
             let line = start..end;
@@ -1140,6 +1197,7 @@ impl<'a> Scanner<'a> {
             return Err(bad(0)); // no `v=` line
         }
         self.finish_level(&mut sd, level_start..body.len());
+        sd.normalized |= self.irregular.get();
         Ok(sd)
     }
 
@@ -1288,7 +1346,7 @@ impl<'a> Scanner<'a> {
     #[inline(never)]
     fn origin(&self, value: Range<usize>, line: Range<usize>) -> Result<Origin<'a>, ParseError> {
         let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
-        if self.fields(value, &mut f) != 6 {
+        if self.fields(value, &mut f, true) != 6 {
             return Err(bad(line.start));
         }
         let [user, id, version, nettype, addrtype, address] = f;
@@ -1315,7 +1373,7 @@ impl<'a> Scanner<'a> {
         line: Range<usize>,
     ) -> Result<Connection<'a>, ParseError> {
         let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
-        if self.fields(value, &mut f) != 3 {
+        if self.fields(value, &mut f, true) != 3 {
             return Err(bad(line.start));
         }
         let [n, a, c, ..] = f;
@@ -1393,7 +1451,7 @@ impl<'a> Scanner<'a> {
     #[inline(never)]
     fn push_fingerprint(&self, to: &mut Vec<Fingerprint<'a>>, value: Range<usize>) {
         let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
-        if self.fields(value, &mut f) >= 2 {
+        if self.fields(value, &mut f, false) >= 2 {
             let [hash_func, value, ..] = f;
             to.push(Fingerprint {
                 hash_func: self.text(hash_func),
@@ -1407,7 +1465,7 @@ impl<'a> Scanner<'a> {
     #[inline(never)]
     fn rtcp(&self, value: Range<usize>, line: &Range<usize>) -> Option<Rtcp<'a>> {
         let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
-        let n = self.fields(value, &mut f);
+        let n = self.fields(value, &mut f, false);
         let [port_span, nettype, addrtype, address, ..] = f;
         if n == 0 || !self.bytes(port_span.clone()).iter().all(u8::is_ascii_digit) {
             return None;
@@ -1445,7 +1503,7 @@ impl<'a> Scanner<'a> {
     ) -> Result<(), ParseError> {
         let at = line.start;
         let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
-        if self.fields(value.clone(), &mut f) < 4 {
+        if self.fields(value.clone(), &mut f, true) < 4 {
             return Err(bad(at));
         }
         let [kind, port_token, proto, first_format, ..] = f;

@@ -971,3 +971,119 @@ mod reference_proptests {
 fn tmp_sizes() {
     eprintln!("SD {} Media {} Origin {} Conn {} Rtcp {} Kind {} Cow {}", std::mem::size_of::<SessionDescription>(), std::mem::size_of::<Media>(), std::mem::size_of::<Origin>(), std::mem::size_of::<Connection>(), std::mem::size_of::<Rtcp>(), std::mem::size_of::<MediaKind>(), std::mem::size_of::<Cow<str>>());
 }
+
+mod swar_proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The plain statement of `irregular_blanks`.
+    fn irregular_reference(v: &[u8]) -> bool {
+        v.first().copied().is_some_and(is_blank)
+            || v.contains(&b'\t')
+            || v.windows(2).any(|w| w == b"  ")
+    }
+
+    /// The plain statement of `has_stray_bytes`.
+    fn stray_reference(b: &[u8]) -> bool {
+        b.contains(&0)
+            || b
+                .iter()
+                .enumerate()
+                .any(|(i, &c)| c == b'\r' && i + 1 < b.len() && b[i + 1] != b'\n')
+    }
+
+    fn bytes() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just(b' '),
+                Just(b'\t'),
+                Just(b'\r'),
+                Just(b'\n'),
+                Just(0u8),
+                Just(0x0b),
+                Just(b'a'),
+                Just(b':'),
+                Just(0xa0),
+                Just(0xff),
+                any::<u8>(),
+            ],
+            0..40,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn irregular_blanks_is_its_statement(v in bytes()) {
+            prop_assert_eq!(irregular_blanks(&v), irregular_reference(&v));
+        }
+
+        #[test]
+        fn stray_bytes_is_its_statement(v in bytes()) {
+            prop_assert_eq!(has_stray_bytes(&v), stray_reference(&v));
+        }
+
+        #[test]
+        fn field_len_is_first_separator(v in bytes()) {
+            let expect = v.iter().position(|&b| is_separator(b)).unwrap_or(v.len());
+            prop_assert_eq!(field_len(&v), expect);
+        }
+
+        #[test]
+        fn find_lf_is_first_lf(v in bytes()) {
+            prop_assert_eq!(find_lf(&v), v.iter().position(|&b| b == b'\n'));
+        }
+
+        #[test]
+        fn direction_word_compare_is_case_insensitive(v in "[a-zA-Z@`\\[{-]{8}") {
+            let lc = v.to_ascii_lowercase();
+            let expect = match lc.as_str() {
+                "sendrecv" => Some(Direction::SendRecv),
+                "sendonly" => Some(Direction::SendOnly),
+                "recvonly" => Some(Direction::RecvOnly),
+                "inactive" => Some(Direction::Inactive),
+                _ => None,
+            };
+            prop_assert_eq!(Direction::from_name(v.as_bytes()), expect);
+        }
+    }
+
+    #[test]
+    fn swar_edges() {
+        // A double space across the 8-byte word boundary, and at the tail.
+        assert!(irregular_blanks(b"IN IP4  192.0.2.1"));
+        assert!(irregular_blanks(b"abcdefg  x"));
+        assert!(!irregular_blanks(b"abcdefg x y z 1 2 3"));
+        assert!(irregular_blanks(b"abcdefgh\tx"));
+        assert!(irregular_blanks(b" x"));
+        assert_eq!(Direction::from_name(b"SENDRECV"), Some(Direction::SendRecv));
+        // Bit 5 set on a non-letter does not make a letter: `@` vs `` ` ``.
+        assert_eq!(Direction::from_name(b"sendrec\x16"), None);
+    }
+}
+
+#[test]
+fn irregular_blanks_flagged_on_every_structured_line() {
+    let base = "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
+m=audio 4000 RTP/AVP 0 8 9 10 11 12\r\n";
+    assert!(!parse(base.as_bytes()).unwrap().normalized);
+    for (from, to) in [
+        ("o=- 1", "o=-  1"),
+        ("o=- 1", "o= - 1"),
+        ("IN IP4 192.0.2.1\r\ns", "IN\tIP4 192.0.2.1\r\ns"),
+        ("c=IN", "c= IN"),
+        ("t=0 0", "t=0  0"),
+        ("m=audio", "m=\taudio"),
+        ("11 12", "11  12"),
+        ("11 12", "11 \t12"),
+    ] {
+        let body = base.replacen(from, to, 1);
+        assert_ne!(body, base);
+        let sd = parse(body.as_bytes()).unwrap();
+        assert!(sd.normalized, "{body:?}");
+        same_as_reference(body.as_bytes(), DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES).unwrap();
+    }
+    // An `o=` line inside a media section is not read, but its blanks are checked.
+    let body = format!("{base}o=-  1 2 IN IP4 192.0.2.1\r\n");
+    assert!(parse(body.as_bytes()).unwrap().normalized);
+    same_as_reference(body.as_bytes(), DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES).unwrap();
+}
