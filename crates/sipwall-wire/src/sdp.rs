@@ -443,20 +443,19 @@ pub enum MediaKind<'a> {
 }
 
 impl MediaKind<'_> {
-    /// A known `<media>` token (case-insensitive); `None` for another one.
+    /// A known `<media>` token (case-insensitive); `None` for another one. Told apart by
+    /// length and first letter, then one compare.
     fn known(s: &[u8]) -> Option<MediaKind<'static>> {
-        const KNOWN: [(&[u8], MediaKind<'static>); 6] = [
-            (b"audio", MediaKind::Audio),
-            (b"video", MediaKind::Video),
-            (b"image", MediaKind::Image),
-            (b"application", MediaKind::Application),
-            (b"text", MediaKind::Text),
-            (b"message", MediaKind::Message),
-        ];
-        KNOWN
-            .iter()
-            .find(|(name, _)| s.eq_ignore_ascii_case(name))
-            .map(|(_, kind)| kind.clone())
+        let (name, kind): (&[u8], _) = match (s.len(), s.first().map(u8::to_ascii_lowercase)) {
+            (5, Some(b'a')) => (b"audio", MediaKind::Audio),
+            (5, Some(b'v')) => (b"video", MediaKind::Video),
+            (5, Some(b'i')) => (b"image", MediaKind::Image),
+            (11, _) => (b"application", MediaKind::Application),
+            (4, _) => (b"text", MediaKind::Text),
+            (7, _) => (b"message", MediaKind::Message),
+            _ => return None,
+        };
+        s.eq_ignore_ascii_case(name).then_some(kind)
     }
 }
 
@@ -792,15 +791,27 @@ fn zero_bytes(x: u64) -> u64 {
 
 /// A NUL anywhere, or a CR not followed by LF (a CR as the very last byte ends the last
 /// line): bytes that do not belong inside an SDP line (RFC 8866 §9), tolerated but not
-/// strict. One pass over the whole body, without early exit so that it compiles to vector
-/// code; it equals checking every line's NULs and CRs as they are read.
-#[inline(never)]
+/// strict. It equals checking every line's NULs and CRs as they are read.
+#[cfg(test)]
 fn has_stray_bytes(body: &[u8]) -> bool {
+    body_flags(body) & STRAY != 0
+}
+
+/// [`body_flags`]: the body has stray bytes (see `has_stray_bytes`).
+const STRAY: u8 = 1;
+/// [`body_flags`]: the body has a byte above 0x7F (it may not be UTF-8).
+const NON_ASCII: u8 = 2;
+
+/// [`STRAY`] and [`NON_ASCII`] of the body, in one pass without early exit so that it
+/// compiles to vector code.
+#[inline(never)]
+fn body_flags(body: &[u8]) -> u8 {
     let next = body.get(1..).unwrap_or_default();
-    let inside = body.iter().zip(next).fold(false, |acc, (&a, &b)| {
-        acc | (a == 0) | ((a == b'\r') & (b != b'\n'))
+    let flags = |a: u8, stray: bool| u8::from(stray) | (u8::from(a >= 0x80) << 1);
+    let inside = body.iter().zip(next).fold(0u8, |acc, (&a, &b)| {
+        acc | flags(a, (a == 0) | ((a == b'\r') & (b != b'\n')))
     });
-    inside | (body.last() == Some(&0))
+    inside | body.last().map_or(0, |&a| flags(a, a == 0))
 }
 
 /// The position of the first LF of `hay`, the end of the line starting it.
@@ -977,11 +988,6 @@ struct Scanner<'a> {
     irregular: std::cell::Cell<bool>,
 }
 
-/// UTF-8, checked as ASCII first (the usual case: a word-at-a-time loop).
-fn is_utf8(body: &[u8]) -> bool {
-    body.is_ascii() || std::str::from_utf8(body).is_ok()
-}
-
 /// Bit for a line type letter, for the "at most once" checks (RFC 8866 §5).
 fn key_bit(key: u8) -> u32 {
     1u32 << (key.to_ascii_lowercase().wrapping_sub(b'a') & 31)
@@ -1039,7 +1045,7 @@ impl<'a> Scanner<'a> {
     /// For a `structured` line (`o=`, `c=`, `m=`) it also does [`irregular_blanks`]'s check
     /// on the way, recording it in `self.irregular`: a separator run at the start, or other
     /// than one SP. That differs from `irregular_blanks` only on NUL and CR inside the line,
-    /// which [`has_stray_bytes`] flags anyway, so the `normalized` flag is the same.
+    /// which `has_stray_bytes` flags anyway, so the `normalized` flag is the same.
     #[inline(never)]
     fn fields(
         &self,
@@ -1098,7 +1104,11 @@ impl<'a> Scanner<'a> {
             fingerprints: Vec::new(),
             attributes: Attributes::default(),
             media: Vec::new(),
-            normalized: !is_utf8(body) || has_stray_bytes(body),
+            normalized: match body_flags(body) {
+                0 => false,
+                NON_ASCII => std::str::from_utf8(body).is_err(),
+                _ => true, // stray bytes
+            },
         };
         // "At most once" bits of the session level and of the section being read (the last
         // of `sd.media` once there is one).
