@@ -1105,9 +1105,9 @@ impl<'a> Scanner<'a> {
             attributes: Attributes::default(),
             media: Vec::new(),
             normalized: match body_flags(body) {
-                0 => false,
+                f if f & STRAY != 0 => true,
                 NON_ASCII => std::str::from_utf8(body).is_err(),
-                _ => true, // stray bytes
+                _ => false,
             },
         };
         // "At most once" bits of the session level and of the section being read (the last
