@@ -270,8 +270,11 @@ impl<'a> Formats<'a> {
 
     /// A format equal to `f`, ignoring ASCII case.
     pub fn contains_ignore_case(&self, f: &str) -> bool {
-        Tokens::new(self.raw, 0..self.raw.len())
-            .any(|r| self.raw.get(r).is_some_and(|t| t.eq_ignore_ascii_case(f.as_bytes())))
+        Tokens::new(self.raw, 0..self.raw.len()).any(|r| {
+            self.raw
+                .get(r)
+                .is_some_and(|t| t.eq_ignore_ascii_case(f.as_bytes()))
+        })
     }
 }
 
@@ -859,7 +862,9 @@ fn field_len(s: &[u8]) -> usize {
         i = j + 1;
     }
     let tail = s.get(i..).unwrap_or_default();
-    tail.iter().position(|&b| is_separator(b)).map_or(s.len(), |p| i + p)
+    tail.iter()
+        .position(|&b| is_separator(b))
+        .map_or(s.len(), |p| i + p)
 }
 
 /// The address of `o=`, `c=` and `a=rtcp` as `std`'s `IpAddr` parser reads it (that is the
@@ -1061,10 +1066,7 @@ impl<'a> Scanner<'a> {
             while line.get(i).copied().is_some_and(is_separator) {
                 i += 1;
             }
-            if structured
-                && i > run
-                && (n == 0 || i - run != 1 || line.get(run) != Some(&b' '))
-            {
+            if structured && i > run && (n == 0 || i - run != 1 || line.get(run) != Some(&b' ')) {
                 self.irregular.set(true);
             }
             if i >= line.len() {
@@ -1256,11 +1258,9 @@ impl<'a> Scanner<'a> {
                     m.direction_attribute = Direction::from_name(n);
                 }
             }
-            (4, Some(v)) => {
-                // RFC 3605 §2.1; the first one that parses counts.
-                if m.rtcp.is_none() && n.eq_ignore_ascii_case(b"rtcp") {
-                    m.rtcp = self.rtcp(v, line);
-                }
+            // RFC 3605 §2.1; the first one that parses counts.
+            (4, Some(v)) if m.rtcp.is_none() && n.eq_ignore_ascii_case(b"rtcp") => {
+                m.rtcp = self.rtcp(v, line);
             }
             (9 | 11 | 15, Some(v)) => self.media_security_attribute(m, n, v),
             _ => {}
@@ -1430,7 +1430,10 @@ impl<'a> Scanner<'a> {
         rest: Range<usize>,
     ) -> (Option<u8>, Option<u16>) {
         let (first, second) = match find_byte(self.bytes(rest.clone()), b'/') {
-            Some(i) => (rest.start..rest.start + i, Some(rest.start + i + 1..rest.end)),
+            Some(i) => (
+                rest.start..rest.start + i,
+                Some(rest.start + i + 1..rest.end),
+            ),
             None => (rest, None),
         };
         if self.bytes(addrtype.clone()).eq_ignore_ascii_case(b"IP4") {
@@ -1481,8 +1484,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         let port = self.number(port_span.clone())?;
-        let connection =
-            (n >= 4).then(|| self.rtcp_connection(nettype, addrtype, address, line));
+        let connection = (n >= 4).then(|| self.rtcp_connection(nettype, addrtype, address, line));
         Some(Rtcp {
             port,
             port_span,
@@ -1560,11 +1562,7 @@ impl<'a> Scanner<'a> {
 
 /// Completes an `m=` section with the values that depend on the whole section or on the
 /// session level. Run once per section, when the next `m=` or the end is reached.
-fn finish_media(
-    m: &mut Media<'_>,
-    session_connection: bool,
-    session_direction: Option<Direction>,
-) {
+fn finish_media(m: &mut Media<'_>, session_connection: bool, session_direction: Option<Direction>) {
     m.connection_level = if !m.connections.is_empty() {
         Some(ConnectionLevel::Media)
     } else if session_connection {

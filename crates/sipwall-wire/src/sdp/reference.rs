@@ -1073,5 +1073,3 @@ fn ike_setup(v: Cow<'_, str>) -> IkeSetup<'_> {
         IkeSetup::Other(v)
     }
 }
-
-

@@ -439,7 +439,10 @@ fn agrees_with_sdp_types(body: &[u8]) -> bool {
         assert!(b.nettype.eq_ignore_ascii_case(&a.nettype.to_string()));
         assert!(b.addrtype.eq_ignore_ascii_case(&a.addrtype.to_string()));
         let mut parts = a.connection_address.split('/');
-        assert_eq!(parts.next().map(str::to_string), Some(b.address.to_string()));
+        assert_eq!(
+            parts.next().map(str::to_string),
+            Some(b.address.to_string())
+        );
         let (first, second) = (parts.next(), parts.next());
         if b.addrtype.eq_ignore_ascii_case("IP4") {
             assert_eq!(first.and_then(|s| s.parse().ok()), b.ttl);
@@ -844,7 +847,10 @@ m=video 0 RTP/AVP 31\r\na=RTCP-MUX\r\na=rtcp:5 IN IP6 ::1/3\r\n";
     assert_eq!(m.attributes.len(), 10);
     let v = &sd.media[1];
     assert!(v.rtcp_mux);
-    assert_eq!(v.rtcp.as_ref().unwrap().connection.as_ref().unwrap().count, Some(3));
+    assert_eq!(
+        v.rtcp.as_ref().unwrap().connection.as_ref().unwrap().count,
+        Some(3)
+    );
     assert_eq!(v.rtcp_port, None);
     same_as_reference(body, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES).unwrap();
 }
@@ -967,10 +973,6 @@ mod reference_proptests {
         }
     }
 }
-#[test]
-fn tmp_sizes() {
-    eprintln!("SD {} Media {} Origin {} Conn {} Rtcp {} Kind {} Cow {}", std::mem::size_of::<SessionDescription>(), std::mem::size_of::<Media>(), std::mem::size_of::<Origin>(), std::mem::size_of::<Connection>(), std::mem::size_of::<Rtcp>(), std::mem::size_of::<MediaKind>(), std::mem::size_of::<Cow<str>>());
-}
 
 mod swar_proptests {
     use super::*;
@@ -986,8 +988,7 @@ mod swar_proptests {
     /// The plain statement of `has_stray_bytes`.
     fn stray_reference(b: &[u8]) -> bool {
         b.contains(&0)
-            || b
-                .iter()
+            || b.iter()
                 .enumerate()
                 .any(|(i, &c)| c == b'\r' && i + 1 < b.len() && b[i + 1] != b'\n')
     }
