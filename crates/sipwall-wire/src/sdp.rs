@@ -923,6 +923,32 @@ fn parse_ipv4_strict(b: &[u8]) -> Option<std::net::Ipv4Addr> {
     (i == b.len()).then(|| std::net::Ipv4Addr::from(octets))
 }
 
+/// The `k` bytes of `b` at `at` (8 at most) as a little-endian word, the bytes beyond them
+/// (or beyond `b`) read as `x` (a field byte).
+fn word_at(b: &[u8], at: usize, k: usize) -> u64 {
+    const FILL: u64 = 0x7878_7878_7878_7878;
+    let w = match b.get(at..at.saturating_add(8)) {
+        Some(c) => {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            u64::from_le_bytes(a)
+        }
+        None => {
+            let mut a = [b'x'; 8];
+            for (d, s) in a.iter_mut().zip(b.get(at..).unwrap_or_default()) {
+                *d = *s;
+            }
+            u64::from_le_bytes(a)
+        }
+    };
+    if k >= 8 {
+        w
+    } else {
+        let valid = (1u64 << (8 * k)) - 1;
+        (w & valid) | (FILL & !valid)
+    }
+}
+
 /// Position of `needle` in a short field (a few bytes: cheaper than a `memchr` call).
 fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
@@ -1053,6 +1079,80 @@ impl<'a> Scanner<'a> {
     /// which `has_stray_bytes` flags anyway, so the `normalized` flag is the same.
     #[inline(never)]
     fn fields(
+        &self,
+        r: Range<usize>,
+        out: &mut [Range<usize>; MAX_FIELDS],
+        structured: bool,
+    ) -> usize {
+        match self.regular_fields(r.clone(), out) {
+            Some(n) => n,
+            None => self.fields_bytewise(r, out, structured),
+        }
+    }
+
+    /// [`Scanner::fields`] of a line whose only bytes below 0x21 are single spaces between
+    /// fields (the usual case, which is regular: nothing to flag), eight bytes at a time;
+    /// `None` for any other line.
+    fn regular_fields(
+        &self,
+        r: Range<usize>,
+        out: &mut [Range<usize>; MAX_FIELDS],
+    ) -> Option<usize> {
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        const SP: u64 = 0x2020_2020_2020_2020;
+        // Adding 0x5F carries into bit 7 exactly for the low seven bits >= 0x21.
+        const TO_21: u64 = 0x5f5f_5f5f_5f5f_5f5f;
+        if r.is_empty() || self.body.get(r.end - 1) == Some(&b' ') {
+            return None;
+        }
+        let line = self.bytes(r.clone());
+        let mut n = 0usize;
+        let mut field_start = r.start;
+        // A space at the very start counts as a double space (irregular).
+        let mut space_before = true;
+        let mut word = |w: u64, at: usize| -> bool {
+            let x = w ^ SP;
+            let spaces = !(((x & LOW7) + LOW7) | x | LOW7);
+            let below_21 = !(((w & LOW7) + TO_21) | w | LOW7);
+            let pairs = spaces & ((spaces << 8) | u64::from(space_before) << 7);
+            if below_21 != spaces || pairs != 0 {
+                return false;
+            }
+            let mut bits = spaces;
+            while bits != 0 {
+                let j = at + (bits.trailing_zeros() / 8) as usize;
+                if let Some(slot) = out.get_mut(n) {
+                    *slot = field_start..j;
+                }
+                n += 1;
+                field_start = j + 1;
+                bits &= bits - 1;
+            }
+            space_before = spaces >> 63 != 0;
+            true
+        };
+        let mut chunks = line.chunks_exact(8);
+        let mut at = r.start;
+        for c in &mut chunks {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            if !word(u64::from_le_bytes(a), at) {
+                return None;
+            }
+            at += 8;
+        }
+        let rest = chunks.remainder().len();
+        if rest > 0 && !word(word_at(self.body, at, rest), at) {
+            return None;
+        }
+        if let Some(slot) = out.get_mut(n) {
+            *slot = field_start..r.end;
+        }
+        Some((n + 1).min(MAX_FIELDS + 1))
+    }
+
+    /// [`Scanner::fields`] byte by byte, for any line.
+    fn fields_bytewise(
         &self,
         r: Range<usize>,
         out: &mut [Range<usize>; MAX_FIELDS],

@@ -1088,3 +1088,59 @@ m=audio 4000 RTP/AVP 0 8 9 10 11 12\r\n";
     assert!(parse(body.as_bytes()).unwrap().normalized);
     same_as_reference(body.as_bytes(), DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES).unwrap();
 }
+
+mod fields_proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                6 => Just(b'a'),
+                4 => Just(b' '),
+                1 => Just(b'\t'),
+                1 => Just(b'\r'),
+                1 => Just(0u8),
+                1 => Just(0x0b),
+                1 => Just(0xc3),
+                1 => Just(b'!'),
+                1 => Just(b'0'),
+            ],
+            0..40,
+        )
+    }
+
+    proptest! {
+        /// The word-at-a-time split gives what the byte loop gives, wherever it answers, and
+        /// the byte loop flags no regular line; the split is the same inside a longer body.
+        #[test]
+        fn regular_fields_is_fields_bytewise(l in line(), pre in 0usize..9, post in 0usize..9) {
+            let mut body = vec![b'#'; pre];
+            body.extend_from_slice(&l);
+            body.extend(std::iter::repeat_n(b' ', post));
+            let r = pre..pre + l.len();
+            let s = Scanner::new(&body);
+            let mut a: [Range<usize>; MAX_FIELDS] = Default::default();
+            let mut b: [Range<usize>; MAX_FIELDS] = Default::default();
+            let nb = s.fields_bytewise(r.clone(), &mut b, true);
+            if let Some(na) = s.regular_fields(r, &mut a) {
+                prop_assert_eq!(na, nb);
+                prop_assert_eq!(&a[..na.min(MAX_FIELDS)], &b[..nb.min(MAX_FIELDS)]);
+                prop_assert!(!s.irregular.get());
+            }
+        }
+    }
+
+    #[test]
+    fn regular_and_irregular_lines() {
+        let body = b"alice 2890844526 2890844526 IN IP4 192.0.2.10 x y";
+        let s = Scanner::new(body);
+        let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+        assert_eq!(s.regular_fields(0..body.len() - 4, &mut f), Some(6));
+        assert_eq!(at(body, &f[5]), "192.0.2.10");
+        assert_eq!(s.regular_fields(0..body.len(), &mut f), Some(MAX_FIELDS + 1));
+        for bad in [&b" a b"[..], b"a  b", b"a\tb", b"a b ", b"a\0b", b""] {
+            assert_eq!(Scanner::new(bad).regular_fields(0..bad.len(), &mut f), None);
+        }
+    }
+}
