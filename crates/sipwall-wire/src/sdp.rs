@@ -744,37 +744,11 @@ fn is_checked_whole(key: u8) -> bool {
 }
 
 /// Anything but single spaces between fields (a leading blank, a tab, two blanks in a row).
-/// `sdp-types` splits structured lines on single spaces. Eight bytes at a time: structured
-/// lines are 20 to 60 bytes, too short for vector code to pay off.
-#[inline(never)]
+/// `sdp-types` splits structured lines on single spaces. Only for the lines not split by
+/// [`Scanner::fields`] (which checks as it splits): short ones (`t=0 0`), so a plain loop.
 fn irregular_blanks(v: &[u8]) -> bool {
-    const TAB: u64 = 0x0909_0909_0909_0909;
-    const SP: u64 = 0x2020_2020_2020_2020;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    if v.first().copied().is_some_and(is_blank) {
-        return true;
-    }
-    // Whether the byte before the current word is a space.
-    let mut space_before = false;
-    let mut chunks = v.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let w = u64::from_le_bytes(w);
-        // "Any tab" is exact with the borrowing test (its lowest flag is exact).
-        let tab = zero_bytes(w ^ TAB);
-        // Spaces exactly (no borrows): the high bit of each byte equal to SP.
-        let x = w ^ SP;
-        let sp = !(((x & LOW7) + LOW7) | x | LOW7);
-        // A space whose previous byte is a space (little-endian: `<< 8` moves each byte's
-        // flag to the next byte).
-        let pairs = sp & ((sp << 8) | u64::from(space_before) << 7);
-        if tab | pairs != 0 {
-            return true;
-        }
-        space_before = sp >> 63 != 0;
-    }
-    for &b in chunks.remainder() {
+    let mut space_before = v.first().copied().is_some_and(is_blank);
+    for &b in v {
         if b == b'\t' || (b == b' ' && space_before) {
             return true;
         }
@@ -892,35 +866,23 @@ fn parse_ipv6(b: &[u8]) -> Option<IpAddr> {
 /// RFC 8866 §9 `IP4-address = b1 3("." decimal-uchar)` with `decimal-uchar` 0 to 255 written
 /// without leading zeros, as `std`'s parser reads it (a proptest holds the two equal).
 fn parse_ipv4_strict(b: &[u8]) -> Option<std::net::Ipv4Addr> {
-    let digit = |i: usize| match b.get(i) {
-        Some(&c) if c.is_ascii_digit() => Some(u16::from(c - b'0')),
-        _ => None,
-    };
-    let mut octets = [0u8; 4];
-    let mut i = 0;
-    for (k, slot) in octets.iter_mut().enumerate() {
-        if k > 0 {
-            if b.get(i) != Some(&b'.') {
-                return None;
+    // The octets before the current one, its value, its number of digits, the dots seen.
+    let (mut addr, mut v, mut digits, mut dots) = (0u32, 0u32, 0u32, 0u32);
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            if digits == 3 || (digits == 1 && v == 0) {
+                return None; // a fourth digit, or a leading zero
             }
-            i += 1;
+            v = v * 10 + u32::from(d);
+            digits += 1;
+        } else if c == b'.' && digits > 0 && dots < 3 && v <= 255 {
+            (addr, v, digits, dots) = (addr << 8 | v, 0, 0, dots + 1);
+        } else {
+            return None;
         }
-        let mut v = digit(i)?;
-        i += 1;
-        if let Some(d) = digit(i) {
-            if v == 0 {
-                return None; // leading zero
-            }
-            v = v * 10 + d;
-            i += 1;
-            if let Some(d) = digit(i) {
-                v = v * 10 + d;
-                i += 1;
-            }
-        }
-        *slot = u8::try_from(v).ok()?;
     }
-    (i == b.len()).then(|| std::net::Ipv4Addr::from(octets))
+    (dots == 3 && digits > 0 && v <= 255).then(|| std::net::Ipv4Addr::from(addr << 8 | v))
 }
 
 /// The `k` bytes of `b` at `at` (8 at most) as a little-endian word, the bytes beyond them
@@ -1151,7 +1113,9 @@ impl<'a> Scanner<'a> {
         Some((n + 1).min(MAX_FIELDS + 1))
     }
 
-    /// [`Scanner::fields`] byte by byte, for any line.
+    /// [`Scanner::fields`] byte by byte, for any line: irregular lines only, out of line.
+    #[cold]
+    #[inline(never)]
     fn fields_bytewise(
         &self,
         r: Range<usize>,
