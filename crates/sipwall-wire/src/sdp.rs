@@ -885,6 +885,22 @@ fn parse_ipv4_strict(b: &[u8]) -> Option<std::net::Ipv4Addr> {
     (dots == 3 && digits > 0 && v <= 255).then(|| std::net::Ipv4Addr::from(addr << 8 | v))
 }
 
+/// `s` equals `lower` (lowercase, 8 bytes at most) ignoring ASCII case, as one word compare:
+/// bit 5 is set in `s`'s bytes where `lower` has a letter, and a byte that then equals a
+/// lowercase letter was that letter in either case.
+fn word_eq_ignore_case(s: &[u8], lower: &[u8]) -> bool {
+    fn word(b: &[u8]) -> Option<u64> {
+        let mut a = [0u8; 8];
+        a.get_mut(..b.len())?.copy_from_slice(b);
+        Some(u64::from_le_bytes(a))
+    }
+    let case = lower.iter().rev().fold(0u64, |m, &b| {
+        m << 8 | if b.is_ascii_lowercase() { 0x20 } else { 0 }
+    });
+    s.len() == lower.len()
+        && matches!((word(s), word(lower)), (Some(a), Some(b)) if a | case == b)
+}
+
 /// The `k` bytes of `b` at `at` (8 at most) as a little-endian word, the bytes beyond them
 /// (or beyond `b`) read as `x` (a field byte).
 fn word_at(b: &[u8], at: usize, k: usize) -> u64 {
@@ -1294,10 +1310,19 @@ impl<'a> Scanner<'a> {
                 }
             }
             Some(v) => {
-                if n.eq_ignore_ascii_case(b"fingerprint") {
-                    self.push_fingerprint(&mut sd.fingerprints, v);
+                if n.len() == 11 {
+                    self.session_fingerprint(sd, n, v);
                 }
             }
+        }
+    }
+
+    /// Session-level `a=fingerprint` (RFC 8122 §5): rare, out of line.
+    #[cold]
+    #[inline(never)]
+    fn session_fingerprint(&self, sd: &mut SessionDescription<'a>, n: &[u8], v: Range<usize>) {
+        if n.eq_ignore_ascii_case(b"fingerprint") {
+            self.push_fingerprint(&mut sd.fingerprints, v);
         }
     }
 
@@ -1316,14 +1341,14 @@ impl<'a> Scanner<'a> {
         match (n.len(), v) {
             (8, v) => {
                 // RFC 5761 §5.1.1 `a=rtcp-mux` (a value after it is ignored, not refused).
-                if n.eq_ignore_ascii_case(b"rtcp-mux") {
+                if word_eq_ignore_case(n, b"rtcp-mux") {
                     m.rtcp_mux = true;
                 } else if v.is_none() && m.direction_attribute.is_none() {
                     m.direction_attribute = Direction::from_name(n);
                 }
             }
             // RFC 3605 §2.1; the first one that parses counts.
-            (4, Some(v)) if m.rtcp.is_none() && n.eq_ignore_ascii_case(b"rtcp") => {
+            (4, Some(v)) if m.rtcp.is_none() && word_eq_ignore_case(n, b"rtcp") => {
                 m.rtcp = self.rtcp(v, line);
             }
             (9 | 11 | 15, Some(v)) => self.media_security_attribute(m, n, v),

@@ -1144,3 +1144,27 @@ mod fields_proptests {
         }
     }
 }
+
+#[test]
+fn word_compare_ignores_case_exactly() {
+    assert!(word_eq_ignore_case(b"RTCP-Mux", b"rtcp-mux"));
+    assert!(word_eq_ignore_case(b"rtcp", b"rtcp"));
+    assert!(!word_eq_ignore_case(b"rtcp\rmux", b"rtcp-mux"));
+    assert!(!word_eq_ignore_case(b"rtcp", b"rtcp-mux"));
+    assert!(!word_eq_ignore_case(b"rtcP-muy", b"rtcp-mux"));
+    assert!(!word_eq_ignore_case(b"123456789", b"123456789"));
+    for b in 0..=255u8 {
+        let s = [b'r', b'T', b, b'p'];
+        assert_eq!(
+            word_eq_ignore_case(&s, b"rtcp"),
+            s.eq_ignore_ascii_case(b"rtcp"),
+            "{b}"
+        );
+        let s = [b'r', b't', b'c', b'p', b, b'm', b'u', b'x'];
+        assert_eq!(
+            word_eq_ignore_case(&s, b"rtcp-mux"),
+            s.eq_ignore_ascii_case(b"rtcp-mux"),
+            "{b}"
+        );
+    }
+}
