@@ -665,7 +665,20 @@ pub fn parse_with<'a>(
     body: &'a [u8],
     limits: &SdpLimits,
 ) -> Result<SessionDescription<'a>, ParseError> {
-    Scanner::new(body).run(limits)
+    let mut sd = SessionDescription {
+        origin: None,
+        session_name: Text::default(),
+        connection: None,
+        bandwidths: Vec::new(),
+        direction: None,
+        fingerprints: Vec::new(),
+        attributes: Attributes::default(),
+        media: Vec::new(),
+        normalized: false,
+    };
+    // Filled in place: the line loop neither moves the model nor holds drop code for it.
+    Scanner::new(body).run(limits, &mut sd)?;
+    Ok(sd)
 }
 
 /// Strict check by the `sdp-types` parser (RFC 8866 §9 as that crate reads it): `Ok` when it
@@ -1175,22 +1188,17 @@ impl<'a> Scanner<'a> {
     /// rare lists: bandwidths, fingerprints, several media-level `c=`): the attribute and
     /// format lists are spans of the body. Both matter for the SIP full parse, whose hot code
     /// must fit the L1 i-cache (see `examples/parse_loop.rs`).
-    fn run(&self, limits: &SdpLimits) -> Result<SessionDescription<'a>, ParseError> {
+    #[inline(never)]
+    fn run(
+        &self,
+        limits: &SdpLimits,
+        sd: &mut SessionDescription<'a>,
+    ) -> Result<(), ParseError> {
         let body = self.body;
-        let mut sd = SessionDescription {
-            origin: None,
-            session_name: Text::default(),
-            connection: None,
-            bandwidths: Vec::new(),
-            direction: None,
-            fingerprints: Vec::new(),
-            attributes: Attributes::default(),
-            media: Vec::new(),
-            normalized: match body_flags(body) {
-                f if f & STRAY != 0 => true,
-                NON_ASCII => std::str::from_utf8(body).is_err(),
-                _ => false,
-            },
+        sd.normalized = match body_flags(body) {
+            f if f & STRAY != 0 => true,
+            NON_ASCII => std::str::from_utf8(body).is_err(),
+            _ => false,
         };
         // "At most once" bits of the session level and of the section being read (the last
         // of `sd.media` once there is one).
@@ -1263,14 +1271,14 @@ impl<'a> Scanner<'a> {
                     let (name, v) = (shift(name), v.map(shift));
                     match sd.media.last_mut() {
                         Some(m) => self.media_attribute(m, name, v, &line),
-                        None => self.session_attribute(&mut sd, name, v),
+                        None => self.session_attribute(sd, name, v),
                     }
                 }
                 b'm' => {
                     if sd.media.len() >= limits.max_media {
                         return Err(ParseError::new(ErrorKind::TooManyValues, start));
                     }
-                    self.finish_level(&mut sd, level_start..start);
+                    self.finish_level(sd, level_start..start);
                     if sd.media.capacity() == 0 {
                         // Most offers have one or two sections.
                         sd.media.reserve_exact(2);
@@ -1281,16 +1289,16 @@ impl<'a> Scanner<'a> {
                 }
                 _ => match sd.media.last_mut() {
                     Some(m) => self.media_level_line(m, &mut media_seen, key, value, line)?,
-                    None => self.session_line(&mut sd, &mut session_seen, key, value, line)?,
+                    None => self.session_line(sd, &mut session_seen, key, value, line)?,
                 },
             }
         }
         if lines == 0 {
             return Err(bad(0)); // no `v=` line
         }
-        self.finish_level(&mut sd, level_start..body.len());
+        self.finish_level(sd, level_start..body.len());
         sd.normalized |= self.irregular.get();
-        Ok(sd)
+        Ok(())
     }
 
     /// Session-level `a=`: the direction attributes (RFC 3264 §5.1) and `a=fingerprint`
