@@ -13,12 +13,21 @@
 //! * the ALG must tolerate what real endpoints send (see below), which `sdp-types` rejects.
 //!
 //! So [`parse`] is a single pass over the body's lines that builds a model borrowing from the
-//! body ([`Text`] spans; lists the ALG rarely reads, [`Attributes`] and [`Formats`], are kept
-//! as spans and split on demand) with byte ranges beside the values, and
-//! `sdp-types` stays the *strict* validator: [`validate_strict`] is what the conformance profile
-//! uses to refuse an `application/sdp` body a conforming parser refuses. A test checks that, on
-//! every SDP of the unit tests and on generated well-formed SDPs, both agree on the fields both
-//! know.
+//! body, with byte ranges beside the values, and `sdp-types` stays the *strict* validator:
+//! [`validate_strict`] is what the conformance profile uses to refuse an `application/sdp`
+//! body a conforming parser refuses. A test checks that, on every SDP of the unit tests and on
+//! generated well-formed SDPs, both agree on the fields both know.
+//!
+//! # Cost
+//!
+//! The parse is on the path of every SIP message with a body, next to the SIP parse, and the
+//! hot code of both must fit the L1 i-cache (see `examples/parse_loop.rs`). So: text fields
+//! are [`Text`] spans of the body (no UTF-8 check per field, no drop code; converted, lossily,
+//! only when shown); the lists the ALG rarely reads, [`Attributes`] and [`Formats`], are spans
+//! split on demand, so the common parse allocates only the `Vec` of media sections; the line
+//! loop calls one small out-of-line function per line type, rare forms (fingerprints,
+//! `a=ike-setup`, `a=rtcp` with an address, multicast suffixes, IPv6, irregular blanks) are
+//! cold; the line ends, stray bytes and fields are found eight bytes at a time.
 //!
 //! # What the scanner accepts (RFC 8866 §5, §9)
 //!
@@ -33,7 +42,7 @@
 //!   `i=`) are not checked further: that is [`validate_strict`]'s job.
 //! * Tolerated deviations, flagged by [`SessionDescription::normalized`]: trailing blanks,
 //!   runs of blanks or tabs between fields, NUL or bare CR inside a line, a last line ending
-//!   in CR alone, non-UTF-8 bytes (text is then converted lossily, U+FFFD). Attribute names
+//!   in CR alone, non-UTF-8 bytes (text is then shown lossily, U+FFFD). Attribute names
 //!   and values are trimmed of blanks; a NUL inside an `a=` or `s=` value is kept as it is.
 //!
 //! # Limits
@@ -310,7 +319,7 @@ pub struct SessionDescription<'a> {
     /// `o=` line (RFC 8866 §5.2); `None` when the body has no `o=` line.
     pub origin: Option<Origin<'a>>,
     /// `s=` (RFC 8866 §5.3) as written (leading blanks kept, trailing ones dropped); empty
-    /// when absent; non-UTF-8 bytes replaced by U+FFFD.
+    /// when absent; non-UTF-8 bytes are shown as U+FFFD ([`Text`]).
     pub session_name: Text<'a>,
     /// Session-level `c=` (RFC 8866 §5.7).
     pub connection: Option<Connection<'a>>,
@@ -910,8 +919,7 @@ fn word_eq_ignore_case(s: &[u8], lower: &[u8]) -> bool {
     let case = lower.iter().rev().fold(0u64, |m, &b| {
         m << 8 | if b.is_ascii_lowercase() { 0x20 } else { 0 }
     });
-    s.len() == lower.len()
-        && matches!((word(s), word(lower)), (Some(a), Some(b)) if a | case == b)
+    s.len() == lower.len() && matches!((word(s), word(lower)), (Some(a), Some(b)) if a | case == b)
 }
 
 /// The `k` bytes of `b` at `at` (8 at most) as a little-endian word, the bytes beyond them
@@ -1189,11 +1197,7 @@ impl<'a> Scanner<'a> {
     /// format lists are spans of the body. Both matter for the SIP full parse, whose hot code
     /// must fit the L1 i-cache (see `examples/parse_loop.rs`).
     #[inline(never)]
-    fn run(
-        &self,
-        limits: &SdpLimits,
-        sd: &mut SessionDescription<'a>,
-    ) -> Result<(), ParseError> {
+    fn run(&self, limits: &SdpLimits, sd: &mut SessionDescription<'a>) -> Result<(), ParseError> {
         let body = self.body;
         sd.normalized = match body_flags(body) {
             f if f & STRAY != 0 => true,

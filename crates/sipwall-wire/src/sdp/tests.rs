@@ -1138,7 +1138,10 @@ mod fields_proptests {
         let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
         assert_eq!(s.regular_fields(0..body.len() - 4, &mut f), Some(6));
         assert_eq!(at(body, &f[5]), "192.0.2.10");
-        assert_eq!(s.regular_fields(0..body.len(), &mut f), Some(MAX_FIELDS + 1));
+        assert_eq!(
+            s.regular_fields(0..body.len(), &mut f),
+            Some(MAX_FIELDS + 1)
+        );
         for bad in [&b" a b"[..], b"a  b", b"a\tb", b"a b ", b"a\0b", b""] {
             assert_eq!(Scanner::new(bad).regular_fields(0..bad.len(), &mut f), None);
         }
