@@ -497,7 +497,7 @@ fn t38_reinvite_from_trunk() {
         let image = &sdp.media[1];
         assert!(image.is_t38());
         assert_eq!(image.port, port);
-        let attrs: Vec<_> = image.t38_attributes().map(|(n, _)| n.as_ref()).collect();
+        let attrs: Vec<_> = image.t38_attributes().map(|(n, _)| n).collect();
         assert_eq!(
             attrs,
             [

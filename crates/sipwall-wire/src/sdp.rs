@@ -13,11 +13,21 @@
 //! * the ALG must tolerate what real endpoints send (see below), which `sdp-types` rejects.
 //!
 //! So [`parse`] is a single pass over the body's lines that builds a model borrowing from the
-//! body (`Cow<'a, str>`, owned only for non-UTF-8 text) with byte ranges beside the values, and
-//! `sdp-types` stays the *strict* validator: [`validate_strict`] is what the conformance profile
-//! uses to refuse an `application/sdp` body a conforming parser refuses. A test checks that, on
-//! every SDP of the unit tests and on generated well-formed SDPs, both agree on the fields both
-//! know.
+//! body, with byte ranges beside the values, and `sdp-types` stays the *strict* validator:
+//! [`validate_strict`] is what the conformance profile uses to refuse an `application/sdp`
+//! body a conforming parser refuses. A test checks that, on every SDP of the unit tests and on
+//! generated well-formed SDPs, both agree on the fields both know.
+//!
+//! # Cost
+//!
+//! The parse is on the path of every SIP message with a body, next to the SIP parse, and the
+//! hot code of both must fit the L1 i-cache (see `examples/parse_loop.rs`). So: text fields
+//! are [`Text`] spans of the body (no UTF-8 check per field, no drop code; converted, lossily,
+//! only when shown); the lists the ALG rarely reads, [`Attributes`] and [`Formats`], are spans
+//! split on demand, so the common parse allocates only the `Vec` of media sections; the line
+//! loop calls one small out-of-line function per line type, rare forms (fingerprints,
+//! `a=ike-setup`, `a=rtcp` with an address, multicast suffixes, IPv6, irregular blanks) are
+//! cold; the line ends, stray bytes and fields are found eight bytes at a time.
 //!
 //! # What the scanner accepts (RFC 8866 §5, §9)
 //!
@@ -32,7 +42,7 @@
 //!   `i=`) are not checked further: that is [`validate_strict`]'s job.
 //! * Tolerated deviations, flagged by [`SessionDescription::normalized`]: trailing blanks,
 //!   runs of blanks or tabs between fields, NUL or bare CR inside a line, a last line ending
-//!   in CR alone, non-UTF-8 bytes (text is then converted lossily, U+FFFD). Attribute names
+//!   in CR alone, non-UTF-8 bytes (text is then shown lossily, U+FFFD). Attribute names
 //!   and values are trimmed of blanks; a NUL inside an `a=` or `s=` value is kept as it is.
 //!
 //! # Limits
@@ -69,12 +79,239 @@ impl Default for SdpLimits {
     }
 }
 
-/// Attribute list as kept for session and media: `(name, value)`; `a=rtcp-mux` is
-/// `("rtcp-mux", None)`, `a=rtcp:53020` is `("rtcp", Some("53020"))` (RFC 8866 §5.13).
+/// Text of the body as written: a span of its bytes, UTF-8 in practice. When it is not,
+/// [`Text::as_str`], `Display` and serialization replace the bad bytes by U+FFFD (as
+/// `String::from_utf8_lossy`). Kept as bytes so that parsing neither checks nor copies
+/// text, and the model has no drop code.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Text<'a>(&'a [u8]);
+
+impl<'a> Text<'a> {
+    /// The bytes as written.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// The text, borrowed when it is UTF-8, else converted lossily (U+FFFD).
+    pub fn as_str(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.0)
+    }
+
+    pub fn eq_ignore_ascii_case(&self, other: &str) -> bool {
+        self.0.eq_ignore_ascii_case(other.as_bytes())
+    }
+
+    pub fn to_ascii_lowercase(&self) -> String {
+        self.as_str().to_ascii_lowercase()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl PartialEq<str> for Text<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<Text<'_>> for String {
+    fn eq(&self, other: &Text<'_>) -> bool {
+        other == self.as_str()
+    }
+}
+
+impl PartialEq<Text<'_>> for &str {
+    fn eq(&self, other: &Text<'_>) -> bool {
+        other == self
+    }
+}
+
+impl std::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.as_str(), f)
+    }
+}
+
+impl Serialize for Text<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.as_str())
+    }
+}
+
+/// One `a=` line as `(name, value)`; `a=rtcp-mux` is `("rtcp-mux", None)`, `a=rtcp:53020` is
+/// `("rtcp", Some("53020"))` (RFC 8866 §5.13). Name and value are trimmed of blanks.
 ///
 /// Names and values borrow from the body; they are owned only when the bytes are not UTF-8
 /// (replaced lossily, U+FFFD), which real endpoints send in rare `a=` text values.
-pub type Attributes<'a> = Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>;
+pub type Attribute<'a> = (Cow<'a, str>, Option<Cow<'a, str>>);
+
+/// The `a=` lines of the session level or of one `m=` section, in order.
+///
+/// Kept as the span of the level's lines and split on demand ([`Attributes::iter`]): the
+/// parser reads the attributes the ALG needs into typed fields, and storing every line too
+/// would cost a `Vec` per level on every parse where the JSON view and T.38 checks read them
+/// rarely. Serialized as a list of `[name, value]` pairs.
+#[derive(Clone, Copy, Default)]
+pub struct Attributes<'a> {
+    /// The level's lines, already checked by the parser (every non-empty line is `<x>=...`).
+    lines: &'a [u8],
+}
+
+impl<'a> Attributes<'a> {
+    /// The `a=` lines in order.
+    pub fn iter(&self) -> AttributeIter<'a> {
+        AttributeIter { rest: self.lines }
+    }
+
+    /// Number of `a=` lines.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+impl<'a> IntoIterator for &Attributes<'a> {
+    type Item = Attribute<'a>;
+    type IntoIter = AttributeIter<'a>;
+    fn into_iter(self) -> AttributeIter<'a> {
+        self.iter()
+    }
+}
+
+impl PartialEq for Attributes<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Attributes<'_> {}
+
+impl std::fmt::Debug for Attributes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Attributes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// Iterator over the `a=` lines of an [`Attributes`] span.
+#[derive(Clone)]
+pub struct AttributeIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for AttributeIter<'a> {
+    type Item = Attribute<'a>;
+
+    fn next(&mut self) -> Option<Attribute<'a>> {
+        while !self.rest.is_empty() {
+            // The same lines as the parser's: split at LF; trailing blanks and CR go with the
+            // trimming of the name or value below.
+            let (line, rest) = match find_byte(self.rest, b'\n') {
+                Some(i) => (
+                    self.rest.get(..i).unwrap_or_default(),
+                    self.rest.get(i + 1..).unwrap_or_default(),
+                ),
+                None => (self.rest, &[][..]),
+            };
+            self.rest = rest;
+            if let Some(v) = line.strip_prefix(b"a=") {
+                let (n, val) = split_attribute(v);
+                let text = |r: Range<usize>| String::from_utf8_lossy(v.get(r).unwrap_or_default());
+                return Some((text(n), val.map(text)));
+            }
+        }
+        None
+    }
+}
+
+/// The `<fmt>` list of an `m=` line (RFC 8866 §5.14), as the span of the line from its first
+/// format on, split on demand ([`Formats::iter`]) rather than into a `Vec` per section.
+/// Serialized as a list of strings.
+#[derive(Clone, Copy)]
+pub struct Formats<'a> {
+    /// From the first format to the end of the line (trailing blanks dropped).
+    raw: &'a [u8],
+}
+
+impl<'a> Formats<'a> {
+    /// The formats in order (non-UTF-8 bytes replaced by U+FFFD).
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'a, str>> + Clone + 'a {
+        let raw = self.raw;
+        Tokens::new(raw, 0..raw.len())
+            .map(move |r| String::from_utf8_lossy(raw.get(r).unwrap_or_default()))
+    }
+
+    /// Number of formats (at least one in a parsed `m=` line).
+    pub fn len(&self) -> usize {
+        Tokens::new(self.raw, 0..self.raw.len()).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A format equal to `f`, ignoring ASCII case.
+    pub fn contains_ignore_case(&self, f: &str) -> bool {
+        Tokens::new(self.raw, 0..self.raw.len()).any(|r| {
+            self.raw
+                .get(r)
+                .is_some_and(|t| t.eq_ignore_ascii_case(f.as_bytes()))
+        })
+    }
+}
+
+impl PartialEq for Formats<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Formats<'_> {}
+
+impl<const N: usize> PartialEq<[&str; N]> for Formats<'_> {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        self.iter().eq(other.iter().copied())
+    }
+}
+
+impl std::fmt::Debug for Formats<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Formats<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
 
 /// A parsed session description (RFC 8866 §5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -82,8 +319,8 @@ pub struct SessionDescription<'a> {
     /// `o=` line (RFC 8866 §5.2); `None` when the body has no `o=` line.
     pub origin: Option<Origin<'a>>,
     /// `s=` (RFC 8866 §5.3) as written (leading blanks kept, trailing ones dropped); empty
-    /// when absent; non-UTF-8 bytes replaced by U+FFFD.
-    pub session_name: Cow<'a, str>,
+    /// when absent; non-UTF-8 bytes are shown as U+FFFD ([`Text`]).
+    pub session_name: Text<'a>,
     /// Session-level `c=` (RFC 8866 §5.7).
     pub connection: Option<Connection<'a>>,
     /// Session-level `b=` lines (RFC 8866 §5.8).
@@ -106,13 +343,13 @@ pub struct SessionDescription<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Origin<'a> {
     /// `-` when the user name is not given.
-    pub username: Cow<'a, str>,
-    pub sess_id: Cow<'a, str>,
+    pub username: Text<'a>,
+    pub sess_id: Text<'a>,
     pub sess_version: u64,
-    pub nettype: Cow<'a, str>,
-    pub addrtype: Cow<'a, str>,
+    pub nettype: Text<'a>,
+    pub addrtype: Text<'a>,
     /// Address as written (IP literal or FQDN).
-    pub address: Cow<'a, str>,
+    pub address: Text<'a>,
     /// Parsed address; `None` for a host name (left unresolved).
     pub ip: Option<IpAddr>,
     /// Byte range of the address token within the SDP body.
@@ -125,11 +362,11 @@ pub struct Origin<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Connection<'a> {
     /// `IN` in practice.
-    pub nettype: Cow<'a, str>,
+    pub nettype: Text<'a>,
     /// `IP4`, `IP6` or another token.
-    pub addrtype: Cow<'a, str>,
+    pub addrtype: Text<'a>,
     /// The address without its `/ttl` and `/count` suffixes: an IP literal or a host name.
-    pub address: Cow<'a, str>,
+    pub address: Text<'a>,
     /// Parsed address; `None` means a host name that is kept unresolved.
     pub ip: Option<IpAddr>,
     /// Multicast TTL (IP4 `addr/ttl[/count]`).
@@ -166,7 +403,7 @@ impl Connection<'_> {
 /// `b=<bwtype>:<bandwidth>` (RFC 8866 §5.8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bandwidth<'a> {
-    pub bwtype: Cow<'a, str>,
+    pub bwtype: Text<'a>,
     pub value: u64,
 }
 
@@ -181,19 +418,25 @@ pub enum Direction {
 }
 
 impl Direction {
-    fn from_attribute(name: &str) -> Option<Direction> {
-        // RFC 8866 §6.7: the four property attributes. Matched case-insensitively: some
-        // endpoints write `a=sendRecv`.
-        if name.eq_ignore_ascii_case("sendrecv") {
-            Some(Direction::SendRecv)
-        } else if name.eq_ignore_ascii_case("sendonly") {
-            Some(Direction::SendOnly)
-        } else if name.eq_ignore_ascii_case("recvonly") {
-            Some(Direction::RecvOnly)
-        } else if name.eq_ignore_ascii_case("inactive") {
-            Some(Direction::Inactive)
-        } else {
-            None
+    /// RFC 8866 §6.7: the four property attributes, eight letters each, matched
+    /// case-insensitively (some endpoints write `a=sendRecv`) as one 64-bit word: setting
+    /// bit 5 of every byte lowercases letters, and a byte that becomes a lowercase letter
+    /// was that letter in either case, so the compare is exact.
+    fn from_name(name: &[u8]) -> Option<Direction> {
+        const fn word(s: &[u8; 8]) -> u64 {
+            u64::from_le_bytes(*s)
+        }
+        const SENDRECV: u64 = word(b"sendrecv");
+        const SENDONLY: u64 = word(b"sendonly");
+        const RECVONLY: u64 = word(b"recvonly");
+        const INACTIVE: u64 = word(b"inactive");
+        let name: [u8; 8] = name.try_into().ok()?;
+        match u64::from_le_bytes(name) | 0x2020_2020_2020_2020 {
+            SENDRECV => Some(Direction::SendRecv),
+            SENDONLY => Some(Direction::SendOnly),
+            RECVONLY => Some(Direction::RecvOnly),
+            INACTIVE => Some(Direction::Inactive),
+            _ => None,
         }
     }
 }
@@ -208,25 +451,23 @@ pub enum MediaKind<'a> {
     Application,
     Text,
     Message,
-    Other(Cow<'a, str>),
+    Other(Text<'a>),
 }
 
-impl<'a> MediaKind<'a> {
-    fn from_text(s: Cow<'a, str>) -> MediaKind<'a> {
-        const KNOWN: [(&str, MediaKind<'static>); 6] = [
-            ("audio", MediaKind::Audio),
-            ("video", MediaKind::Video),
-            ("image", MediaKind::Image),
-            ("application", MediaKind::Application),
-            ("text", MediaKind::Text),
-            ("message", MediaKind::Message),
-        ];
-        for (name, kind) in KNOWN {
-            if s.eq_ignore_ascii_case(name) {
-                return kind;
-            }
-        }
-        MediaKind::Other(s)
+impl MediaKind<'_> {
+    /// A known `<media>` token (case-insensitive); `None` for another one. Told apart by
+    /// length and first letter, then one compare.
+    fn known(s: &[u8]) -> Option<MediaKind<'static>> {
+        let (name, kind): (&[u8], _) = match (s.len(), s.first().map(u8::to_ascii_lowercase)) {
+            (5, Some(b'a')) => (b"audio", MediaKind::Audio),
+            (5, Some(b'v')) => (b"video", MediaKind::Video),
+            (5, Some(b'i')) => (b"image", MediaKind::Image),
+            (11, _) => (b"application", MediaKind::Application),
+            (4, _) => (b"text", MediaKind::Text),
+            (7, _) => (b"message", MediaKind::Message),
+            _ => return None,
+        };
+        s.eq_ignore_ascii_case(name).then_some(kind)
     }
 }
 
@@ -236,8 +477,8 @@ pub struct Rtcp<'a> {
     pub port: u16,
     /// Byte range of the port token within the SDP body.
     pub port_span: Range<usize>,
-    /// The optional address part.
-    pub connection: Option<Connection<'a>>,
+    /// The optional address part (boxed: rare, and it would double the size of [`Media`]).
+    pub connection: Option<Box<Connection<'a>>>,
 }
 
 /// `a=ike-setup` (RFC 6193): the endpoint's role in the IKE exchange, like `a=setup` of
@@ -248,7 +489,7 @@ pub enum IkeSetup<'a> {
     Active,
     Passive,
     ActPass,
-    Other(Cow<'a, str>),
+    Other(Text<'a>),
 }
 
 /// `a=fingerprint:<hash-func> <fingerprint>` (RFC 8122 §5, formerly RFC 4572 §5), and the
@@ -257,8 +498,8 @@ pub enum IkeSetup<'a> {
 /// `attributes`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fingerprint<'a> {
-    pub hash_func: Cow<'a, str>,
-    pub value: Cow<'a, str>,
+    pub hash_func: Text<'a>,
+    pub value: Text<'a>,
 }
 
 /// Which `c=` applies to a media section (RFC 8866 §5.7: media level overrides session level).
@@ -281,9 +522,9 @@ pub struct Media<'a> {
     /// Byte range of the `/count` number, if present.
     pub port_count_span: Option<Range<usize>>,
     /// Transport protocol as written: `RTP/AVP`, `RTP/SAVP`, `UDP/TLS/RTP/SAVPF`, `udptl`...
-    pub proto: Cow<'a, str>,
+    pub proto: Text<'a>,
     /// The `<fmt>` list.
-    pub formats: Vec<Cow<'a, str>>,
+    pub formats: Formats<'a>,
     /// Media-level `c=` lines (usually zero or one; several for layered multicast).
     pub connections: Vec<Connection<'a>>,
     /// Which `c=` applies: media level, session level, or none (invalid SDP, RFC 8866 §5.7).
@@ -342,11 +583,11 @@ impl<'a> Media<'a> {
             && ["udptl", "tcptl", "tcp"]
                 .iter()
                 .any(|p| self.proto.eq_ignore_ascii_case(p))
-            && self.formats.iter().any(|f| f.eq_ignore_ascii_case("t38"))
+            && self.formats.contains_ignore_case("t38")
     }
 
     /// The `a=T38...` attributes (T38FaxVersion, T38FaxRateManagement, ...), raw.
-    pub fn t38_attributes(&self) -> impl Iterator<Item = &(Cow<'a, str>, Option<Cow<'a, str>>)> {
+    pub fn t38_attributes(&self) -> impl Iterator<Item = Attribute<'a>> + 'a {
         self.attributes.iter().filter(|(n, _)| {
             n.as_bytes()
                 .get(..3)
@@ -362,23 +603,26 @@ impl<'a> Media<'a> {
 
     /// RTP-based proto (`RTP/...` or `.../RTP/...`), for which port + 1 carries RTCP.
     pub fn is_rtp(&self) -> bool {
-        self.proto.split('/').any(|p| p.eq_ignore_ascii_case("RTP"))
+        self.proto
+            .as_bytes()
+            .split(|&b| b == b'/')
+            .any(|p| p.eq_ignore_ascii_case(b"RTP"))
     }
 
     /// First attribute value by name (case-insensitive), `Some(None)` for a flag attribute.
-    pub fn attribute(&self, name: &str) -> Option<Option<&str>> {
+    pub fn attribute(&self, name: &str) -> Option<Option<Cow<'a, str>>> {
         find_attribute(&self.attributes, name)
     }
 }
 
-impl SessionDescription<'_> {
+impl<'a> SessionDescription<'a> {
     /// Session-level `b=AS` (kbit/s).
     pub fn bandwidth_as(&self) -> Option<u64> {
         bandwidth_as(&self.bandwidths)
     }
 
     /// First session attribute value by name (case-insensitive).
-    pub fn attribute(&self, name: &str) -> Option<Option<&str>> {
+    pub fn attribute(&self, name: &str) -> Option<Option<Cow<'a, str>>> {
         find_attribute(&self.attributes, name)
     }
 }
@@ -396,25 +640,26 @@ fn bandwidth_as(b: &[Bandwidth<'_>]) -> Option<u64> {
         .map(|b| b.value)
 }
 
-fn find_attribute<'s>(attrs: &'s Attributes<'_>, name: &str) -> Option<Option<&'s str>> {
+fn find_attribute<'a>(attrs: &Attributes<'a>, name: &str) -> Option<Option<Cow<'a, str>>> {
     attrs
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_deref())
+        .map(|(_, v)| v)
 }
 
 impl MediaKind<'_> {
-    /// The `<media>` token: the lowercase name of a known kind, else as written.
-    pub fn as_str(&self) -> &str {
-        match self {
+    /// The `<media>` token: the lowercase name of a known kind, else as written (non-UTF-8
+    /// bytes replaced by U+FFFD).
+    pub fn as_str(&self) -> Cow<'_, str> {
+        Cow::Borrowed(match self {
             MediaKind::Audio => "audio",
             MediaKind::Video => "video",
             MediaKind::Image => "image",
             MediaKind::Application => "application",
             MediaKind::Text => "text",
             MediaKind::Message => "message",
-            MediaKind::Other(s) => s,
-        }
+            MediaKind::Other(s) => return s.as_str(),
+        })
     }
 }
 
@@ -429,7 +674,20 @@ pub fn parse_with<'a>(
     body: &'a [u8],
     limits: &SdpLimits,
 ) -> Result<SessionDescription<'a>, ParseError> {
-    Scanner::new(body).run(limits)
+    let mut sd = SessionDescription {
+        origin: None,
+        session_name: Text::default(),
+        connection: None,
+        bandwidths: Vec::new(),
+        direction: None,
+        fingerprints: Vec::new(),
+        attributes: Attributes::default(),
+        media: Vec::new(),
+        normalized: false,
+    };
+    // Filled in place: the line loop neither moves the model nor holds drop code for it.
+    Scanner::new(body).run(limits, &mut sd)?;
+    Ok(sd)
 }
 
 /// Strict check by the `sdp-types` parser (RFC 8866 §9 as that crate reads it): `Ok` when it
@@ -501,79 +759,115 @@ fn is_trimmed(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | 0 | 0x0b | 0x0c)
 }
 
-/// Keys whose values are blank-separated fields (RFC 8866 §9 grammar).
-fn is_structured(key: u8) -> bool {
-    matches!(key, b'o' | b'c' | b'b' | b't' | b'r' | b'z' | b'm' | b'v')
+/// Keys whose values are blank-separated fields (RFC 8866 §9 grammar) but are not split by
+/// [`Scanner::fields`] (which checks the blanks of `o=`, `c=`, `m=` itself).
+fn is_checked_whole(key: u8) -> bool {
+    matches!(key, b'b' | b't' | b'r' | b'z' | b'v')
 }
 
 /// Anything but single spaces between fields (a leading blank, a tab, two blanks in a row).
-/// `sdp-types` splits structured lines on single spaces. Written without early exit so that
-/// it compiles to vector code (structured lines are short).
+/// `sdp-types` splits structured lines on single spaces. Only for the lines not split by
+/// [`Scanner::fields`] (which checks as it splits): short ones (`t=0 0`), so a plain loop.
 fn irregular_blanks(v: &[u8]) -> bool {
-    let first = v.first().copied().is_some_and(is_blank);
-    let tab = v.iter().fold(false, |acc, &b| acc | (b == b'\t'));
-    let double = v
-        .iter()
-        .zip(v.iter().skip(1))
-        .fold(false, |acc, (&a, &b)| acc | ((a == b' ') & (b == b' ')));
-    first | tab | double
+    let mut space_before = v.first().copied().is_some_and(is_blank);
+    for &b in v {
+        if b == b'\t' || (b == b' ' && space_before) {
+            return true;
+        }
+        space_before = b == b' ';
+    }
+    false
 }
 
-/// The end of the line starting `hay`: the position of its LF (`None` for a last line
-/// without one), and whether the line holds a NUL or a CR other than one just before the LF
-/// (RFC 8866 §9: neither belongs inside a line; tolerated, but not strict).
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The classic "has a zero byte" test: flags (high bit) at least the zero bytes of `x`; the
+/// lowest flagged byte is exact (borrows only run upwards), higher ones may be false.
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// A NUL anywhere, or a CR not followed by LF (a CR as the very last byte ends the last
+/// line): bytes that do not belong inside an SDP line (RFC 8866 §9), tolerated but not
+/// strict. It equals checking every line's NULs and CRs as they are read.
+#[cfg(test)]
+fn has_stray_bytes(body: &[u8]) -> bool {
+    body_flags(body) & STRAY != 0
+}
+
+/// [`body_flags`]: the body has stray bytes (see `has_stray_bytes`).
+const STRAY: u8 = 1;
+/// [`body_flags`]: the body has a byte above 0x7F (it may not be UTF-8).
+const NON_ASCII: u8 = 2;
+
+/// [`STRAY`] and [`NON_ASCII`] of the body, in one pass without early exit so that it
+/// compiles to vector code.
+#[inline(never)]
+fn body_flags(body: &[u8]) -> u8 {
+    let next = body.get(1..).unwrap_or_default();
+    let flags = |a: u8, stray: bool| u8::from(stray) | (u8::from(a >= 0x80) << 1);
+    let inside = body.iter().zip(next).fold(0u8, |acc, (&a, &b)| {
+        acc | flags(a, (a == 0) | ((a == b'\r') & (b != b'\n')))
+    });
+    inside | body.last().map_or(0, |&a| flags(a, a == 0))
+}
+
+/// The position of the first LF of `hay`, the end of the line starting it.
 ///
 /// SDP lines are short (20 to 60 bytes), where a `memchr` call per line costs more than it
-/// saves; this reads 8 bytes at a time with the classic "has a zero byte" test, the lowest
-/// flagged byte of which is exact (borrows only run upwards).
-fn find_line_end(hay: &[u8]) -> (Option<usize>, bool) {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
+/// saves; this reads 8 bytes at a time.
+#[inline(never)]
+fn find_lf(hay: &[u8]) -> Option<usize> {
     const LF: u64 = 0x0a0a_0a0a_0a0a_0a0a;
-    const CR: u64 = 0x0d0d_0d0d_0d0d_0d0d;
-    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    // First NUL or CR seen so far, if any.
-    let mut special: Option<usize> = None;
-    let verdict = |lf: usize, special: Option<usize>| match special {
-        Some(s) if s + 1 < lf => true,
-        Some(s) => hay.get(s) == Some(&0),
-        None => false,
-    };
     let mut chunks = hay.chunks_exact(8);
     let mut at = 0usize;
     for c in &mut chunks {
         let mut w = [0u8; 8];
         w.copy_from_slice(c);
-        let w = u64::from_le_bytes(w);
-        let sp = zero(w ^ CR) | zero(w);
-        if special.is_none() && sp != 0 {
-            special = Some(at + (sp.trailing_zeros() / 8) as usize);
-        }
-        let lf = zero(w ^ LF);
+        let lf = zero_bytes(u64::from_le_bytes(w) ^ LF);
         if lf != 0 {
-            let lf = at + (lf.trailing_zeros() / 8) as usize;
-            return (Some(lf), verdict(lf, special.filter(|&s| s < lf)));
+            return Some(at + (lf.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == b'\n' {
-            return (Some(at + i), verdict(at + i, special));
+    find_byte(chunks.remainder(), b'\n').map(|i| at + i)
+}
+
+/// Length of the field starting `s`: the position of its first separator, or `s.len()`.
+/// Fields are short but many (`o=` has six); this reads 8 bytes at a time looking for a byte
+/// below 0x21 (all separators are), then checks that byte (another control byte is part of
+/// the field, rare: the scan goes on after it).
+fn field_len(s: &[u8]) -> usize {
+    const BELOW_21: u64 = 0x2121_2121_2121_2121;
+    let mut i = 0usize;
+    while let Some(c) = s.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let w = u64::from_le_bytes(w);
+        // Bytes >= 0x80 have their high bit set and are never flagged by `!w`.
+        let low = w.wrapping_sub(BELOW_21) & !w & HI;
+        if low == 0 {
+            i += 8;
+            continue;
         }
-        if special.is_none() && (b == b'\r' || b == 0) {
-            special = Some(at + i);
+        let j = i + (low.trailing_zeros() / 8) as usize;
+        if s.get(j).copied().is_some_and(is_separator) {
+            return j;
         }
+        i = j + 1;
     }
-    // No LF: any NUL or CR inside (a CR at the very end is handled as a blank line end).
-    (None, verdict(hay.len(), special))
+    let tail = s.get(i..).unwrap_or_default();
+    tail.iter()
+        .position(|&b| is_separator(b))
+        .map_or(s.len(), |p| i + p)
 }
 
 /// The address of `o=`, `c=` and `a=rtcp` as `std`'s `IpAddr` parser reads it (that is the
 /// contract of the `ip` fields: an IPv4 literal in dotted-decimal form without leading zeros,
 /// or an IPv6 literal), with the usual IPv4 case done in one pass over the bytes: `IpAddr`'s
 /// `FromStr` runs a general-purpose parser for each family in turn.
-fn parse_ip(text: &str) -> Option<IpAddr> {
-    let b = text.as_bytes();
+fn parse_ip(b: &[u8]) -> Option<IpAddr> {
     if let Some(v4) = parse_ipv4_strict(b) {
         return Some(IpAddr::V4(v4));
     }
@@ -581,41 +875,77 @@ fn parse_ip(text: &str) -> Option<IpAddr> {
     if !b.contains(&b':') {
         return None;
     }
-    text.parse().ok()
+    parse_ipv6(b)
+}
+
+/// `std`'s parser on a would-be IPv6 literal: rare in SDP, out of line.
+#[cold]
+#[inline(never)]
+fn parse_ipv6(b: &[u8]) -> Option<IpAddr> {
+    std::str::from_utf8(b).ok()?.parse().ok()
 }
 
 /// RFC 8866 §9 `IP4-address = b1 3("." decimal-uchar)` with `decimal-uchar` 0 to 255 written
 /// without leading zeros, as `std`'s parser reads it (a proptest holds the two equal).
 fn parse_ipv4_strict(b: &[u8]) -> Option<std::net::Ipv4Addr> {
-    let digit = |i: usize| match b.get(i) {
-        Some(&c) if c.is_ascii_digit() => Some(u16::from(c - b'0')),
-        _ => None,
-    };
-    let mut octets = [0u8; 4];
-    let mut i = 0;
-    for (k, slot) in octets.iter_mut().enumerate() {
-        if k > 0 {
-            if b.get(i) != Some(&b'.') {
-                return None;
+    // The octets before the current one, its value, its number of digits, the dots seen.
+    let (mut addr, mut v, mut digits, mut dots) = (0u32, 0u32, 0u32, 0u32);
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            if digits == 3 || (digits == 1 && v == 0) {
+                return None; // a fourth digit, or a leading zero
             }
-            i += 1;
+            v = v * 10 + u32::from(d);
+            digits += 1;
+        } else if c == b'.' && digits > 0 && dots < 3 && v <= 255 {
+            (addr, v, digits, dots) = (addr << 8 | v, 0, 0, dots + 1);
+        } else {
+            return None;
         }
-        let mut v = digit(i)?;
-        i += 1;
-        if let Some(d) = digit(i) {
-            if v == 0 {
-                return None; // leading zero
-            }
-            v = v * 10 + d;
-            i += 1;
-            if let Some(d) = digit(i) {
-                v = v * 10 + d;
-                i += 1;
-            }
-        }
-        *slot = u8::try_from(v).ok()?;
     }
-    (i == b.len()).then(|| std::net::Ipv4Addr::from(octets))
+    (dots == 3 && digits > 0 && v <= 255).then(|| std::net::Ipv4Addr::from(addr << 8 | v))
+}
+
+/// `s` equals `lower` (lowercase, 8 bytes at most) ignoring ASCII case, as one word compare:
+/// bit 5 is set in `s`'s bytes where `lower` has a letter, and a byte that then equals a
+/// lowercase letter was that letter in either case.
+fn word_eq_ignore_case(s: &[u8], lower: &[u8]) -> bool {
+    fn word(b: &[u8]) -> Option<u64> {
+        let mut a = [0u8; 8];
+        a.get_mut(..b.len())?.copy_from_slice(b);
+        Some(u64::from_le_bytes(a))
+    }
+    let case = lower.iter().rev().fold(0u64, |m, &b| {
+        m << 8 | if b.is_ascii_lowercase() { 0x20 } else { 0 }
+    });
+    s.len() == lower.len() && matches!((word(s), word(lower)), (Some(a), Some(b)) if a | case == b)
+}
+
+/// The `k` bytes of `b` at `at` (8 at most) as a little-endian word, the bytes beyond them
+/// (or beyond `b`) read as `x` (a field byte).
+fn word_at(b: &[u8], at: usize, k: usize) -> u64 {
+    const FILL: u64 = 0x7878_7878_7878_7878;
+    let w = match b.get(at..at.saturating_add(8)) {
+        Some(c) => {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            u64::from_le_bytes(a)
+        }
+        None => {
+            let mut a = [b'x'; 8];
+            for (d, s) in a.iter_mut().zip(b.get(at..).unwrap_or_default()) {
+                *d = *s;
+            }
+            u64::from_le_bytes(a)
+        }
+    };
+    if k >= 8 {
+        w
+    } else {
+        let valid = (1u64 << (8 * k)) - 1;
+        (w & valid) | (FILL & !valid)
+    }
 }
 
 /// Position of `needle` in a short field (a few bytes: cheaper than a `memchr` call).
@@ -648,10 +978,7 @@ impl Iterator for Tokens<'_> {
     fn next(&mut self) -> Option<Range<usize>> {
         let skip = self.rest.iter().position(|&b| !is_separator(b))?;
         let after = self.rest.get(skip..).unwrap_or_default();
-        let len = after
-            .iter()
-            .position(|&b| is_separator(b))
-            .unwrap_or(after.len());
+        let len = field_len(after);
         let start = self.base + skip;
         self.rest = after.get(len..).unwrap_or_default();
         self.base = start + len;
@@ -662,6 +989,12 @@ impl Iterator for Tokens<'_> {
 /// A decimal number as `str::parse` reads it (an optional `+`, then 1 or more digits; RFC 8866
 /// §9 has no sign, `sdp-types` accepts one), or `None` on overflow of `T`.
 fn decimal<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
+    T::try_from(decimal_u64(b)?).ok()
+}
+
+/// [`decimal`] as `u64`: one out-of-line copy for every target type.
+#[inline(never)]
+fn decimal_u64(b: &[u8]) -> Option<u64> {
     let digits = b.strip_prefix(b"+").unwrap_or(b);
     if digits.is_empty() {
         return None;
@@ -673,14 +1006,16 @@ fn decimal<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
         }
         n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
-    T::try_from(n).ok()
+    Some(n)
 }
+
+/// Most fields [`Scanner::fields`] reports (`o=` has six).
+const MAX_FIELDS: usize = 6;
 
 struct Scanner<'a> {
     body: &'a [u8],
-    /// The whole body as text when it is valid UTF-8 (the usual case): every slice of it at
-    /// an ASCII delimiter is then borrowed without another check.
-    text: Option<&'a str>,
+    /// Set by [`Scanner::fields`] on a structured line with irregular blanks.
+    irregular: std::cell::Cell<bool>,
 }
 
 /// Bit for a line type letter, for the "at most once" checks (RFC 8866 §5).
@@ -688,11 +1023,33 @@ fn key_bit(key: u8) -> u32 {
     1u32 << (key.to_ascii_lowercase().wrapping_sub(b'a') & 31)
 }
 
+/// `r` within `b` without leading and trailing blanks (and NUL, CR, VT, FF).
+fn trim_in(b: &[u8], r: Range<usize>) -> Range<usize> {
+    let (mut s, mut e) = (r.start, r.end.min(b.len()));
+    while s < e && b.get(s).copied().is_some_and(is_trimmed) {
+        s += 1;
+    }
+    while e > s && b.get(e - 1).copied().is_some_and(is_trimmed) {
+        e -= 1;
+    }
+    s..e
+}
+
+/// RFC 8866 §5.13: `a=<attribute>` or `a=<attribute>:<value>`; the name ends at the first
+/// colon. Trimmed ranges within `v` (the line after `a=`); shared by the parser and
+/// [`AttributeIter`] so that both read the same names and values.
+fn split_attribute(v: &[u8]) -> (Range<usize>, Option<Range<usize>>) {
+    match find_byte(v, b':') {
+        Some(i) => (trim_in(v, 0..i), Some(trim_in(v, i + 1..v.len()))),
+        None => (trim_in(v, 0..v.len()), None),
+    }
+}
+
 impl<'a> Scanner<'a> {
     fn new(body: &'a [u8]) -> Scanner<'a> {
         Scanner {
             body,
-            text: std::str::from_utf8(body).ok(),
+            irregular: std::cell::Cell::new(false),
         }
     }
 
@@ -700,12 +1057,9 @@ impl<'a> Scanner<'a> {
         self.body.get(r).unwrap_or_default()
     }
 
-    /// Text of a range: borrowed when it is UTF-8, else converted lossily.
-    fn text(&self, r: Range<usize>) -> Cow<'a, str> {
-        if let Some(t) = self.text.and_then(|t| t.get(r.clone())) {
-            return Cow::Borrowed(t);
-        }
-        String::from_utf8_lossy(self.bytes(r))
+    /// Text of a range.
+    fn text(&self, r: Range<usize>) -> Text<'a> {
+        Text(self.bytes(r))
     }
 
     /// A decimal number (`str::parse` rules, as `sdp-types` uses).
@@ -713,46 +1067,155 @@ impl<'a> Scanner<'a> {
         decimal(self.bytes(r))
     }
 
-    fn tokens(&self, r: Range<usize>) -> Tokens<'a> {
-        Tokens::new(self.body, r)
+    /// The separator-delimited fields of `r` (RFC 8866 §9), the first [`MAX_FIELDS`] of them
+    /// as absolute ranges in `out`; returns how many fields `r` holds, counting any beyond
+    /// [`MAX_FIELDS`] as one. One out-of-line loop serves every line split into fields (code
+    /// size).
+    ///
+    /// For a `structured` line (`o=`, `c=`, `m=`) it also does [`irregular_blanks`]'s check
+    /// on the way, recording it in `self.irregular`: a separator run at the start, or other
+    /// than one SP. That differs from `irregular_blanks` only on NUL and CR inside the line,
+    /// which `has_stray_bytes` flags anyway, so the `normalized` flag is the same.
+    #[inline(never)]
+    fn fields(
+        &self,
+        r: Range<usize>,
+        out: &mut [Range<usize>; MAX_FIELDS],
+        structured: bool,
+    ) -> usize {
+        match self.regular_fields(r.clone(), out) {
+            Some(n) => n,
+            None => self.fields_bytewise(r, out, structured),
+        }
+    }
+
+    /// [`Scanner::fields`] of a line whose only bytes below 0x21 are single spaces between
+    /// fields (the usual case, which is regular: nothing to flag), eight bytes at a time;
+    /// `None` for any other line.
+    fn regular_fields(
+        &self,
+        r: Range<usize>,
+        out: &mut [Range<usize>; MAX_FIELDS],
+    ) -> Option<usize> {
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        const SP: u64 = 0x2020_2020_2020_2020;
+        // Adding 0x5F carries into bit 7 exactly for the low seven bits >= 0x21.
+        const TO_21: u64 = 0x5f5f_5f5f_5f5f_5f5f;
+        if r.is_empty() || self.body.get(r.end - 1) == Some(&b' ') {
+            return None;
+        }
+        let line = self.bytes(r.clone());
+        let mut n = 0usize;
+        let mut field_start = r.start;
+        // A space at the very start counts as a double space (irregular).
+        let mut space_before = true;
+        let mut word = |w: u64, at: usize| -> bool {
+            let x = w ^ SP;
+            let spaces = !(((x & LOW7) + LOW7) | x | LOW7);
+            let below_21 = !(((w & LOW7) + TO_21) | w | LOW7);
+            let pairs = spaces & ((spaces << 8) | u64::from(space_before) << 7);
+            if below_21 != spaces || pairs != 0 {
+                return false;
+            }
+            let mut bits = spaces;
+            while bits != 0 {
+                let j = at + (bits.trailing_zeros() / 8) as usize;
+                if let Some(slot) = out.get_mut(n) {
+                    *slot = field_start..j;
+                }
+                n += 1;
+                field_start = j + 1;
+                bits &= bits - 1;
+            }
+            space_before = spaces >> 63 != 0;
+            true
+        };
+        let mut chunks = line.chunks_exact(8);
+        let mut at = r.start;
+        for c in &mut chunks {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            if !word(u64::from_le_bytes(a), at) {
+                return None;
+            }
+            at += 8;
+        }
+        let rest = chunks.remainder().len();
+        if rest > 0 && !word(word_at(self.body, at, rest), at) {
+            return None;
+        }
+        if let Some(slot) = out.get_mut(n) {
+            *slot = field_start..r.end;
+        }
+        Some((n + 1).min(MAX_FIELDS + 1))
+    }
+
+    /// [`Scanner::fields`] byte by byte, for any line: irregular lines only, out of line.
+    #[cold]
+    #[inline(never)]
+    fn fields_bytewise(
+        &self,
+        r: Range<usize>,
+        out: &mut [Range<usize>; MAX_FIELDS],
+        structured: bool,
+    ) -> usize {
+        let line = self.bytes(r.clone());
+        let mut i = 0usize;
+        let mut n = 0usize;
+        loop {
+            let run = i;
+            while line.get(i).copied().is_some_and(is_separator) {
+                i += 1;
+            }
+            if structured && i > run && (n == 0 || i - run != 1 || line.get(run) != Some(&b' ')) {
+                self.irregular.set(true);
+            }
+            if i >= line.len() {
+                return n;
+            }
+            let Some(slot) = out.get_mut(n) else {
+                if structured && irregular_blanks(line.get(i..).unwrap_or_default()) {
+                    self.irregular.set(true);
+                }
+                return n + 1;
+            };
+            let len = field_len(line.get(i..).unwrap_or_default());
+            *slot = r.start + i..r.start + i + len;
+            n += 1;
+            i += len;
+        }
     }
 
     /// `r` without leading and trailing blanks (and NUL, CR, VT, FF).
     fn trim(&self, r: Range<usize>) -> Range<usize> {
-        let (mut s, mut e) = (r.start, r.end.min(self.body.len()));
-        while s < e && self.body.get(s).copied().is_some_and(is_trimmed) {
-            s += 1;
-        }
-        while e > s && self.body.get(e - 1).copied().is_some_and(is_trimmed) {
-            e -= 1;
-        }
-        s..e
+        trim_in(self.body, r)
     }
 
-    fn run(&self, limits: &SdpLimits) -> Result<SessionDescription<'a>, ParseError> {
+    /// One loop over the lines; each line type is handled by a small out-of-line function,
+    /// rare ones marked cold. Nothing is allocated but the `Vec` of media sections (and the
+    /// rare lists: bandwidths, fingerprints, several media-level `c=`): the attribute and
+    /// format lists are spans of the body. Both matter for the SIP full parse, whose hot code
+    /// must fit the L1 i-cache (see `examples/parse_loop.rs`).
+    #[inline(never)]
+    fn run(&self, limits: &SdpLimits, sd: &mut SessionDescription<'a>) -> Result<(), ParseError> {
         let body = self.body;
-        let mut sd = SessionDescription {
-            origin: None,
-            session_name: Cow::Borrowed(""),
-            connection: None,
-            bandwidths: Vec::new(),
-            direction: None,
-            fingerprints: Vec::new(),
-            attributes: Vec::new(),
-            media: Vec::new(),
-            normalized: self.text.is_none(),
+        sd.normalized = match body_flags(body) {
+            f if f & STRAY != 0 => true,
+            NON_ASCII => std::str::from_utf8(body).is_err(),
+            _ => false,
         };
-        // `Some(seen)` once the first `m=` line is read: the section being read is the last of
-        // `sd.media`, and `seen` its "at most once" bits.
-        let mut in_media: Option<u32> = None;
+        // "At most once" bits of the session level and of the section being read (the last
+        // of `sd.media` once there is one).
         let mut session_seen = 0u32;
+        let mut media_seen = 0u32;
+        // Start of the lines of the level being read: its attributes span runs from here to
+        // the next `m=` line.
+        let mut level_start = 0usize;
         let mut lines = 0usize;
         let mut pos = 0usize;
         while pos < body.len() {
             // RFC 8866 §5: lines end in CRLF; LF alone is accepted (as sdp-types does).
-            let (lf, stray) = find_line_end(self.bytes(pos..body.len()));
-            sd.normalized |= stray;
-            let (line_end, next) = match lf {
+            let (line_end, next) = match find_lf(self.bytes(pos..body.len())) {
                 Some(i) => (pos + i, pos + i + 1),
                 None => (body.len(), body.len()),
             };
@@ -785,7 +1248,11 @@ impl<'a> Scanner<'a> {
             }
             lines += 1;
             let value = start + 2..end;
-            if is_structured(key) && irregular_blanks(self.bytes(value.clone())) {
+            // `o=`, `c=`, `m=` are checked by `fields` as they are split (but `o=` in a media
+            // section, which is not read).
+            if (is_checked_whole(key) || (key == b'o' && !sd.media.is_empty()))
+                && irregular_blanks(self.bytes(value.clone()))
+            {
                 sd.normalized = true;
             }
             let line = start..end;
@@ -801,34 +1268,139 @@ impl<'a> Scanner<'a> {
                 continue;
             }
 
-            if key == b'm' {
-                if sd.media.len() >= limits.max_media {
-                    return Err(ParseError::new(ErrorKind::TooManyValues, start));
+            match key {
+                b'a' => {
+                    let (name, v) = split_attribute(self.bytes(value.clone()));
+                    let shift = |r: Range<usize>| value.start + r.start..value.start + r.end;
+                    let (name, v) = (shift(name), v.map(shift));
+                    match sd.media.last_mut() {
+                        Some(m) => self.media_attribute(m, name, v, &line),
+                        None => self.session_attribute(sd, name, v),
+                    }
                 }
-                finish_media(&mut sd);
-                if sd.media.capacity() == 0 {
-                    // Most offers have one or two sections; a Media is about 440 bytes.
-                    sd.media.reserve_exact(2);
+                b'm' => {
+                    if sd.media.len() >= limits.max_media {
+                        return Err(ParseError::new(ErrorKind::TooManyValues, start));
+                    }
+                    self.finish_level(sd, level_start..start);
+                    if sd.media.capacity() == 0 {
+                        // Most offers have one or two sections.
+                        sd.media.reserve_exact(2);
+                    }
+                    self.media_line(value, line, &mut sd.media)?;
+                    media_seen = 0;
+                    level_start = next;
                 }
-                sd.media.push(self.media_line(value, line)?);
-                in_media = Some(0);
-                continue;
-            }
-
-            match (&mut in_media, sd.media.last_mut()) {
-                (Some(seen), Some(m)) => self.media_level_line(m, seen, key, value, line)?,
-                _ => self.session_line(&mut sd, &mut session_seen, key, value, line)?,
+                _ => match sd.media.last_mut() {
+                    Some(m) => self.media_level_line(m, &mut media_seen, key, value, line)?,
+                    None => self.session_line(sd, &mut session_seen, key, value, line)?,
+                },
             }
         }
         if lines == 0 {
             return Err(bad(0)); // no `v=` line
         }
-
-        finish_media(&mut sd);
-        Ok(sd)
+        self.finish_level(sd, level_start..body.len());
+        sd.normalized |= self.irregular.get();
+        Ok(())
     }
 
-    /// A line before the first `m=` (RFC 8866 §5.2–§5.13).
+    /// Session-level `a=`: the direction attributes (RFC 3264 §5.1) and `a=fingerprint`
+    /// (RFC 8122 §5). `name` and `v` are trimmed ranges of the body.
+    #[inline(never)]
+    fn session_attribute(
+        &self,
+        sd: &mut SessionDescription<'a>,
+        name: Range<usize>,
+        v: Option<Range<usize>>,
+    ) {
+        let n = self.bytes(name);
+        match v {
+            None => {
+                if sd.direction.is_none() {
+                    sd.direction = Direction::from_name(n);
+                }
+            }
+            Some(v) => {
+                if n.len() == 11 {
+                    self.session_fingerprint(sd, n, v);
+                }
+            }
+        }
+    }
+
+    /// Session-level `a=fingerprint` (RFC 8122 §5): rare, out of line.
+    #[cold]
+    #[inline(never)]
+    fn session_fingerprint(&self, sd: &mut SessionDescription<'a>, n: &[u8], v: Range<usize>) {
+        if n.eq_ignore_ascii_case(b"fingerprint") {
+            self.push_fingerprint(&mut sd.fingerprints, v);
+        }
+    }
+
+    /// Media-level `a=`. The common attributes are told apart by the length of their name
+    /// first (a register compare), so that `rtpmap`, `fmtp`, `ptime` and the like cost one
+    /// branch; the security ones are out of line.
+    #[inline(never)]
+    fn media_attribute(
+        &self,
+        m: &mut Media<'a>,
+        name: Range<usize>,
+        v: Option<Range<usize>>,
+        line: &Range<usize>,
+    ) {
+        let n = self.bytes(name);
+        match (n.len(), v) {
+            (8, v) => {
+                // RFC 5761 §5.1.1 `a=rtcp-mux` (a value after it is ignored, not refused).
+                if word_eq_ignore_case(n, b"rtcp-mux") {
+                    m.rtcp_mux = true;
+                } else if v.is_none() && m.direction_attribute.is_none() {
+                    m.direction_attribute = Direction::from_name(n);
+                }
+            }
+            // RFC 3605 §2.1; the first one that parses counts.
+            (4, Some(v)) if m.rtcp.is_none() && word_eq_ignore_case(n, b"rtcp") => {
+                m.rtcp = self.rtcp(v, line);
+            }
+            (9 | 11 | 15, Some(v)) => self.media_security_attribute(m, n, v),
+            _ => {}
+        }
+    }
+
+    /// `a=ike-setup` (RFC 6193), `a=fingerprint` (RFC 8122 §5), `a=psk-fingerprint`
+    /// (RFC 6193): rare, kept out of the hot path.
+    #[cold]
+    #[inline(never)]
+    fn media_security_attribute(&self, m: &mut Media<'a>, n: &[u8], v: Range<usize>) {
+        if n.eq_ignore_ascii_case(b"ike-setup") {
+            m.ike_setup = Some(ike_setup(self.text(self.trim(v))));
+        } else if n.eq_ignore_ascii_case(b"fingerprint") {
+            self.push_fingerprint(&mut m.fingerprints, v);
+        } else if n.eq_ignore_ascii_case(b"psk-fingerprint") {
+            self.push_fingerprint(&mut m.psk_fingerprints, v);
+        }
+    }
+
+    /// Closes the level whose lines span `lines`: the session level before the first `m=`,
+    /// else the last section of `sd.media`.
+    fn finish_level(&self, sd: &mut SessionDescription<'a>, lines: Range<usize>) {
+        let attributes = Attributes {
+            lines: self.bytes(lines),
+        };
+        let session_connection = sd.connection.is_some();
+        let session_direction = sd.direction;
+        match sd.media.last_mut() {
+            None => sd.attributes = attributes,
+            Some(m) => {
+                m.attributes = attributes;
+                finish_media(m, session_connection, session_direction);
+            }
+        }
+    }
+
+    /// A line before the first `m=` (RFC 8866 §5.2–§5.12), but `a=`.
+    #[inline(never)]
     fn session_line(
         &self,
         sd: &mut SessionDescription<'a>,
@@ -850,23 +1422,13 @@ impl<'a> Scanner<'a> {
             b's' => sd.session_name = self.text(value),
             b'c' => sd.connection = Some(self.connection(value, line)?),
             b'b' => sd.bandwidths.push(self.bandwidth(value, line.start)?),
-            b'a' => {
-                let (name, v) = self.attribute(value);
-                let (n, val) = (self.text(name), v.clone().map(|v| self.text(v)));
-                if val.is_none() && sd.direction.is_none() {
-                    sd.direction = Direction::from_attribute(&n);
-                }
-                if n.eq_ignore_ascii_case("fingerprint") {
-                    sd.fingerprints.extend(v.and_then(|v| self.fingerprint(v)));
-                }
-                sd.attributes.push((n, val));
-            }
             _ => {}
         }
         Ok(())
     }
 
-    /// A line inside an `m=` section (RFC 8866 §5.14: `i=`, `c=`, `b=`, `k=`, `a=`).
+    /// A line inside an `m=` section (RFC 8866 §5.14: `i=`, `c=`, `b=`, `k=`), but `a=`.
+    #[inline(never)]
     fn media_level_line(
         &self,
         m: &mut Media<'a>,
@@ -885,32 +1447,6 @@ impl<'a> Scanner<'a> {
             // RFC 8866 §5.7: several `c=` lines are allowed at media level (layered multicast).
             b'c' => m.connections.push(self.connection(value, line)?),
             b'b' => m.bandwidths.push(self.bandwidth(value, line.start)?),
-            b'a' => {
-                let (name, v) = self.attribute(value.clone());
-                let (n, val) = (self.text(name), v.clone().map(|v| self.text(v)));
-                if val.is_none() && m.direction_attribute.is_none() {
-                    m.direction_attribute = Direction::from_attribute(&n);
-                }
-                if n.eq_ignore_ascii_case("rtcp-mux") {
-                    m.rtcp_mux = true;
-                } else if let Some(v) = v {
-                    if n.eq_ignore_ascii_case("rtcp") {
-                        if m.rtcp.is_none() {
-                            m.rtcp = self.rtcp(v, line);
-                        }
-                    } else if n.eq_ignore_ascii_case("ike-setup") {
-                        m.ike_setup = Some(ike_setup(self.text(self.trim(v))));
-                    } else if n.eq_ignore_ascii_case("fingerprint") {
-                        m.fingerprints.extend(self.fingerprint(v));
-                    } else if n.eq_ignore_ascii_case("psk-fingerprint") {
-                        m.psk_fingerprints.extend(self.fingerprint(v));
-                    }
-                }
-                if m.attributes.capacity() == 0 {
-                    m.attributes.reserve(8); // a typical audio section has 4 to 8
-                }
-                m.attributes.push((n, val));
-            }
             _ => {}
         }
         Ok(())
@@ -918,13 +1454,10 @@ impl<'a> Scanner<'a> {
 
     /// RFC 8866 §5.2: `o=<username> <sess-id> <sess-version> <nettype> <addrtype>
     /// <unicast-address>`; sess-version is a number (sdp-types reads it as u64).
+    #[inline(never)]
     fn origin(&self, value: Range<usize>, line: Range<usize>) -> Result<Origin<'a>, ParseError> {
-        let mut t = self.tokens(value);
-        let mut f: [Range<usize>; 6] = Default::default();
-        for slot in &mut f {
-            *slot = t.next().ok_or(bad(line.start))?;
-        }
-        if t.next().is_some() {
+        let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+        if self.fields(value, &mut f, true) != 6 {
             return Err(bad(line.start));
         }
         let [user, id, version, nettype, addrtype, address] = f;
@@ -936,7 +1469,7 @@ impl<'a> Scanner<'a> {
             sess_version,
             nettype: self.text(nettype),
             addrtype: self.text(addrtype),
-            ip: parse_ip(&address_text),
+            ip: parse_ip(address_text.as_bytes()),
             address: address_text,
             address_span: address,
             line,
@@ -944,15 +1477,17 @@ impl<'a> Scanner<'a> {
     }
 
     /// RFC 8866 §5.7: `c=<nettype> <addrtype> <connection-address>`.
+    #[inline(never)]
     fn connection(
         &self,
         value: Range<usize>,
         line: Range<usize>,
     ) -> Result<Connection<'a>, ParseError> {
-        let mut t = self.tokens(value);
-        let (Some(n), Some(a), Some(c), None) = (t.next(), t.next(), t.next(), t.next()) else {
+        let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+        if self.fields(value, &mut f, true) != 3 {
             return Err(bad(line.start));
-        };
+        }
+        let [n, a, c, ..] = f;
         Ok(self.make_connection(n, a, c, line))
     }
 
@@ -968,32 +1503,16 @@ impl<'a> Scanner<'a> {
         let addr_end =
             find_byte(self.bytes(full.clone()), b'/').map_or(full.end, |i| full.start + i);
         let span = full.start..addr_end;
-        let (first, second) = if addr_end < full.end {
-            let rest = addr_end + 1..full.end;
-            match find_byte(self.bytes(rest.clone()), b'/') {
-                Some(i) => (
-                    Some(rest.start..rest.start + i),
-                    Some(rest.start + i + 1..full.end),
-                ),
-                None => (Some(rest), None),
-            }
+        let (ttl, count) = if addr_end < full.end {
+            self.multicast_suffix(&addrtype, addr_end + 1..full.end)
         } else {
             (None, None)
-        };
-        let addrtype_text = self.text(addrtype);
-        let (ttl, count) = if addrtype_text.eq_ignore_ascii_case("IP4") {
-            (
-                first.and_then(|r| self.number(r)),
-                second.and_then(|r| self.number(r)),
-            )
-        } else {
-            (None, first.and_then(|r| self.number(r)))
         };
         let address = self.text(span.clone());
         Connection {
             nettype: self.text(nettype),
-            addrtype: addrtype_text,
-            ip: parse_ip(&address),
+            addrtype: self.text(addrtype),
+            ip: parse_ip(address.as_bytes()),
             address,
             ttl,
             count,
@@ -1002,7 +1521,31 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// `/ttl[/count]` (IP4) or `/count` (other address types) after a connection address
+    /// (RFC 8866 §5.7); `rest` follows the first `/`. Multicast only: out of line.
+    #[cold]
+    #[inline(never)]
+    fn multicast_suffix(
+        &self,
+        addrtype: &Range<usize>,
+        rest: Range<usize>,
+    ) -> (Option<u8>, Option<u16>) {
+        let (first, second) = match find_byte(self.bytes(rest.clone()), b'/') {
+            Some(i) => (
+                rest.start..rest.start + i,
+                Some(rest.start + i + 1..rest.end),
+            ),
+            None => (rest, None),
+        };
+        if self.bytes(addrtype.clone()).eq_ignore_ascii_case(b"IP4") {
+            (self.number(first), second.and_then(|r| self.number(r)))
+        } else {
+            (None, self.number(first))
+        }
+    }
+
     /// RFC 8866 §5.8: `b=<bwtype>:<bandwidth>`, bandwidth a number.
+    #[inline(never)]
     fn bandwidth(&self, value: Range<usize>, at: usize) -> Result<Bandwidth<'a>, ParseError> {
         let value = self.trim(value);
         let colon = find_byte(self.bytes(value.clone()), b':').ok_or(bad(at))?;
@@ -1016,42 +1559,33 @@ impl<'a> Scanner<'a> {
         })
     }
 
-    /// RFC 8866 §5.13: `a=<attribute>` or `a=<attribute>:<value>`; the name ends at the first
-    /// colon. Returns trimmed ranges.
-    fn attribute(&self, value: Range<usize>) -> (Range<usize>, Option<Range<usize>>) {
-        match find_byte(self.bytes(value.clone()), b':') {
-            Some(i) => (
-                self.trim(value.start..value.start + i),
-                Some(self.trim(value.start + i + 1..value.end)),
-            ),
-            None => (self.trim(value), None),
+    /// RFC 8122 §5: `fingerprint-attribute = "fingerprint" ":" hash-func SP fingerprint`;
+    /// a value of another shape is skipped.
+    #[cold]
+    #[inline(never)]
+    fn push_fingerprint(&self, to: &mut Vec<Fingerprint<'a>>, value: Range<usize>) {
+        let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+        if self.fields(value, &mut f, false) >= 2 {
+            let [hash_func, value, ..] = f;
+            to.push(Fingerprint {
+                hash_func: self.text(hash_func),
+                value: self.text(value),
+            });
         }
-    }
-
-    /// RFC 8122 §5: `fingerprint-attribute = "fingerprint" ":" hash-func SP fingerprint`.
-    fn fingerprint(&self, value: Range<usize>) -> Option<Fingerprint<'a>> {
-        let mut t = self.tokens(value);
-        let hash_func = t.next()?;
-        let value = t.next()?;
-        Some(Fingerprint {
-            hash_func: self.text(hash_func),
-            value: self.text(value),
-        })
     }
 
     /// RFC 3605 §2.1: `rtcp-attribute = "a=rtcp:" port [nettype space addrtype space
     /// connection-address] CRLF`. `value` is what follows the colon; `line` the whole line.
-    fn rtcp(&self, value: Range<usize>, line: Range<usize>) -> Option<Rtcp<'a>> {
-        let mut t = self.tokens(value);
-        let port_span = t.next()?;
-        if !self.bytes(port_span.clone()).iter().all(u8::is_ascii_digit) {
+    #[inline(never)]
+    fn rtcp(&self, value: Range<usize>, line: &Range<usize>) -> Option<Rtcp<'a>> {
+        let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+        let n = self.fields(value, &mut f, false);
+        let [port_span, nettype, addrtype, address, ..] = f;
+        if n == 0 || !self.bytes(port_span.clone()).iter().all(u8::is_ascii_digit) {
             return None;
         }
         let port = self.number(port_span.clone())?;
-        let connection = match (t.next(), t.next(), t.next()) {
-            (Some(n), Some(a), Some(c)) => Some(self.make_connection(n, a, c, line)),
-            _ => None,
-        };
+        let connection = (n >= 4).then(|| self.rtcp_connection(nettype, addrtype, address, line));
         Some(Rtcp {
             port,
             port_span,
@@ -1059,14 +1593,33 @@ impl<'a> Scanner<'a> {
         })
     }
 
+    #[cold]
+    #[inline(never)]
+    fn rtcp_connection(
+        &self,
+        nettype: Range<usize>,
+        addrtype: Range<usize>,
+        full: Range<usize>,
+        line: &Range<usize>,
+    ) -> Box<Connection<'a>> {
+        Box::new(self.make_connection(nettype, addrtype, full, line.clone()))
+    }
+
     /// RFC 8866 §5.14: `m=<media> <port>[/<number of ports>] <proto> <fmt> ...`; port and
     /// number of ports are 16-bit numbers, at least one `<fmt>`.
-    fn media_line(&self, value: Range<usize>, line: Range<usize>) -> Result<Media<'a>, ParseError> {
+    #[inline(never)]
+    fn media_line(
+        &self,
+        value: Range<usize>,
+        line: Range<usize>,
+        media: &mut Vec<Media<'a>>,
+    ) -> Result<(), ParseError> {
         let at = line.start;
-        let mut t = self.tokens(value);
-        let (Some(kind), Some(port_token), Some(proto)) = (t.next(), t.next(), t.next()) else {
+        let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+        if self.fields(value.clone(), &mut f, true) < 4 {
             return Err(bad(at));
-        };
+        }
+        let [kind, port_token, proto, first_format, ..] = f;
         let slash = find_byte(self.bytes(port_token.clone()), b'/');
         let port_span = slash.map_or(port_token.clone(), |i| {
             port_token.start..port_token.start + i
@@ -1077,22 +1630,19 @@ impl<'a> Scanner<'a> {
             Some(r) => self.number(r.clone()).ok_or(bad(at))?,
             None => 1,
         };
-        let n_formats = t.clone().count();
-        if n_formats == 0 {
-            return Err(bad(at));
-        }
-        let mut formats = Vec::with_capacity(n_formats);
-        for r in t {
-            formats.push(self.text(r));
-        }
-        Ok(Media {
-            kind: MediaKind::from_text(self.text(kind)),
+        let kind = MediaKind::known(self.bytes(kind.clone()))
+            .unwrap_or_else(|| MediaKind::Other(self.text(kind)));
+        // Pushed here rather than returned: one copy of the section less.
+        media.push(Media {
+            kind,
             port,
             port_span,
             port_count,
             port_count_span,
             proto: self.text(proto),
-            formats,
+            formats: Formats {
+                raw: self.bytes(first_format.start..value.end),
+            },
             connections: Vec::new(),
             connection_level: None,
             bandwidths: Vec::new(),
@@ -1104,20 +1654,16 @@ impl<'a> Scanner<'a> {
             ike_setup: None,
             fingerprints: Vec::new(),
             psk_fingerprints: Vec::new(),
-            attributes: Vec::new(),
+            attributes: Attributes::default(),
             line,
-        })
+        });
+        Ok(())
     }
 }
 
-/// Completes the last `m=` section with the values that depend on the whole section or on
-/// the session level. Run once per section, when the next `m=` or the end is reached.
-fn finish_media(sd: &mut SessionDescription<'_>) {
-    let session_connection = sd.connection.is_some();
-    let session_direction = sd.direction;
-    let Some(m) = sd.media.last_mut() else {
-        return;
-    };
+/// Completes an `m=` section with the values that depend on the whole section or on the
+/// session level. Run once per section, when the next `m=` or the end is reached.
+fn finish_media(m: &mut Media<'_>, session_connection: bool, session_direction: Option<Direction>) {
     m.connection_level = if !m.connections.is_empty() {
         Some(ConnectionLevel::Media)
     } else if session_connection {
@@ -1142,7 +1688,7 @@ fn finish_media(sd: &mut SessionDescription<'_>) {
     };
 }
 
-fn ike_setup(v: Cow<'_, str>) -> IkeSetup<'_> {
+fn ike_setup(v: Text<'_>) -> IkeSetup<'_> {
     // RFC 6193: ike-setup-attr = "a=ike-setup:" role; role = "active" / "passive" / "actpass"
     if v.eq_ignore_ascii_case("active") {
         IkeSetup::Active
@@ -1155,5 +1701,7 @@ fn ike_setup(v: Cow<'_, str>) -> IkeSetup<'_> {
     }
 }
 
+#[cfg(test)]
+mod reference;
 #[cfg(test)]
 mod tests;

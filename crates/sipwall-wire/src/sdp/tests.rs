@@ -58,9 +58,9 @@ fn g711_offer() {
     assert_eq!(m.rtcp_port, Some(49171));
     assert!(!m.is_hold(&sd));
     assert_eq!(m.attributes.len(), 5);
-    assert_eq!(m.attribute("ptime"), Some(Some("20")));
+    assert_eq!(m.attribute("ptime"), Some(Some("20".into())));
     assert_eq!(
-        m.attributes[0],
+        m.attributes.iter().next().unwrap(),
         (Cow::from("rtpmap"), Some(Cow::from("0 PCMU/8000")))
     );
     assert_eq!(at(G711, &m.line), "m=audio 49170 RTP/AVP 0 8 101");
@@ -184,11 +184,11 @@ a=T38FaxUdpEC:t38UDPRedundancy\r\n";
     assert_eq!(m.connection_level, Some(ConnectionLevel::Media));
     assert_eq!(m.effective_connection(&sd).unwrap().address, "198.51.100.8");
     assert_eq!(at(body, &m.connections[0].address_span), "198.51.100.8");
-    let t38: Vec<_> = m.t38_attributes().map(|(n, _)| n.as_ref()).collect();
+    let t38: Vec<_> = m.t38_attributes().map(|(n, _)| n).collect();
     assert_eq!(t38.len(), 7);
     assert_eq!(
         m.attribute("T38FaxRateManagement"),
-        Some(Some("transferredTCF"))
+        Some(Some("transferredTCF".into()))
     );
 }
 
@@ -214,7 +214,7 @@ a=psk-fingerprint:SHA-1 12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56
     assert_eq!(m.formats, ["ike-esp"]);
     assert_eq!(m.ike_setup, Some(IkeSetup::ActPass));
     assert_eq!(m.fingerprints[0].hash_func, "SHA-1");
-    assert!(m.fingerprints[0].value.starts_with("4A:AD"));
+    assert!(m.fingerprints[0].value.as_str().starts_with("4A:AD"));
     let m = &sd.media[1];
     assert_eq!(m.formats, ["ike-esp-udpencap"]);
     assert_eq!(m.psk_fingerprints.len(), 1);
@@ -333,7 +333,7 @@ m=audio  4000 RTP/AVP 0 \r\na=sendonly\r";
         at(body, &sd.origin.as_ref().unwrap().address_span),
         "192.0.2.1"
     );
-    assert!(sd.session_name.starts_with("Sitzung"));
+    assert!(sd.session_name.as_str().starts_with("Sitzung"));
 }
 
 #[test]
@@ -436,10 +436,13 @@ fn agrees_with_sdp_types(body: &[u8]) -> bool {
     let text = |r: &Range<usize>| String::from_utf8_lossy(&body[r.clone()]).into_owned();
 
     fn same_connection(a: &sdp_types::Connection, b: &Connection<'_>) {
-        assert!(a.nettype.to_string().eq_ignore_ascii_case(&b.nettype));
-        assert!(a.addrtype.to_string().eq_ignore_ascii_case(&b.addrtype));
+        assert!(b.nettype.eq_ignore_ascii_case(&a.nettype.to_string()));
+        assert!(b.addrtype.eq_ignore_ascii_case(&a.addrtype.to_string()));
         let mut parts = a.connection_address.split('/');
-        assert_eq!(parts.next(), Some(&*b.address));
+        assert_eq!(
+            parts.next().map(str::to_string),
+            Some(b.address.to_string())
+        );
         let (first, second) = (parts.next(), parts.next());
         if b.addrtype.eq_ignore_ascii_case("IP4") {
             assert_eq!(first.and_then(|s| s.parse().ok()), b.ttl);
@@ -489,14 +492,14 @@ fn agrees_with_sdp_types(body: &[u8]) -> bool {
 
     assert_eq!(st.medias.len(), sd.media.len());
     for (a, m) in st.medias.iter().zip(&sd.media) {
-        assert!(a.media.eq_ignore_ascii_case(m.kind.as_str()));
+        assert!(a.media.eq_ignore_ascii_case(&m.kind.as_str()));
         assert_eq!(a.port, m.port);
         assert_eq!(text(&m.port_span), m.port.to_string());
         assert_eq!(a.num_ports.unwrap_or(1), m.port_count);
         assert_eq!(a.num_ports.is_some(), m.port_count_span.is_some());
         assert_eq!(a.proto, m.proto);
         let formats: Vec<&str> = a.fmt.split_ascii_whitespace().collect();
-        assert_eq!(formats, m.formats);
+        assert!(m.formats.iter().eq(formats));
         assert_eq!(a.connections.len(), m.connections.len());
         for (x, y) in a.connections.iter().zip(&m.connections) {
             same_connection(x, y);
@@ -617,14 +620,14 @@ mod ip_prop {
         /// The one-pass IPv4 path gives exactly what `std`'s `IpAddr` parser gives.
         #[test]
         fn parse_ip_is_std_parse(v in "[0-9.]{0,17}|[0-9a-f:.]{0,24}|[0-9a-z.-]{0,12}") {
-            prop_assert_eq!(parse_ip(&v), v.parse::<IpAddr>().ok());
+            prop_assert_eq!(parse_ip(v.as_bytes()), v.parse::<IpAddr>().ok());
         }
 
         #[test]
         fn parse_ip_is_std_parse_on_dotted_quads(a in 0u16..400, b in 0u16..300, c in 0u16..300, d in 0u16..300, z in 0usize..3) {
             let zeros = "0".repeat(z);
             let v = format!("{zeros}{a}.{b}.{c}.{d}");
-            prop_assert_eq!(parse_ip(&v), v.parse::<IpAddr>().ok());
+            prop_assert_eq!(parse_ip(v.as_bytes()), v.parse::<IpAddr>().ok());
         }
     }
 }
@@ -634,7 +637,7 @@ mod prop {
     use proptest::prelude::*;
 
     /// One generated well-formed SDP (RFC 8866 §9 grammar, the shapes SIP endpoints send).
-    fn well_formed_sdp() -> impl Strategy<Value = Vec<u8>> {
+    pub(super) fn well_formed_sdp() -> impl Strategy<Value = Vec<u8>> {
         let token = "[a-zA-Z][a-zA-Z0-9-]{0,11}";
         let value = "[!-~]([ -~]{0,20}[!-~])?";
         let attribute = prop_oneof![
@@ -750,5 +753,421 @@ mod prop {
                 }
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The single-pass scanner gives exactly what the scanner before it gave (`reference.rs`): the
+// same JSON (every model field, attribute and format lists included), the same errors.
+
+fn same_as_reference(body: &[u8], max_media: usize, max_lines: usize) -> Result<(), String> {
+    let new = parse_with(
+        body,
+        &SdpLimits {
+            max_media,
+            max_lines,
+        },
+    );
+    let old = reference::parse_with(
+        body,
+        &reference::SdpLimits {
+            max_media,
+            max_lines,
+        },
+    );
+    let shown = || String::from_utf8_lossy(body).into_owned();
+    match (new, old) {
+        (Ok(n), Ok(o)) => {
+            let (jn, jo) = (
+                serde_json::to_value(&n).unwrap(),
+                serde_json::to_value(&o).unwrap(),
+            );
+            if jn != jo {
+                return Err(format!("{:?}: {jn} != {jo}", shown()));
+            }
+            for (mn, mo) in n.media.iter().zip(&o.media) {
+                for name in ["rtpmap", "RTCP", "T38FaxVersion", "x"] {
+                    if mn.attribute(name) != mo.attribute(name).map(|v| v.map(Cow::from)) {
+                        return Err(format!("{:?}: attribute {name}", shown()));
+                    }
+                }
+                if mn.formats.len() != mo.formats.len()
+                    || mn.is_t38() != mo.is_t38()
+                    || mn.t38_attributes().count() != mo.t38_attributes().count()
+                {
+                    return Err(format!("{:?}: formats or T.38", shown()));
+                }
+            }
+            if n.attributes.len() != o.attributes.len() {
+                return Err(format!("{:?}: session attribute count", shown()));
+            }
+            Ok(())
+        }
+        (Err(a), Err(b)) if a == b => Ok(()),
+        (a, b) => Err(format!(
+            "{:?}: {:?} vs reference {:?}",
+            shown(),
+            a.map(|_| ()),
+            b.map(|_| ())
+        )),
+    }
+}
+
+#[test]
+fn same_as_reference_on_test_bodies() {
+    for body in test_bodies() {
+        same_as_reference(&body, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES).unwrap();
+        same_as_reference(&body, 1, 6).unwrap();
+    }
+}
+
+#[test]
+fn attribute_fast_paths() {
+    let body = b"v=0\r\na=SendOnly\r\na=fingerprint:sha-1 AB:CD\r\na=fingerprint\r\n\
+m=audio 4000 RTP/AVP 0\r\na=rtcp-mux:x\r\na=recvonly:x\r\na=sendrecv\r\na=inactive\r\n\
+a=rtcp:x\r\na=rtcp:4001 IN IP4 192.0.2.7\r\na=rtcp:4003\r\na=ike-setup: passive \r\n\
+a=psk-fingerprint:sha-1 EF\r\na=fingerprint:sha-256\r\n\
+m=video 0 RTP/AVP 31\r\na=RTCP-MUX\r\na=rtcp:5 IN IP6 ::1/3\r\n";
+    let sd = parse(body).unwrap();
+    assert_eq!(sd.direction, Some(Direction::SendOnly));
+    assert_eq!(sd.fingerprints.len(), 1);
+    assert_eq!(sd.attributes.len(), 3);
+    let m = &sd.media[0];
+    assert!(m.rtcp_mux);
+    // A direction attribute with a value is not one; the first valid one counts.
+    assert_eq!(m.direction_attribute, Some(Direction::SendRecv));
+    let rtcp = m.rtcp.as_ref().unwrap();
+    assert_eq!(rtcp.port, 4001);
+    let c = rtcp.connection.as_ref().unwrap();
+    assert_eq!(c.ip, Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7))));
+    assert_eq!(at(body, &c.line), "a=rtcp:4001 IN IP4 192.0.2.7");
+    assert_eq!(m.ike_setup, Some(IkeSetup::Passive));
+    assert_eq!(m.psk_fingerprints.len(), 1);
+    assert!(m.fingerprints.is_empty());
+    assert_eq!(m.attributes.len(), 10);
+    let v = &sd.media[1];
+    assert!(v.rtcp_mux);
+    assert_eq!(
+        v.rtcp.as_ref().unwrap().connection.as_ref().unwrap().count,
+        Some(3)
+    );
+    assert_eq!(v.rtcp_port, None);
+    same_as_reference(body, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES).unwrap();
+}
+
+#[test]
+fn lazy_lists_of_a_non_utf8_body() {
+    let body = b"v=0\r\ns=\xff\r\nm=audio 4000 RTP/AVP 0 \xfe 8\r\na=x:\xff y\r\na=sendonly\r\n";
+    let sd = parse(body).unwrap();
+    assert!(sd.normalized);
+    let m = &sd.media[0];
+    assert_eq!(m.formats, ["0", "\u{fffd}", "8"]);
+    assert_eq!(
+        m.attributes.iter().next().unwrap(),
+        (Cow::from("x"), Some(Cow::from("\u{fffd} y")))
+    );
+    same_as_reference(body, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES).unwrap();
+}
+
+mod reference_proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Line values built from fragments the scanner treats specially, joined by blanks of
+    /// every kind the scanner tolerates.
+    fn value() -> impl Strategy<Value = Vec<u8>> {
+        let fragment = prop_oneof![
+            Just(&b"0"[..]),
+            Just(&b"IN IP4 192.0.2.1"[..]),
+            Just(&b"IN IP4 224.2.1.1/127/3"[..]),
+            Just(&b"IN IP6 ff15::101/3"[..]),
+            Just(&b"IN IP4 host.example"[..]),
+            Just(&b"audio 49170 RTP/AVP 0 8"[..]),
+            Just(&b"image 0/2 udptl t38"[..]),
+            Just(&b"audio 70000 RTP/AVP 0"[..]),
+            Just(&b"- 1 2 IN IP4 192.0.2.1"[..]),
+            Just(&b"rtpmap:0 PCMU/8000"[..]),
+            Just(&b"sendrecv"[..]),
+            Just(&b"SendOnly"[..]),
+            Just(&b"inactive"[..]),
+            Just(&b"recvonly:1"[..]),
+            Just(&b"rtcp-mux"[..]),
+            Just(&b"rtcp:9"[..]),
+            Just(&b"rtcp:9 IN IP4 192.0.2.9"[..]),
+            Just(&b"rtcp:x"[..]),
+            Just(&b"fingerprint:sha-1 AB"[..]),
+            Just(&b"psk-fingerprint:sha-1 CD"[..]),
+            Just(&b"ike-setup:actpass"[..]),
+            Just(&b"T38FaxVersion:0"[..]),
+            Just(&b"AS:64"[..]),
+            Just(&b":"[..]),
+            Just(&b" "[..]),
+            Just(&b"\t"[..]),
+            Just(&b"\r"[..]),
+            Just(&b"\0"[..]),
+            Just(&b"\xff"[..]),
+            Just(&b"\x0b"[..]),
+        ];
+        proptest::collection::vec(fragment, 0..4).prop_map(|v| v.concat())
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        let line = (
+            prop_oneof![
+                8 => Just(b'a'),
+                3 => Just(b'm'),
+                2 => Just(b'c'),
+                1 => Just(b'o'),
+                1 => Just(b's'),
+                1 => Just(b'b'),
+                1 => Just(b'i'),
+                1 => Just(b'k'),
+                1 => Just(b't'),
+                1 => Just(b'A'),
+                1 => Just(b' '),
+            ],
+            value(),
+            prop_oneof![Just(&b"\r\n"[..]), Just(&b"\n"[..]), Just(&b" \r\n"[..])],
+        );
+        (any::<bool>(), proptest::collection::vec(line, 0..16)).prop_map(|(v, lines)| {
+            let mut body = if v { b"v=0\r\n".to_vec() } else { Vec::new() };
+            for (k, val, eol) in lines {
+                body.push(k);
+                body.push(b'=');
+                body.extend_from_slice(&val);
+                body.extend_from_slice(eol);
+            }
+            body
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn same_as_reference_on_generated(b in body(), media in 1usize..4, lines in 2usize..20) {
+            if let Err(e) = same_as_reference(&b, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES) {
+                return Err(TestCaseError::fail(e));
+            }
+            if let Err(e) = same_as_reference(&b, media, lines) {
+                return Err(TestCaseError::fail(e));
+            }
+        }
+
+        #[test]
+        fn same_as_reference_on_well_formed(b in super::prop::well_formed_sdp()) {
+            if let Err(e) = same_as_reference(&b, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES) {
+                return Err(TestCaseError::fail(e));
+            }
+        }
+
+        #[test]
+        fn same_as_reference_on_bytes(b in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let mut with_v = b"v=0\n".to_vec();
+            with_v.extend_from_slice(&b);
+            for body in [&b, &with_v] {
+                if let Err(e) = same_as_reference(body, DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES) {
+                    return Err(TestCaseError::fail(e));
+                }
+            }
+        }
+    }
+}
+
+mod swar_proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The plain statement of `irregular_blanks`.
+    fn irregular_reference(v: &[u8]) -> bool {
+        v.first().copied().is_some_and(is_blank)
+            || v.contains(&b'\t')
+            || v.windows(2).any(|w| w == b"  ")
+    }
+
+    /// The plain statement of `has_stray_bytes`.
+    fn stray_reference(b: &[u8]) -> bool {
+        b.contains(&0)
+            || b.iter()
+                .enumerate()
+                .any(|(i, &c)| c == b'\r' && i + 1 < b.len() && b[i + 1] != b'\n')
+    }
+
+    fn bytes() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just(b' '),
+                Just(b'\t'),
+                Just(b'\r'),
+                Just(b'\n'),
+                Just(0u8),
+                Just(0x0b),
+                Just(b'a'),
+                Just(b':'),
+                Just(0xa0),
+                Just(0xff),
+                any::<u8>(),
+            ],
+            0..40,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn irregular_blanks_is_its_statement(v in bytes()) {
+            prop_assert_eq!(irregular_blanks(&v), irregular_reference(&v));
+        }
+
+        #[test]
+        fn stray_bytes_is_its_statement(v in bytes()) {
+            prop_assert_eq!(has_stray_bytes(&v), stray_reference(&v));
+        }
+
+        #[test]
+        fn field_len_is_first_separator(v in bytes()) {
+            let expect = v.iter().position(|&b| is_separator(b)).unwrap_or(v.len());
+            prop_assert_eq!(field_len(&v), expect);
+        }
+
+        #[test]
+        fn find_lf_is_first_lf(v in bytes()) {
+            prop_assert_eq!(find_lf(&v), v.iter().position(|&b| b == b'\n'));
+        }
+
+        #[test]
+        fn direction_word_compare_is_case_insensitive(v in "[a-zA-Z@`\\[{-]{8}") {
+            let lc = v.to_ascii_lowercase();
+            let expect = match lc.as_str() {
+                "sendrecv" => Some(Direction::SendRecv),
+                "sendonly" => Some(Direction::SendOnly),
+                "recvonly" => Some(Direction::RecvOnly),
+                "inactive" => Some(Direction::Inactive),
+                _ => None,
+            };
+            prop_assert_eq!(Direction::from_name(v.as_bytes()), expect);
+        }
+    }
+
+    #[test]
+    fn swar_edges() {
+        // A double space across the 8-byte word boundary, and at the tail.
+        assert!(irregular_blanks(b"IN IP4  192.0.2.1"));
+        assert!(irregular_blanks(b"abcdefg  x"));
+        assert!(!irregular_blanks(b"abcdefg x y z 1 2 3"));
+        assert!(irregular_blanks(b"abcdefgh\tx"));
+        assert!(irregular_blanks(b" x"));
+        assert_eq!(Direction::from_name(b"SENDRECV"), Some(Direction::SendRecv));
+        // Bit 5 set on a non-letter does not make a letter: `@` vs `` ` ``.
+        assert_eq!(Direction::from_name(b"sendrec\x16"), None);
+    }
+}
+
+#[test]
+fn irregular_blanks_flagged_on_every_structured_line() {
+    let base = "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
+m=audio 4000 RTP/AVP 0 8 9 10 11 12\r\n";
+    assert!(!parse(base.as_bytes()).unwrap().normalized);
+    for (from, to) in [
+        ("o=- 1", "o=-  1"),
+        ("o=- 1", "o= - 1"),
+        ("IN IP4 192.0.2.1\r\ns", "IN\tIP4 192.0.2.1\r\ns"),
+        ("c=IN", "c= IN"),
+        ("t=0 0", "t=0  0"),
+        ("m=audio", "m=\taudio"),
+        ("11 12", "11  12"),
+        ("11 12", "11 \t12"),
+    ] {
+        let body = base.replacen(from, to, 1);
+        assert_ne!(body, base);
+        let sd = parse(body.as_bytes()).unwrap();
+        assert!(sd.normalized, "{body:?}");
+        same_as_reference(body.as_bytes(), DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES).unwrap();
+    }
+    // An `o=` line inside a media section is not read, but its blanks are checked.
+    let body = format!("{base}o=-  1 2 IN IP4 192.0.2.1\r\n");
+    assert!(parse(body.as_bytes()).unwrap().normalized);
+    same_as_reference(body.as_bytes(), DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES).unwrap();
+}
+
+mod fields_proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                6 => Just(b'a'),
+                4 => Just(b' '),
+                1 => Just(b'\t'),
+                1 => Just(b'\r'),
+                1 => Just(0u8),
+                1 => Just(0x0b),
+                1 => Just(0xc3),
+                1 => Just(b'!'),
+                1 => Just(b'0'),
+            ],
+            0..40,
+        )
+    }
+
+    proptest! {
+        /// The word-at-a-time split gives what the byte loop gives, wherever it answers, and
+        /// the byte loop flags no regular line; the split is the same inside a longer body.
+        #[test]
+        fn regular_fields_is_fields_bytewise(l in line(), pre in 0usize..9, post in 0usize..9) {
+            let mut body = vec![b'#'; pre];
+            body.extend_from_slice(&l);
+            body.extend(std::iter::repeat_n(b' ', post));
+            let r = pre..pre + l.len();
+            let s = Scanner::new(&body);
+            let mut a: [Range<usize>; MAX_FIELDS] = Default::default();
+            let mut b: [Range<usize>; MAX_FIELDS] = Default::default();
+            let nb = s.fields_bytewise(r.clone(), &mut b, true);
+            if let Some(na) = s.regular_fields(r, &mut a) {
+                prop_assert_eq!(na, nb);
+                prop_assert_eq!(&a[..na.min(MAX_FIELDS)], &b[..nb.min(MAX_FIELDS)]);
+                prop_assert!(!s.irregular.get());
+            }
+        }
+    }
+
+    #[test]
+    fn regular_and_irregular_lines() {
+        let body = b"alice 2890844526 2890844526 IN IP4 192.0.2.10 x y";
+        let s = Scanner::new(body);
+        let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+        assert_eq!(s.regular_fields(0..body.len() - 4, &mut f), Some(6));
+        assert_eq!(at(body, &f[5]), "192.0.2.10");
+        assert_eq!(
+            s.regular_fields(0..body.len(), &mut f),
+            Some(MAX_FIELDS + 1)
+        );
+        for bad in [&b" a b"[..], b"a  b", b"a\tb", b"a b ", b"a\0b", b""] {
+            assert_eq!(Scanner::new(bad).regular_fields(0..bad.len(), &mut f), None);
+        }
+    }
+}
+
+#[test]
+fn word_compare_ignores_case_exactly() {
+    assert!(word_eq_ignore_case(b"RTCP-Mux", b"rtcp-mux"));
+    assert!(word_eq_ignore_case(b"rtcp", b"rtcp"));
+    assert!(!word_eq_ignore_case(b"rtcp\rmux", b"rtcp-mux"));
+    assert!(!word_eq_ignore_case(b"rtcp", b"rtcp-mux"));
+    assert!(!word_eq_ignore_case(b"rtcP-muy", b"rtcp-mux"));
+    assert!(!word_eq_ignore_case(b"123456789", b"123456789"));
+    for b in 0..=255u8 {
+        let s = [b'r', b'T', b, b'p'];
+        assert_eq!(
+            word_eq_ignore_case(&s, b"rtcp"),
+            s.eq_ignore_ascii_case(b"rtcp"),
+            "{b}"
+        );
+        let s = [b'r', b't', b'c', b'p', b, b'm', b'u', b'x'];
+        assert_eq!(
+            word_eq_ignore_case(&s, b"rtcp-mux"),
+            s.eq_ignore_ascii_case(b"rtcp-mux"),
+            "{b}"
+        );
     }
 }
