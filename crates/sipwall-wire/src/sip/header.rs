@@ -432,8 +432,32 @@ impl HeaderName {
     /// would alias `-` (see [`HeaderName::from_bytes`]).
     #[inline]
     fn classify_long(name: &[u8]) -> HeaderName {
-        let k = runtime_key(name);
-        let n = name.len();
+        Self::lookup(runtime_key(name), name.len())
+    }
+
+    /// Classify the name made of the first `n` bytes of `line`, the first 16 bytes of a header
+    /// line whose first word `w0` (little-endian) the caller has already loaded to find the
+    /// colon: the key of [`runtime_key`] built from that word, so the header loop reads each
+    /// short name once. Same result as `from_token(&line[..n])` for `n` up to 15 (test
+    /// `from_line_words_agrees_with_from_token`); longer names are `Other` here.
+    #[inline]
+    pub(crate) fn from_line_words(line: &[u8; 16], w0: u64, n: usize) -> HeaderName {
+        let (a, b) = match n {
+            1 => return Self::compact(line[0]),
+            2 | 3 => (w0 & ((1u64 << (8 * n)) - 1), 0),
+            4..=7 => {
+                let last4 = (w0 >> (8 * (n - 4))) & 0xffff_ffff;
+                ((w0 & 0xffff_ffff) | (last4 << 32), 0)
+            }
+            8..=15 => (w0, load8(line, n - 8)),
+            _ => return HeaderName::Other,
+        };
+        Self::lookup((a | FOLD, b | FOLD, FOLD), n)
+    }
+
+    /// The known name with key `k` and length `n`, or `Other`.
+    #[inline]
+    fn lookup(k: Key, n: usize) -> HeaderName {
         let at = KNOWN_SLOTS.get(slot(k, n)).copied().unwrap_or(0);
         match KNOWN_ENTRIES.get(usize::from(at).wrapping_sub(1)) {
             Some(e) if e.len == n && e.key == k => e.name,
@@ -759,6 +783,38 @@ impl Header<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The loop's classifier from already-loaded words gives what `from_token` gives, for every
+    /// known name (any case, the compact forms too) and near misses, whatever follows the name.
+    #[test]
+    fn from_line_words_agrees_with_from_token() {
+        let mut names: Vec<Vec<u8>> = KNOWN.iter().map(|(n, _)| n.to_vec()).collect();
+        names.extend(b"abcdefijklmnoqrstuvwxyz".iter().map(|c| vec![*c]));
+        for (n, _) in KNOWN.iter() {
+            names.push(n.to_ascii_uppercase());
+            let mut near = n.to_vec();
+            near[0] ^= 1;
+            names.push(near);
+            names.push([&n[..n.len() - 1], b"-"].concat());
+        }
+        names.extend([b"x-foo".to_vec(), b"content-typ".to_vec(), b"tO".to_vec()]);
+        for name in &names {
+            for tail in [&b": value\r\n"[..], b":", b":xxxxxxxxxxxxxxxx"] {
+                let mut line = [0u8; 16];
+                let line_bytes = [&name[..], tail, &[b'z'; 16]].concat();
+                line.copy_from_slice(&line_bytes[..16]);
+                let w0 = u64::from_le_bytes(line[..8].try_into().unwrap());
+                if name.len() <= 15 {
+                    assert_eq!(
+                        HeaderName::from_line_words(&line, w0, name.len()),
+                        HeaderName::from_token(name),
+                        "{:?}",
+                        String::from_utf8_lossy(name)
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn names_are_case_insensitive_with_compact_forms() {
