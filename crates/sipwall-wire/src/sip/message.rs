@@ -590,7 +590,7 @@ fn header_name(line: &[u8]) -> Option<(usize, HeaderName)> {
     if len == 0 || cr_before != 0 {
         return None;
     }
-    let name = HeaderName::from_line_words(first, w0, len);
+    let name = HeaderName::from_line_words(w0, w1, len);
     if name == HeaderName::Other && token_len(first.get(..len)?) != len {
         return None;
     }
@@ -660,7 +660,7 @@ fn first_line<'a>(
     start: usize,
     limits: &Limits,
 ) -> Result<(StartLine<'a>, usize), ParseError> {
-    let first_nl = match line_lf(bytes.get(start..).unwrap_or_default()) {
+    let first_nl = match memchr(b'\n', bytes.get(start..).unwrap_or_default()) {
         Some(i) => start + i,
         None => return Err(no_lf(bytes, start, limits)),
     };
