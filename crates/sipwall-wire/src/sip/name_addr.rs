@@ -60,7 +60,12 @@ impl<'a> NameAddr<'a> {
     pub fn parse(input: &'a [u8]) -> Result<NameAddr<'a>, ParseError> {
         let t = trim_lws(input);
         let lead = offset_in(input, t).unwrap_or(0);
-        Self::parse_trimmed(t).map_err(|e| e.shifted(lead))
+        // The error is fixed up in place: a `map_err` would copy the large `Ok` value.
+        let mut r = Self::parse_trimmed(t);
+        if let Err(e) = &mut r {
+            *e = e.shifted(lead);
+        }
+        r
     }
 
     fn parse_trimmed(t: &'a [u8]) -> Result<NameAddr<'a>, ParseError> {
@@ -113,12 +118,19 @@ impl<'a> NameAddr<'a> {
                 _ => angle_uri_general(rest, lt, ustart)?,
             };
             let pstart = ustart + ulen + 1;
-            let (params, used) =
-                Params::parse(t.get(pstart..).unwrap_or(&[])).map_err(|e| e.shifted(pstart))?;
-            let end = skip_lws(t, pstart + used);
-            if end != t.len() {
-                return Err(bad(end));
-            }
+            // Nothing after `>` (To, Contact): what `Params::parse` gives for an empty run,
+            // without the call.
+            let params = if pstart >= t.len() {
+                Params::empty_at(t, pstart)
+            } else {
+                let (params, used) = Params::parse(t.get(pstart..).unwrap_or(&[]))
+                    .map_err(|e| e.shifted(pstart))?;
+                let end = skip_lws(t, pstart + used);
+                if end != t.len() {
+                    return Err(bad(end));
+                }
+                params
+            };
             return Ok(NameAddr {
                 raw: t,
                 display_name,

@@ -257,6 +257,29 @@ pub(crate) fn find_byte3(hay: &[u8], a: u8, b: u8, c: u8) -> Option<usize> {
         .map(|i| at + i)
 }
 
+/// Position of the first `a` in `hay`, 8 bytes at a time (see [`find_byte3`]).
+#[inline]
+pub(crate) fn find_byte(hay: &[u8], a: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let ma = LO * u64::from(a);
+    let mut at = 0;
+    while let Some(chunk) = hay.get(at..at + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w) ^ ma;
+        let z = x.wrapping_sub(LO) & !x & HI;
+        if z != 0 {
+            return Some(at + (z.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    hay.get(at..)?
+        .iter()
+        .position(|&x| x == a)
+        .map(|i| at + i)
+}
+
 /// The elements of a list header. Almost every Via, Contact or Route header line holds one
 /// element: that one is kept inline, so decoding it does not touch the heap (a malloc and a
 /// free cost about as much as decoding the element; see `examples/parse_loop.rs`).
@@ -280,6 +303,38 @@ pub(crate) fn parse_list<'a, T>(
 /// [`parse_list`] appending to `out` (`max` counts only the elements of `value`): a message
 /// accessor gathers several header lines into one list without moving lists around.
 pub(crate) fn parse_list_into<'a, T>(
+    value: &'a [u8],
+    max: usize,
+    empty: ErrorKind,
+    elem: impl Fn(&'a [u8]) -> Result<T, ParseError>,
+    out: &mut List<T>,
+) -> Result<(), ParseError> {
+    // Almost every list header line holds one element. `split_list` cuts only at a `,`, so a
+    // value without one is a single element (its trimmed self): one word-at-a-time scan
+    // instead of the quote/angle-aware splitter (see `examples/parse_loop.rs`).
+    if find_byte(value, b',').is_none() {
+        let e = trim_lws(value);
+        if e.is_empty() {
+            return Err(ParseError::new(empty, 0));
+        }
+        let off = offset_in(value, e).unwrap_or(0);
+        if max == 0 {
+            return Err(ParseError::new(ErrorKind::TooManyValues, off));
+        }
+        return match elem(e) {
+            Ok(v) => {
+                out.push(v);
+                Ok(())
+            }
+            Err(err) => Err(err.shifted(off)),
+        };
+    }
+    parse_list_split(value, max, empty, elem, out)
+}
+
+/// [`parse_list_into`] for a value that holds a `,`: split it with [`split_list`].
+#[inline(never)]
+fn parse_list_split<'a, T>(
     value: &'a [u8],
     max: usize,
     empty: ErrorKind,

@@ -113,7 +113,12 @@ impl<'a> Via<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Via<'a>, ParseError> {
         let t = trim_lws(input);
         let lead = offset_in(input, t).unwrap_or(0);
-        Self::parse_trimmed(t).map_err(|e| e.shifted(lead))
+        // The error is fixed up in place: a `map_err` would copy the large `Ok` value.
+        let mut r = Self::parse_trimmed(t);
+        if let Err(e) = &mut r {
+            *e = e.shifted(lead);
+        }
+        r
     }
 
     /// The usual front `SIP/2.0/<transport> <host>[:<port>]` (one SP, a hostname or IPv4
