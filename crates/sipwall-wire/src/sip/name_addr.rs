@@ -118,13 +118,13 @@ impl<'a> NameAddr<'a> {
                 _ => angle_uri_general(rest, lt, ustart)?,
             };
             let pstart = ustart + ulen + 1;
-            // Nothing after `>` (To, Contact): what `Params::parse` gives for an empty run,
-            // without the call.
-            let params = if pstart >= t.len() {
-                Params::empty_at(t, pstart)
+            // The usual `;tag=...` (or nothing: To, Contact) in one tight loop; what
+            // `Params::parse` gives for it, without the general lexer.
+            let tail = t.get(pstart..).unwrap_or(&[]);
+            let params = if let Some(p) = Params::parse_header_run_fast(tail, |_, _, _| true) {
+                p
             } else {
-                let (params, used) = Params::parse(t.get(pstart..).unwrap_or(&[]))
-                    .map_err(|e| e.shifted(pstart))?;
+                let (params, used) = Params::parse(tail).map_err(|e| e.shifted(pstart))?;
                 let end = skip_lws(t, pstart + used);
                 if end != t.len() {
                     return Err(bad(end));

@@ -120,6 +120,14 @@ pub fn parse_quoted_string(input: &[u8], pos: usize) -> Result<(&[u8], usize), P
     let start = pos + 1;
     let mut i = start;
     loop {
+        // The plain qdtext run (SP and %x21-7E but `"` and `\`) in a tight loop; the match
+        // below takes every other byte.
+        i += input
+            .get(i..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|&&c| (0x20..=0x7e).contains(&c) && c != b'"' && c != b'\\')
+            .count();
         match input.get(i) {
             None => return Err(err(pos)),
             Some(b'"') => {
@@ -274,10 +282,7 @@ pub(crate) fn find_byte(hay: &[u8], a: u8) -> Option<usize> {
         }
         at += 8;
     }
-    hay.get(at..)?
-        .iter()
-        .position(|&x| x == a)
-        .map(|i| at + i)
+    hay.get(at..)?.iter().position(|&x| x == a).map(|i| at + i)
 }
 
 /// The elements of a list header. Almost every Via, Contact or Route header line holds one
@@ -505,6 +510,28 @@ mod tests {
         #[test]
         fn list_cut_matches_the_reference(v in "[a<>\",\\\\ ]{0,40}") {
             proptest::prop_assert_eq!(list_cut(v.as_bytes()), reference_cut(v.as_bytes()));
+        }
+
+        /// A value without `,` (one element, parsed without `split_list`) gives exactly what
+        /// the splitting path gives: elements, offsets, errors.
+        #[test]
+        fn parse_list_one_element_matches_the_split(v in "[ \t]{0,2}[ab<>\"\\\\,]{0,8}[ \t\r\n]{0,2}", max in 0usize..3) {
+            let v = v.as_bytes();
+            let elem = |e: &[u8]| match e.iter().position(|&b| b == b'b') {
+                Some(i) => Err(ParseError::new(ErrorKind::BadVia, i)),
+                None => Ok((e.as_ptr(), e.len())),
+            };
+            let (mut fast, mut split) = (List::new(), List::new());
+            let f = parse_list_into(v, max, ErrorKind::BadNameAddr, elem, &mut fast);
+            let s = parse_list_split(v, max, ErrorKind::BadNameAddr, elem, &mut split);
+            proptest::prop_assert_eq!(f, s);
+            proptest::prop_assert_eq!(fast, split);
+        }
+
+        #[test]
+        fn find_byte_matches_a_scan(v in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+            let want = v.iter().position(|&x| x == 0x8c);
+            proptest::prop_assert_eq!(find_byte(&v, 0x8c), want);
         }
 
         #[test]
