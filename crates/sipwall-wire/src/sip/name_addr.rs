@@ -113,7 +113,7 @@ impl<'a> NameAddr<'a> {
             let ustart = lt + 1;
             let rest = t.get(ustart..).unwrap_or(&[]);
             // The usual `<sip:...>` is parsed in the same pass that finds its `>`.
-            let (uri, ulen) = match Uri::parse_sip_prefix(rest, true) {
+            let (uri, ulen) = match Uri::parse_sip_prefix_inline(rest, true) {
                 Some((uri, n)) if rest.get(n) == Some(&b'>') => (uri, n),
                 _ => angle_uri_general(rest, lt, ustart)?,
             };
