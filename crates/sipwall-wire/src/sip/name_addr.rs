@@ -140,6 +140,15 @@ impl<'a> NameAddr<'a> {
             });
         }
 
+        Self::addr_spec(t, scan_stop)
+    }
+
+    /// The `addr-spec` form (no `<>`) of a trimmed element, or the error of a display name
+    /// that had a non-token byte before a `<` (`scan_stop`: where the display-name scan
+    /// stopped). Out of line: the `<...>` form is the usual one, and this path would double
+    /// the hot function's machine code (see `examples/parse_loop.rs`).
+    #[inline(never)]
+    fn addr_spec(t: &'a [u8], scan_stop: usize) -> Result<NameAddr<'a>, ParseError> {
         // addr-spec: the URI runs to the first LWS or `;` (RFC 3261 §20.10).
         let addr_spec = || -> Result<NameAddr<'a>, ParseError> {
             let ulen = t
