@@ -1010,7 +1010,12 @@ impl<'a> Message<'a> {
         let v = self
             .header_value(name)
             .ok_or(ParseError::new(ErrorKind::MissingHeader, self.start))?;
-        f(v).map_err(|e| self.locate(v, e))
+        // The error is fixed up in place: a `map_err` would copy the large `Ok` value.
+        let mut r = f(v);
+        if let Err(e) = &mut r {
+            *e = self.locate(v, *e);
+        }
+        r
     }
 
     /// The value of an optional single-value header, decoded by `f`.

@@ -60,7 +60,12 @@ impl<'a> NameAddr<'a> {
     pub fn parse(input: &'a [u8]) -> Result<NameAddr<'a>, ParseError> {
         let t = trim_lws(input);
         let lead = offset_in(input, t).unwrap_or(0);
-        Self::parse_trimmed(t).map_err(|e| e.shifted(lead))
+        // The error is fixed up in place: a `map_err` would copy the large `Ok` value.
+        let mut r = Self::parse_trimmed(t);
+        if let Err(e) = &mut r {
+            *e = e.shifted(lead);
+        }
+        r
     }
 
     fn parse_trimmed(t: &'a [u8]) -> Result<NameAddr<'a>, ParseError> {
@@ -108,17 +113,24 @@ impl<'a> NameAddr<'a> {
             let ustart = lt + 1;
             let rest = t.get(ustart..).unwrap_or(&[]);
             // The usual `<sip:...>` is parsed in the same pass that finds its `>`.
-            let (uri, ulen) = match Uri::parse_sip_prefix(rest, true) {
+            let (uri, ulen) = match Uri::parse_sip_prefix_inline(rest, true) {
                 Some((uri, n)) if rest.get(n) == Some(&b'>') => (uri, n),
                 _ => angle_uri_general(rest, lt, ustart)?,
             };
             let pstart = ustart + ulen + 1;
-            let (params, used) =
-                Params::parse(t.get(pstart..).unwrap_or(&[])).map_err(|e| e.shifted(pstart))?;
-            let end = skip_lws(t, pstart + used);
-            if end != t.len() {
-                return Err(bad(end));
-            }
+            // The usual `;tag=...` (or nothing: To, Contact) in one tight loop; what
+            // `Params::parse` gives for it, without the general lexer.
+            let tail = t.get(pstart..).unwrap_or(&[]);
+            let params = if let Some(p) = Params::parse_header_run_fast(tail, |_, _, _| true) {
+                p
+            } else {
+                let (params, used) = Params::parse(tail).map_err(|e| e.shifted(pstart))?;
+                let end = skip_lws(t, pstart + used);
+                if end != t.len() {
+                    return Err(bad(end));
+                }
+                params
+            };
             return Ok(NameAddr {
                 raw: t,
                 display_name,
@@ -128,6 +140,15 @@ impl<'a> NameAddr<'a> {
             });
         }
 
+        Self::addr_spec(t, scan_stop)
+    }
+
+    /// The `addr-spec` form (no `<>`) of a trimmed element, or the error of a display name
+    /// that had a non-token byte before a `<` (`scan_stop`: where the display-name scan
+    /// stopped). Out of line: the `<...>` form is the usual one, and this path would double
+    /// the hot function's machine code (see `examples/parse_loop.rs`).
+    #[inline(never)]
+    fn addr_spec(t: &'a [u8], scan_stop: usize) -> Result<NameAddr<'a>, ParseError> {
         // addr-spec: the URI runs to the first LWS or `;` (RFC 3261 §20.10).
         let addr_spec = || -> Result<NameAddr<'a>, ParseError> {
             let ulen = t

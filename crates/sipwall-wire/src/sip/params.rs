@@ -399,6 +399,60 @@ impl<'a> Params<'a> {
         Ok((Params { raw, kind }, pos))
     }
 
+    /// The usual run of header parameters — `;name` or `;name=value`, no LWS, no quoted
+    /// value — filling the whole of `input`, lexed and validated in one tight loop. Gives
+    /// exactly what [`Params::parse`] gives when that consumes all of `input`; `None` means
+    /// "use the general path" (anything else: LWS, quotes, a byte after the run, an error),
+    /// not an error. `check(name, value, value_is_token)` sees each parameter as it is lexed
+    /// and may refuse it (then `None` too); `value_is_token` is false for a flag.
+    #[inline]
+    pub(crate) fn parse_header_run_fast(
+        input: &'a [u8],
+        mut check: impl FnMut(&'a [u8], Option<&'a [u8]>, bool) -> bool,
+    ) -> Option<Params<'a>> {
+        let mut p = 0;
+        while let Some(&b) = input.get(p) {
+            if b != b';' {
+                return None;
+            }
+            let ns = p + 1;
+            let ne = token_end(input, ns);
+            if ne == ns {
+                return None;
+            }
+            let name = input.get(ns..ne)?;
+            match input.get(ne) {
+                Some(b'=') => {
+                    // A token run, then any host bytes (`:`, `[`, `]`) of a gen-value: the
+                    // value is a token exactly when the second run is empty.
+                    let vs = ne + 1;
+                    let vt = token_end(input, vs);
+                    let ve = vt
+                        + input
+                            .get(vt..)?
+                            .iter()
+                            .take_while(|&&b| is_gen_value_char(b))
+                            .count();
+                    if ve == vs || !check(name, input.get(vs..ve), vt == ve) {
+                        return None;
+                    }
+                    p = ve;
+                }
+                None | Some(b';') => {
+                    if !check(name, None, false) {
+                        return None;
+                    }
+                    p = ne;
+                }
+                Some(_) => return None,
+            }
+        }
+        Some(Params {
+            raw: input,
+            kind: Kind::Header,
+        })
+    }
+
     /// An empty run of URI parameters at `at`: what [`Params::parse_uri`] gives for an empty
     /// slice of `input` there, without the call.
     #[inline]
@@ -605,7 +659,82 @@ mod tests {
         assert_eq!(p.get(b"z"), Some(None));
     }
 
+    #[test]
+    fn header_run_fast_path_and_fallback() {
+        let v: &[u8] = b";branch=z9hG4bK7;rport;received=[::1]";
+        let p = Params::parse_header_run_fast(v, |_, _, _| true).unwrap();
+        assert_eq!(Ok((p, v.len())), Params::parse(v));
+        assert_eq!(p.raw().as_ptr(), v.as_ptr());
+        // What the check is shown: name, value, value-is-a-token.
+        let mut seen = Vec::new();
+        Params::parse_header_run_fast(v, |n, val, tok| {
+            seen.push((n, val, tok));
+            true
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            [
+                (&b"branch"[..], Some(&b"z9hG4bK7"[..]), true),
+                (&b"rport"[..], None, false),
+                (&b"received"[..], Some(&b"[::1]"[..]), false),
+            ]
+        );
+        // Empty: an empty run at the input.
+        let e: &[u8] = &v[v.len()..];
+        assert_eq!(
+            Params::parse_header_run_fast(e, |_, _, _| true),
+            Some(Params::empty_at(v, v.len()))
+        );
+        // Refused by the check, LWS, quotes, empty value, trailing bytes: the general path.
+        assert_eq!(
+            Params::parse_header_run_fast(v, |n, _, _| n != b"rport"),
+            None
+        );
+        for bad in [
+            &b" ;a"[..],
+            b";a =1",
+            b";a=\"q\"",
+            b";a=",
+            b";a=1 ",
+            b";a,",
+            b";",
+            b"x",
+        ] {
+            assert_eq!(
+                Params::parse_header_run_fast(bad, |_, _, _| true),
+                None,
+                "{bad:?}"
+            );
+        }
+    }
+
     proptest::proptest! {
+        /// The header-run fast path gives exactly what `Params::parse` gives (consuming all
+        /// the input) wherever it answers; it answers for every plain run.
+        #[test]
+        fn header_run_fast_matches_parse(v in "(;[a-z!]{0,3}(=[a-z:\\[\\]\"]{0,3})?[ ,]?){0,4}") {
+            let v = v.as_bytes();
+            let mut toks = Vec::new();
+            if let Some(p) = Params::parse_header_run_fast(v, |_, val, tok| {
+                toks.push((val, tok));
+                true
+            }) {
+                proptest::prop_assert_eq!(Params::parse(v), Ok((p, v.len())));
+                proptest::prop_assert_eq!(p.raw().as_ptr(), v.as_ptr());
+                for (val, tok) in toks {
+                    proptest::prop_assert_eq!(tok, val.is_some_and(super::super::text::is_token));
+                }
+            }
+        }
+
+        /// Every plain run (no LWS, quotes, empty names or values) takes the fast path.
+        #[test]
+        fn header_run_fast_takes_plain_runs(v in "(;[a-z!.]{1,3}(=[a-z0-9:]{1,3})?){0,4}") {
+            let v = v.as_bytes();
+            proptest::prop_assert!(Params::parse_header_run_fast(v, |_, _, _| true).is_some());
+        }
+
         /// The no-LWS fast lexer gives exactly what `next_param` gives wherever it answers.
         #[test]
         fn next_param_fast_matches_next_param(v in "[; ]?[a-z;=\",: \t\r\n\\[\\]]{0,12}", pos in 0usize..4) {

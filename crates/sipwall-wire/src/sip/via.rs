@@ -87,6 +87,24 @@ fn via_param_ok(p: &Param<'_>) -> bool {
     }
 }
 
+/// [`via_param_ok`] for a parameter lexed by [`Params::parse_header_run_fast`] (never
+/// quoted), with the branch's token check already done by the lexer.
+#[inline]
+fn via_param_ok_unquoted(name: &[u8], value: Option<&[u8]>, value_is_token: bool) -> bool {
+    if name.len() == 6 && eq_ignore_case(name, b"branch") {
+        value.is_some() && value_is_token
+    } else if matches!(name.len(), 3 | 5 | 8) {
+        let p = Param {
+            name,
+            value,
+            value_raw: value,
+        };
+        via_param_ok_other(&p, false)
+    } else {
+        true
+    }
+}
+
 /// [`via_param_ok`] for the names other than `branch`. Out of line: it holds every other
 /// checker (addresses, ports), while most via-params are a branch.
 #[inline(never)]
@@ -113,7 +131,12 @@ impl<'a> Via<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Via<'a>, ParseError> {
         let t = trim_lws(input);
         let lead = offset_in(input, t).unwrap_or(0);
-        Self::parse_trimmed(t).map_err(|e| e.shifted(lead))
+        // The error is fixed up in place: a `map_err` would copy the large `Ok` value.
+        let mut r = Self::parse_trimmed(t);
+        if let Err(e) = &mut r {
+            *e = e.shifted(lead);
+        }
+        r
     }
 
     /// The usual front `SIP/2.0/<transport> <host>[:<port>]` (one SP, a hostname or IPv4
@@ -175,7 +198,31 @@ impl<'a> Via<'a> {
             port_raw,
             pos,
         } = front;
+        let rest = t.get(pos..).unwrap_or(&[]);
+        // The usual `;branch=...;rport` run lexed and checked in one loop; anything else (LWS,
+        // quotes, errors) takes the general pass below.
+        let params = match Params::parse_header_run_fast(rest, via_param_ok_unquoted) {
+            Some(p) => p,
+            None => Self::params_general(t, pos)?,
+        };
+        Ok(Via {
+            raw: t,
+            protocol_name,
+            protocol_version,
+            transport,
+            host,
+            host_raw,
+            port,
+            port_raw,
+            params,
+        })
+    }
 
+    /// The via-params of `t` from `pos` in general, with the error offsets; `t` must end
+    /// with them.
+    #[cold]
+    #[inline(never)]
+    fn params_general(t: &'a [u8], pos: usize) -> Result<Params<'a>, ParseError> {
         // RFC 3261 §25.1 via-params grammar for the well-known names, checked while the run
         // is lexed; the first failure is reported after the run's own syntax errors, as a
         // separate pass over it would.
@@ -193,21 +240,10 @@ impl<'a> Via<'a> {
         if let Some(at) = first_bad {
             return Err(bad(at));
         }
-        let params = if params.is_empty() {
+        Ok(if params.is_empty() {
             Params::empty_at(t, pos)
         } else {
             params
-        };
-        Ok(Via {
-            raw: t,
-            protocol_name,
-            protocol_version,
-            transport,
-            host,
-            host_raw,
-            port,
-            port_raw,
-            params,
         })
     }
 
@@ -355,6 +391,34 @@ mod tests {
         assert_eq!(via.branch(), Some(&b"z9hG4bKkdjuw"[..]));
         assert_eq!(via.received(), None);
         assert_eq!(via.rport(), None);
+    }
+
+    #[test]
+    fn params_fast_path_and_fallback() {
+        // The usual run: the fast path, the well-known checks applied.
+        let v = Via::parse(b"SIP/2.0/UDP h;branch=z9hG4bK1;rport;ttl=3;received=[::1]").unwrap();
+        assert_eq!(v.branch(), Some(&b"z9hG4bK1"[..]));
+        assert_eq!(v.rport(), Some(None));
+        assert_eq!(v.ttl(), Some(3));
+        assert!(v.received().is_some());
+        // A bad well-known value (a branch that is a gen-value but not a token, a ttl over
+        // 255) falls to the general pass, which reports it where it did before.
+        assert_eq!(
+            Via::parse(b"SIP/2.0/UDP h;branch=a:b"),
+            Err(e(ErrorKind::BadVia, 21))
+        );
+        assert_eq!(
+            Via::parse(b"SIP/2.0/UDP h;ttl=256"),
+            Err(e(ErrorKind::BadVia, 18))
+        );
+        assert_eq!(
+            Via::parse(b"SIP/2.0/UDP h;rport=x"),
+            Err(e(ErrorKind::BadVia, 20))
+        );
+        // LWS and quotes: the general pass.
+        let v = Via::parse(b"SIP/2.0/UDP h ; branch = z9hG4bK1 ;x=\"q\"").unwrap();
+        assert_eq!(v.branch(), Some(&b"z9hG4bK1"[..]));
+        assert_eq!(v.params.get(b"x"), Some(Some(&b"q"[..])));
     }
 
     #[test]
@@ -752,6 +816,23 @@ mod tests {
                 prop_assert!(same(f.protocol_name, g.protocol_name));
                 prop_assert!(same(f.protocol_version, g.protocol_version));
                 prop_assert_eq!(f.port_raw.map(<[u8]>::as_ptr), g.port_raw.map(<[u8]>::as_ptr));
+            }
+        }
+
+        /// The via-params fast path gives exactly what the general pass gives, wherever it
+        /// answers (the same run, the same well-known parameter checks).
+        #[test]
+        fn params_fast_matches_the_general_path(v in "(;(branch|rport|ttl|maddr|received|x)(=[a-zA-Z0-9:.\\[\\]\"]{0,6})?[ ,]?){0,3}") {
+            let v = v.as_bytes();
+            if let Some(p) = Params::parse_header_run_fast(v, via_param_ok_unquoted) {
+                prop_assert_eq!(Via::params_general(v, 0), Ok(p));
+                prop_assert_eq!(p.raw().as_ptr(), v.as_ptr());
+            }
+            // And the whole via-parm, fast front included, against a fully general parse.
+            let mut full = b"SIP/2.0/UDP 192.0.2.1:5060".to_vec();
+            full.extend_from_slice(v);
+            if let Ok(via) = Via::parse(&full) {
+                prop_assert_eq!(Ok(via.params), Via::params_general(&full, 26));
             }
         }
 
