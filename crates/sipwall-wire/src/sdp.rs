@@ -674,7 +674,9 @@ pub fn parse_with<'a>(
     body: &'a [u8],
     limits: &SdpLimits,
 ) -> Result<SessionDescription<'a>, ParseError> {
-    let mut sd = SessionDescription {
+    // Built in the place it is returned from (one local returned on every path): the model
+    // is not copied on return.
+    let mut parsed = Ok(SessionDescription {
         origin: None,
         session_name: Text::default(),
         connection: None,
@@ -684,10 +686,14 @@ pub fn parse_with<'a>(
         attributes: Attributes::default(),
         media: Vec::new(),
         normalized: false,
-    };
+    });
     // Filled in place: the line loop neither moves the model nor holds drop code for it.
-    Scanner::new(body).run(limits, &mut sd)?;
-    Ok(sd)
+    if let Ok(sd) = &mut parsed {
+        if let Err(e) = Scanner::new(body).run(limits, sd) {
+            parsed = Err(e);
+        }
+    }
+    parsed
 }
 
 /// Strict check by the `sdp-types` parser (RFC 8866 §9 as that crate reads it): `Ok` when it
@@ -887,24 +893,42 @@ fn parse_ipv6(b: &[u8]) -> Option<IpAddr> {
 
 /// RFC 8866 §9 `IP4-address = b1 3("." decimal-uchar)` with `decimal-uchar` 0 to 255 written
 /// without leading zeros, as `std`'s parser reads it (a proptest holds the two equal).
+/// Octet by octet: at most three digit tests each, no per-byte state to carry.
 fn parse_ipv4_strict(b: &[u8]) -> Option<std::net::Ipv4Addr> {
-    // The octets before the current one, its value, its number of digits, the dots seen.
-    let (mut addr, mut v, mut digits, mut dots) = (0u32, 0u32, 0u32, 0u32);
-    for &c in b {
-        let d = c.wrapping_sub(b'0');
-        if d < 10 {
-            if digits == 3 || (digits == 1 && v == 0) {
-                return None; // a fourth digit, or a leading zero
+    let mut addr = 0u32;
+    let mut i = 0usize;
+    for k in 0..4 {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
             }
-            v = v * 10 + u32::from(d);
-            digits += 1;
-        } else if c == b'.' && digits > 0 && dots < 3 && v <= 255 {
-            (addr, v, digits, dots) = (addr << 8 | v, 0, 0, dots + 1);
-        } else {
-            return None;
+            i += 1;
         }
+        let (v, n) = ipv4_octet(b, i)?;
+        addr = addr << 8 | v;
+        i += n;
     }
-    (dots == 3 && digits > 0 && v <= 255).then(|| std::net::Ipv4Addr::from(addr << 8 | v))
+    (i == b.len()).then(|| std::net::Ipv4Addr::from(addr))
+}
+
+/// One `decimal-uchar` at `b[i..]` (RFC 8866 §9: no leading zero, at most 255) and its
+/// length. A leading zero or a fourth digit is left for the caller, which then refuses
+/// what follows (it wants a dot or the end).
+fn ipv4_octet(b: &[u8], i: usize) -> Option<(u32, usize)> {
+    let digit = |i: usize| {
+        b.get(i)
+            .map(|c| u32::from(c.wrapping_sub(b'0')))
+            .filter(|&d| d < 10)
+    };
+    let d0 = digit(i)?;
+    let (v, n) = match (d0, digit(i + 1)) {
+        (0, _) | (_, None) => (d0, 1),
+        (_, Some(d1)) => match digit(i + 2) {
+            None => (d0 * 10 + d1, 2),
+            Some(d2) => (d0 * 100 + d1 * 10 + d2, 3),
+        },
+    };
+    (v <= 255).then_some((v, n))
 }
 
 /// `s` equals `lower` (lowercase, 8 bytes at most) ignoring ASCII case, as one word compare:
@@ -951,6 +975,34 @@ fn word_at(b: &[u8], at: usize, k: usize) -> u64 {
 /// Position of `needle` in a short field (a few bytes: cheaper than a `memchr` call).
 fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
+}
+
+/// The end of the line `start..line_end` without its trailing blanks and CRs (`next` is
+/// past its LF, or `line_end` for a last line without one), flagging `normalized` unless
+/// what was stripped is exactly the CR of a CRLF: [`Scanner::run`]'s path for the lines
+/// that do not end in a plain CRLF.
+#[inline(never)]
+fn trim_line_end(
+    body: &[u8],
+    start: usize,
+    line_end: usize,
+    next: usize,
+    normalized: &mut bool,
+) -> usize {
+    let mut end = line_end;
+    while end > start
+        && body
+            .get(end - 1)
+            .is_some_and(|&b| is_blank(b) || b == b'\r')
+    {
+        end -= 1;
+    }
+    // Exactly one CR before an LF is the line end; anything else stripped is tolerated.
+    let stripped = line_end - end;
+    if stripped > 0 && !(stripped == 1 && body.get(end) == Some(&b'\r') && next > line_end) {
+        *normalized = true;
+    }
+    end
 }
 
 /// Separator-delimited tokens of a byte range, as absolute ranges.
@@ -1023,8 +1075,28 @@ fn key_bit(key: u8) -> u32 {
     1u32 << (key.to_ascii_lowercase().wrapping_sub(b'a') & 31)
 }
 
+/// The first colon of an `a=` line's value: attribute names are short (`rtpmap`, `fmtp`,
+/// `rtcp`), so the first word usually holds it.
+fn find_colon(v: &[u8]) -> Option<usize> {
+    const COLON: u64 = 0x3a3a_3a3a_3a3a_3a3a;
+    // The lowest flagged byte of `zero_bytes` is exact; the fill bytes (`x`) are no colon.
+    let colons = zero_bytes(word_at(v, 0, v.len()) ^ COLON);
+    if colons != 0 {
+        Some((colons.trailing_zeros() / 8) as usize)
+    } else {
+        find_byte(v.get(8..)?, b':').map(|i| i + 8)
+    }
+}
+
 /// `r` within `b` without leading and trailing blanks (and NUL, CR, VT, FF).
 fn trim_in(b: &[u8], r: Range<usize>) -> Range<usize> {
+    // All trimmed bytes are below 0x21: the usual untrimmed range costs two compares.
+    if r.start < r.end
+        && b.get(r.start).is_some_and(|&c| c > b' ')
+        && b.get(r.end - 1).is_some_and(|&c| c > b' ')
+    {
+        return r;
+    }
     let (mut s, mut e) = (r.start, r.end.min(b.len()));
     while s < e && b.get(s).copied().is_some_and(is_trimmed) {
         s += 1;
@@ -1039,7 +1111,7 @@ fn trim_in(b: &[u8], r: Range<usize>) -> Range<usize> {
 /// colon. Trimmed ranges within `v` (the line after `a=`); shared by the parser and
 /// [`AttributeIter`] so that both read the same names and values.
 fn split_attribute(v: &[u8]) -> (Range<usize>, Option<Range<usize>>) {
-    match find_byte(v, b':') {
+    match find_colon(v) {
         Some(i) => (trim_in(v, 0..i), Some(trim_in(v, i + 1..v.len()))),
         None => (trim_in(v, 0..v.len()), None),
     }
@@ -1219,20 +1291,13 @@ impl<'a> Scanner<'a> {
                 Some(i) => (pos + i, pos + i + 1),
                 None => (body.len(), body.len()),
             };
-            let mut end = line_end;
-            while end > pos
-                && body
-                    .get(end - 1)
-                    .is_some_and(|&b| is_blank(b) || b == b'\r')
-            {
-                end -= 1;
-            }
-            // Exactly one CR before an LF is the line end; anything else stripped is tolerated.
-            let stripped = line_end - end;
-            if stripped > 0 && !(stripped == 1 && body.get(end) == Some(&b'\r') && next > line_end)
-            {
-                sd.normalized = true;
-            }
+            let end = match body.get(pos..line_end) {
+                // The usual CRLF end after a non-blank byte: nothing to trim or flag.
+                Some([.., b, b'\r']) if next > line_end && !is_blank(*b) && *b != b'\r' => {
+                    line_end - 1
+                }
+                _ => trim_line_end(body, pos, line_end, next, &mut sd.normalized),
+            };
             let start = pos;
             pos = next;
             if end == start {
@@ -1500,6 +1565,19 @@ impl<'a> Scanner<'a> {
         full: Range<usize>,
         line: Range<usize>,
     ) -> Connection<'a> {
+        // The usual unicast IPv4 address: no `/` suffix to look for.
+        if let Some(v4) = parse_ipv4_strict(self.bytes(full.clone())) {
+            return Connection {
+                nettype: self.text(nettype),
+                addrtype: self.text(addrtype),
+                ip: Some(IpAddr::V4(v4)),
+                address: self.text(full.clone()),
+                ttl: None,
+                count: None,
+                address_span: full,
+                line,
+            };
+        }
         let addr_end =
             find_byte(self.bytes(full.clone()), b'/').map_or(full.end, |i| full.start + i);
         let span = full.start..addr_end;

@@ -1030,6 +1030,11 @@ mod swar_proptests {
         }
 
         #[test]
+        fn find_colon_is_first_colon(v in bytes()) {
+            prop_assert_eq!(find_colon(&v), v.iter().position(|&b| b == b':'));
+        }
+
+        #[test]
         fn find_lf_is_first_lf(v in bytes()) {
             prop_assert_eq!(find_lf(&v), v.iter().position(|&b| b == b'\n'));
         }
