@@ -10,7 +10,7 @@ use super::params::{
     check_escapes, class, classes, Params, ALPHA, DOT, HEADER_CHAR, LABEL, PARAMCHAR, PASSWORD,
     URIC, USER, USER_PLAIN,
 };
-use super::text::trim_lws;
+use super::text::{trim_lws, Span};
 use crate::error::{ErrorKind, ParseError};
 
 /// URI scheme (compared case-insensitively, RFC 3261 §19.1.4; RFC 3966 §3).
@@ -33,35 +33,140 @@ pub enum Host<'a> {
     Name(&'a [u8]),
 }
 
-/// A parsed URI. All slices borrow from the input.
-///
-/// Field use by scheme:
-/// - `sip`/`sips`: every field as in RFC 3261 §19.1.1; `host`/`host_raw` are always `Some`.
-/// - `tel`: `user` holds the telephone-subscriber number (RFC 3966 §3), `params` its
-///   parameters; `host`, `host_raw`, `port`, `password`, `headers` are `None`.
-/// - other schemes: only `raw` and `scheme_raw` are meaningful (the rest of `raw` after the
-///   `:` is opaque); `host` is `None` and `params` empty.
+/// The parsed host of a [`Uri`] or a `Via` without its text, which is a span of their `raw`
+/// (5 bytes instead of the 24 of a [`Host`]; see [`Span`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HostKind {
+    Ipv4([u8; 4]),
+    /// Re-read from the text on access (rare; keeps the element small).
+    Ipv6,
+    Name,
+}
+
+impl HostKind {
+    #[inline]
+    pub(crate) fn of(h: &Host<'_>) -> HostKind {
+        match h {
+            Host::Ipv4(a) => HostKind::Ipv4(a.octets()),
+            Host::Ipv6(_) => HostKind::Ipv6,
+            Host::Name(_) => HostKind::Name,
+        }
+    }
+
+    /// The host whose text (as written, IPv6 brackets included if any) is `text`.
+    #[inline]
+    pub(crate) fn host(self, text: &[u8]) -> Host<'_> {
+        match self {
+            HostKind::Ipv4(o) => Host::Ipv4(Ipv4Addr::from(o)),
+            HostKind::Ipv6 => Host::Ipv6(ipv6_again(text)),
+            HostKind::Name => Host::Name(text),
+        }
+    }
+}
+
+/// The address of an IPv6 host text that the parser already accepted (`[...]` or bare).
+#[cold]
+#[inline(never)]
+fn ipv6_again(text: &[u8]) -> Ipv6Addr {
+    let inner = match text {
+        [b'[', inner @ .., b']'] => inner,
+        _ => text,
+    };
+    // Invariant: the text was accepted by `parse_ipv6` when the element was parsed.
+    parse_ipv6(inner).unwrap_or(Ipv6Addr::UNSPECIFIED)
+}
+
+/// A parsed URI. Every token borrows from the input: `raw` is stored, the others are spans of
+/// it (see [`Span`]: the struct stays small) read by the accessors.
+///
+/// Token use by scheme:
+/// - `sip`/`sips`: every token as in RFC 3261 §19.1.1; `host()`/`host_raw()` are always `Some`.
+/// - `tel`: `user()` holds the telephone-subscriber number (RFC 3966 §3), `params()` its
+///   parameters; `host()`, `host_raw()`, `port`, `password()`, `headers()` are `None`.
+/// - other schemes: only `raw` and `scheme_raw()` are meaningful (the rest of `raw` after the
+///   `:` is opaque); `host()` is `None` and `params()` empty.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Uri<'a> {
     /// The whole URI as written (surrounding LWS trimmed).
     pub raw: &'a [u8],
+    pub port: Option<u16>,
     pub scheme: Scheme,
+    /// `None` only for `tel:` and other schemes.
+    host: Option<HostKind>,
+    scheme_len: u32,
+    user: Span,
+    password: Span,
+    host_raw: Span,
+    port_raw: Span,
+    params: Span,
+    headers: Span,
+}
+
+impl<'a> Uri<'a> {
     /// The scheme as written, without the `:`.
-    pub scheme_raw: &'a [u8],
+    #[inline]
+    pub fn scheme_raw(&self) -> &'a [u8] {
+        self.raw.get(..self.scheme_len as usize).unwrap_or(&[])
+    }
+
     /// The user part, with `%` escapes and any `;` parameters of the user part left as written
     /// (RFC 4475 §3.1.1.9 semiuri, §3.1.1.3 esc01, §3.1.1.4 escnull).
-    pub user: Option<&'a [u8]>,
-    pub password: Option<&'a [u8]>,
+    #[inline]
+    pub fn user(&self) -> Option<&'a [u8]> {
+        self.user.get(self.raw)
+    }
+
+    #[inline]
+    pub fn password(&self) -> Option<&'a [u8]> {
+        self.password.get(self.raw)
+    }
+
     /// `None` only for `tel:` and other schemes.
-    pub host: Option<Host<'a>>,
+    #[inline]
+    pub fn host(&self) -> Option<Host<'a>> {
+        Some(self.host?.host(self.host_raw.get(self.raw)?))
+    }
+
     /// The host as written, including the brackets of an IPv6 reference.
-    pub host_raw: Option<&'a [u8]>,
-    pub port: Option<u16>,
-    pub port_raw: Option<&'a [u8]>,
+    #[inline]
+    pub fn host_raw(&self) -> Option<&'a [u8]> {
+        self.host_raw.get(self.raw)
+    }
+
+    #[inline]
+    pub fn port_raw(&self) -> Option<&'a [u8]> {
+        self.port_raw.get(self.raw)
+    }
+
     /// URI parameters (`uri-parameters`), without LWS.
-    pub params: Params<'a>,
+    #[inline]
+    pub fn params(&self) -> Params<'a> {
+        Params::uri_run(self.params.slice(self.raw))
+    }
+
     /// The `headers` component after `?`, without the `?`.
-    pub headers: Option<&'a [u8]>,
+    #[inline]
+    pub fn headers(&self) -> Option<&'a [u8]> {
+        self.headers.get(self.raw)
+    }
+}
+
+impl std::fmt::Debug for Uri<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Uri")
+            .field("raw", &self.raw)
+            .field("scheme", &self.scheme)
+            .field("scheme_raw", &self.scheme_raw())
+            .field("user", &self.user())
+            .field("password", &self.password())
+            .field("host", &self.host())
+            .field("host_raw", &self.host_raw())
+            .field("port", &self.port)
+            .field("port_raw", &self.port_raw())
+            .field("params", &self.params())
+            .field("headers", &self.headers())
+            .finish()
+    }
 }
 
 fn err(kind: ErrorKind, at: usize) -> ParseError {
@@ -504,16 +609,16 @@ impl<'a> Uri<'a> {
         let base = colon + 1;
         let mut uri = Uri {
             raw: s,
-            scheme,
-            scheme_raw,
-            user: None,
-            password: None,
-            host: None,
-            host_raw: None,
             port: None,
-            port_raw: None,
-            params: Params::empty_at(s, s.len()),
-            headers: None,
+            scheme,
+            host: None,
+            scheme_len: u32::try_from(colon).unwrap_or(u32::MAX),
+            user: Span::NONE,
+            password: Span::NONE,
+            host_raw: Span::NONE,
+            port_raw: Span::NONE,
+            params: Span::at(s.len(), 0),
+            headers: Span::NONE,
         };
         match scheme {
             Scheme::Sip | Scheme::Sips => Self::parse_sip(&mut uri, s, base)?,
@@ -524,10 +629,11 @@ impl<'a> Uri<'a> {
                 let nlen = rest.iter().position(|&b| b == b';').unwrap_or(rest.len());
                 let number = rest.get(..nlen).unwrap_or(&[]);
                 check_tel_number(number).map_err(|o| err(ErrorKind::BadUri, base + o))?;
-                uri.user = Some(number);
+                uri.user = Span::of(s, number);
                 let pstart = base + nlen;
-                uri.params = Params::parse_uri(s.get(pstart..).unwrap_or(&[]))
+                let params = Params::parse_uri(s.get(pstart..).unwrap_or(&[]))
                     .map_err(|e| e.shifted(pstart))?;
+                uri.params = Span::of(s, params.raw());
             }
             Scheme::Other => {
                 // absoluteURI = scheme ":" ( hier-part / opaque-part ): at least one byte.
@@ -570,7 +676,7 @@ impl<'a> Uri<'a> {
         };
         // userinfo: a run of `user` bytes ended by '@' (else that run was the host). A ':'
         // (password) stops the run, and the general path takes it.
-        let mut user = None;
+        let mut user = Span::NONE;
         let mut hstart = base;
         let u_end = base
             + s.get(base..)?
@@ -581,16 +687,16 @@ impl<'a> Uri<'a> {
             if u_end == base {
                 return None;
             }
-            user = s.get(base..u_end);
+            user = Span::at(base, u_end - base);
             hstart = u_end + 1;
         }
         // host: hostname / IPv4address, checked as it is scanned.
         let rest = s.get(hstart..).unwrap_or(&[]);
         let (host, hlen) = host_prefix(rest)?;
-        let host_raw = rest.get(..hlen)?;
+        let host_raw = Span::at(hstart, hlen);
         let mut pos = hstart + hlen;
         let mut port = None;
-        let mut port_raw = None;
+        let mut port_raw = Span::NONE;
         if s.get(pos) == Some(&b':') {
             let pe = pos
                 + 1
@@ -600,7 +706,7 @@ impl<'a> Uri<'a> {
                     .count();
             let raw = s.get(pos + 1..pe)?;
             port = Some(parse_port(raw).ok()?);
-            port_raw = Some(raw);
+            port_raw = Span::at(pos + 1, pe - pos - 1);
             pos = pe;
         }
         let mut end = pos;
@@ -614,24 +720,24 @@ impl<'a> Uri<'a> {
         }
         // The same call the general path makes, so the run is identical.
         let params = if end == pos {
-            Params::empty_uri_at(s, pos)
+            Span::at(pos, 0)
         } else {
-            Params::parse_uri(s.get(pos..end)?).ok()?
+            Span::of(s, Params::parse_uri(s.get(pos..end)?).ok()?.raw())
         };
         let raw = s.get(..end)?;
         Some((
             Uri {
                 raw,
-                scheme,
-                scheme_raw: s.get(..base - 1)?,
-                user,
-                password: None,
-                host: Some(host),
-                host_raw: Some(host_raw),
                 port,
+                scheme,
+                host: Some(HostKind::of(&host)),
+                scheme_len: if base == 5 { 4 } else { 3 },
+                user,
+                password: Span::NONE,
+                host_raw,
                 port_raw,
                 params,
-                headers: None,
+                headers: Span::NONE,
             },
             end,
         ))
@@ -663,8 +769,8 @@ impl<'a> Uri<'a> {
                 let pbase = base + user.len() + 1;
                 check_chars(pw, is_password_char).map_err(|o| err(ErrorKind::BadUri, pbase + o))?;
             }
-            uri.user = Some(user);
-            uri.password = password;
+            uri.user = Span::of(s, user);
+            uri.password = Span::of_opt(s, password);
             hp = base + at + 1;
         }
         // host
@@ -682,8 +788,9 @@ impl<'a> Uri<'a> {
                 .unwrap_or(after_hp.len())
         };
         let host_raw = after_hp.get(..host_len).unwrap_or(&[]);
-        uri.host = Some(Host::parse(host_raw).map_err(|e| e.shifted(hp))?);
-        uri.host_raw = Some(host_raw);
+        let host = Host::parse(host_raw).map_err(|e| e.shifted(hp))?;
+        uri.host = Some(HostKind::of(&host));
+        uri.host_raw = Span::of(s, host_raw);
         let mut pos = hp + host_len;
         // port
         if s.get(pos) == Some(&b':') {
@@ -696,7 +803,7 @@ impl<'a> Uri<'a> {
             let port_raw = tail.get(..plen).unwrap_or(&[]);
             let port = parse_port(port_raw).map_err(|o| err(ErrorKind::BadPort, pstart + o))?;
             uri.port = Some(port);
-            uri.port_raw = Some(port_raw);
+            uri.port_raw = Span::of(s, port_raw);
             pos = pstart + plen;
         }
         match s.get(pos) {
@@ -706,8 +813,9 @@ impl<'a> Uri<'a> {
         // uri-parameters, up to '?'
         let tail = s.get(pos..).unwrap_or(&[]);
         let qlen = tail.iter().position(|&b| b == b'?').unwrap_or(tail.len());
-        uri.params =
+        let params =
             Params::parse_uri(tail.get(..qlen).unwrap_or(&[])).map_err(|e| e.shifted(pos))?;
+        uri.params = Span::of(s, params.raw());
         // headers
         let q = pos + qlen;
         if s.get(q) == Some(&b'?') {
@@ -716,7 +824,7 @@ impl<'a> Uri<'a> {
                 return Err(err(ErrorKind::BadUri, q + 1));
             }
             check_chars(h, is_header_char).map_err(|o| err(ErrorKind::BadUri, q + 1 + o))?;
-            uri.headers = Some(h);
+            uri.headers = Span::of(s, h);
         }
         Ok(())
     }
@@ -756,14 +864,14 @@ mod tests {
         let v: &[u8] = b"sip:vivekg@chair-dnrc.example.com;unknownparam";
         let u = Uri::parse(v).unwrap();
         assert_eq!(u.scheme, Scheme::Sip);
-        assert_eq!(u.scheme_raw, b"sip");
-        assert_eq!(u.user, Some(&b"vivekg"[..]));
-        assert_eq!(u.password, None);
-        assert_eq!(u.host, Some(Host::Name(b"chair-dnrc.example.com")));
-        assert_eq!(offset_in(v, u.host_raw.unwrap()), Some(11));
+        assert_eq!(u.scheme_raw(), b"sip");
+        assert_eq!(u.user(), Some(&b"vivekg"[..]));
+        assert_eq!(u.password(), None);
+        assert_eq!(u.host(), Some(Host::Name(b"chair-dnrc.example.com")));
+        assert_eq!(offset_in(v, u.host_raw().unwrap()), Some(11));
         assert_eq!(u.port, None);
-        assert_eq!(u.params.get(b"unknownparam"), Some(None));
-        assert_eq!(u.headers, None);
+        assert_eq!(u.params().get(b"unknownparam"), Some(None));
+        assert_eq!(u.headers(), None);
         assert!(u.is_sip());
     }
 
@@ -773,18 +881,18 @@ mod tests {
         let u = Uri::parse(v).unwrap();
         assert_eq!(u.scheme, Scheme::Sips);
         assert_eq!(u.raw, &v[2..v.len() - 1]);
-        assert_eq!(u.password, Some(&b"secret"[..]));
-        assert_eq!(u.host, Some(Host::Ipv4(Ipv4Addr::new(192, 0, 2, 1))));
+        assert_eq!(u.password(), Some(&b"secret"[..]));
+        assert_eq!(u.host(), Some(Host::Ipv4(Ipv4Addr::new(192, 0, 2, 1))));
         assert_eq!(u.port, Some(5061));
-        assert_eq!(offset_in(v, u.port_raw.unwrap()), Some(30));
-        assert_eq!(u.params.get(b"TRANSPORT"), Some(Some(&b"tcp"[..])));
-        assert_eq!(u.headers, Some(&b"subject=x&h=%20"[..]));
+        assert_eq!(offset_in(v, u.port_raw().unwrap()), Some(30));
+        assert_eq!(u.params().get(b"TRANSPORT"), Some(Some(&b"tcp"[..])));
+        assert_eq!(u.headers(), Some(&b"subject=x&h=%20"[..]));
         for s in [
             u.raw,
-            u.scheme_raw,
-            u.user.unwrap(),
-            u.host_raw.unwrap(),
-            u.params.raw(),
+            u.scheme_raw(),
+            u.user().unwrap(),
+            u.host_raw().unwrap(),
+            u.params().raw(),
         ] {
             assert_sub(v, s);
         }
@@ -796,43 +904,46 @@ mod tests {
         let v: &[u8] = b"sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com";
         let u = Uri::parse(v).unwrap();
         assert_eq!(
-            u.user,
+            u.user(),
             Some(&b"1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"[..])
         );
         assert_eq!(
-            u.password,
+            u.password(),
             Some(&b"&it+has=1,weird!*pas$wo~d_too.(doesn't-it)"[..])
         );
-        assert_eq!(u.host, Some(Host::Name(b"example.com")));
+        assert_eq!(u.host(), Some(Host::Name(b"example.com")));
         // semiuri: ';' params in the user part stay in the user.
         let u = Uri::parse(b"sip:user;par=u%40example.net@example.com").unwrap();
-        assert_eq!(u.user, Some(&b"user;par=u%40example.net"[..]));
-        assert!(u.params.is_empty());
+        assert_eq!(u.user(), Some(&b"user;par=u%40example.net"[..]));
+        assert!(u.params().is_empty());
         // esc01 / escnull: escapes kept as written.
         let u = Uri::parse(b"sip:sips%3Auser%40example.com@example.net").unwrap();
-        assert_eq!(u.user, Some(&b"sips%3Auser%40example.com"[..]));
+        assert_eq!(u.user(), Some(&b"sips%3Auser%40example.com"[..]));
         let u = Uri::parse(b"sip:%00%00@host5.example.com").unwrap();
-        assert_eq!(u.user, Some(&b"%00%00"[..]));
+        assert_eq!(u.user(), Some(&b"%00%00"[..]));
         let u =
             Uri::parse(b"sip:cal%6Cer@host5.example.net;%6C%72;n%61me=v%61lue%25%34%31").unwrap();
-        assert_eq!(u.params.iter().count(), 2);
+        assert_eq!(u.params().iter().count(), 2);
         // cparam01: user with '+'.
         let u = Uri::parse(b"sip:+19725552222@gw1.example.net;unknownparam").unwrap();
-        assert_eq!(u.user, Some(&b"+19725552222"[..]));
+        assert_eq!(u.user(), Some(&b"+19725552222"[..]));
         // regescrt: escaped header.
         let u = Uri::parse(b"sip:user@example.com?Route=%3Csip:sip.example.com%3E").unwrap();
-        assert_eq!(u.headers, Some(&b"Route=%3Csip:sip.example.com%3E"[..]));
+        assert_eq!(u.headers(), Some(&b"Route=%3Csip:sip.example.com%3E"[..]));
         // inv2543 Record-Route URI.
         let u = Uri::parse(b"sip:UserB@example.com;maddr=ss1.example.com").unwrap();
-        assert_eq!(u.params.get(b"maddr"), Some(Some(&b"ss1.example.com"[..])));
+        assert_eq!(
+            u.params().get(b"maddr"),
+            Some(Some(&b"ss1.example.com"[..]))
+        );
     }
 
     #[test]
     fn rfc5118_ipv6() {
         // §4.2: IPv6 in brackets.
         let u = Uri::parse(b"sip:[2001:db8::10]").unwrap();
-        assert_eq!(u.host, Some(Host::Ipv6("2001:db8::10".parse().unwrap())));
-        assert_eq!(u.host_raw, Some(&b"[2001:db8::10]"[..]));
+        assert_eq!(u.host(), Some(Host::Ipv6("2001:db8::10".parse().unwrap())));
+        assert_eq!(u.host_raw(), Some(&b"[2001:db8::10]"[..]));
         assert_eq!(u.port, None);
         // §4.2: bare IPv6 is not a host.
         assert_eq!(
@@ -842,7 +953,7 @@ mod tests {
         // §4.3: port ambiguity.
         let u = Uri::parse(b"sip:[2001:db8::10:5070]").unwrap();
         assert_eq!(
-            u.host,
+            u.host(),
             Some(Host::Ipv6("2001:db8::10:5070".parse().unwrap()))
         );
         assert_eq!(u.port, None);
@@ -851,7 +962,7 @@ mod tests {
         // §4.6 IPv4-mapped.
         let u = Uri::parse(b"sip:ted@[::ffff:192.0.2.2]").unwrap();
         assert_eq!(
-            u.host,
+            u.host(),
             Some(Host::Ipv6("::ffff:192.0.2.2".parse().unwrap()))
         );
         // §4.10: two colons is right, three colons rejected (documented choice).
@@ -934,10 +1045,10 @@ mod tests {
     fn tel_and_other_schemes() {
         let u = Uri::parse(b"tel:+1-201-555-0123;phone-context=example.com").unwrap();
         assert_eq!(u.scheme, Scheme::Tel);
-        assert_eq!(u.user, Some(&b"+1-201-555-0123"[..]));
-        assert_eq!(u.host, None);
+        assert_eq!(u.user(), Some(&b"+1-201-555-0123"[..]));
+        assert_eq!(u.host(), None);
         assert_eq!(
-            u.params.get(b"phone-context"),
+            u.params().get(b"phone-context"),
             Some(Some(&b"example.com"[..]))
         );
         assert!(Uri::parse(b"tel:7042;phone-context=+1-212").is_ok());
@@ -956,13 +1067,13 @@ mod tests {
             let u = Uri::parse(v).unwrap();
             assert_eq!(u.scheme, Scheme::Other);
             assert_eq!(u.raw, v);
-            assert_eq!(u.host, None);
-            assert!(u.params.is_empty());
+            assert_eq!(u.host(), None);
+            assert!(u.params().is_empty());
         }
         assert_eq!(
             Uri::parse(b"soap.beep://192.0.2.103:3002")
                 .unwrap()
-                .scheme_raw,
+                .scheme_raw(),
             b"soap.beep"
         );
         assert_eq!(Uri::parse(b"foo:").unwrap_err(), e(ErrorKind::BadUri, 4));
@@ -1022,7 +1133,7 @@ mod tests {
         fn no_panic_on_arbitrary_bytes(v in proptest::collection::vec(any::<u8>(), 0..64)) {
             if let Ok(u) = Uri::parse(&v) {
                 prop_assert!(offset_in(&v, u.raw).is_some());
-                for p in u.params.iter() {
+                for p in u.params().iter() {
                     prop_assert!(offset_in(&v, p.name).is_some());
                 }
             }
@@ -1066,14 +1177,14 @@ mod tests {
         };
         a == b
             && same(a.raw, b.raw)
-            && same(a.scheme_raw, b.scheme_raw)
-            && same_opt(a.user, b.user)
-            && same_opt(a.password, b.password)
-            && same_opt(a.host_raw, b.host_raw)
-            && host_slice(a.host) == host_slice(b.host)
-            && same_opt(a.port_raw, b.port_raw)
-            && same(a.params.raw(), b.params.raw())
-            && same_opt(a.headers, b.headers)
+            && same(a.scheme_raw(), b.scheme_raw())
+            && same_opt(a.user(), b.user())
+            && same_opt(a.password(), b.password())
+            && same_opt(a.host_raw(), b.host_raw())
+            && host_slice(a.host()) == host_slice(b.host())
+            && same_opt(a.port_raw(), b.port_raw())
+            && same(a.params().raw(), b.params().raw())
+            && same_opt(a.headers(), b.headers())
     }
 
     #[test]
@@ -1202,7 +1313,7 @@ mod tests {
                 let g = Uri::parse_general(&v[..n]);
                 prop_assert!(g.is_ok_and(|g| same_uri(&u, &g)), "{:?}", String::from_utf8_lossy(v));
                 if !uri_params {
-                    prop_assert!(u.params.is_empty());
+                    prop_assert!(u.params().is_empty());
                 }
             }
             // parse_exact (fast first) and the general path agree on whole inputs, errors too.
