@@ -123,13 +123,16 @@ impl Span {
         Span::at(start, inner.len())
     }
 
-    /// [`Span::of`] for an optional token.
+    /// Where the token starts in `raw` (`u32::MAX` as `usize` for [`Span::NONE`]).
     #[inline]
-    pub(crate) fn of_opt(outer: &[u8], inner: Option<&[u8]>) -> Span {
-        match inner {
-            Some(i) => Span::of(outer, i),
-            None => Span::NONE,
-        }
+    pub(crate) fn start(self) -> usize {
+        self.start as usize
+    }
+
+    /// Where the token ends in `raw` (past `raw` for [`Span::NONE`]).
+    #[inline]
+    pub(crate) fn end(self) -> usize {
+        (self.start as usize).saturating_add(self.len as usize)
     }
 
     /// The token in `raw`, `None` for [`Span::NONE`].

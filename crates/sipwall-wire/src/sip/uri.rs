@@ -93,20 +93,29 @@ pub struct Uri<'a> {
     pub scheme: Scheme,
     /// `None` only for `tel:` and other schemes.
     host: Option<HostKind>,
-    scheme_len: u32,
     user: Span,
-    password: Span,
     host_raw: Span,
-    port_raw: Span,
+    /// Always set (empty at the end of `raw` when there are none). The scheme, password, port
+    /// and headers are found from these spans and the byte that follows them (see the
+    /// accessors): fewer stored spans, a smaller struct.
     params: Span,
-    headers: Span,
 }
 
 impl<'a> Uri<'a> {
     /// The scheme as written, without the `:`.
     #[inline]
     pub fn scheme_raw(&self) -> &'a [u8] {
-        self.raw.get(..self.scheme_len as usize).unwrap_or(&[])
+        let len = match self.scheme {
+            Scheme::Sip | Scheme::Tel => 3,
+            Scheme::Sips => 4,
+            // RFC 3261 §25.1: no `:` in a scheme, so the first one ends it.
+            Scheme::Other => self
+                .raw
+                .iter()
+                .position(|&b| b == b':')
+                .unwrap_or(self.raw.len()),
+        };
+        self.raw.get(..len).unwrap_or(&[])
     }
 
     /// The user part, with `%` escapes and any `;` parameters of the user part left as written
@@ -116,9 +125,17 @@ impl<'a> Uri<'a> {
         self.user.get(self.raw)
     }
 
+    /// RFC 3261 §25.1 `userinfo = user [ ":" password ] "@"`: a `:` right after the user
+    /// starts the password, which runs to the `@` before the host.
     #[inline]
     pub fn password(&self) -> Option<&'a [u8]> {
-        self.password.get(self.raw)
+        self.user.get(self.raw)?;
+        if self.raw.get(self.user.end()) != Some(&b':') {
+            return None;
+        }
+        // `None` for `tel:` (no host; its number never ends at a `:` either).
+        let at = self.host_raw.start().checked_sub(1)?;
+        self.raw.get(self.user.end() + 1..at)
     }
 
     /// `None` only for `tel:` and other schemes.
@@ -133,9 +150,13 @@ impl<'a> Uri<'a> {
         self.host_raw.get(self.raw)
     }
 
+    /// RFC 3261 §25.1 `hostport = host [ ":" port ]`: the digits between the `:` after the
+    /// host and the parameters.
     #[inline]
     pub fn port_raw(&self) -> Option<&'a [u8]> {
-        self.port_raw.get(self.raw)
+        self.port?;
+        self.raw
+            .get(self.host_raw.end().checked_add(1)?..self.params.start())
     }
 
     /// URI parameters (`uri-parameters`), without LWS.
@@ -144,10 +165,14 @@ impl<'a> Uri<'a> {
         Params::uri_run(self.params.slice(self.raw))
     }
 
-    /// The `headers` component after `?`, without the `?`.
+    /// The `headers` component after `?`, without the `?` (RFC 3261 §25.1: `?` ends the
+    /// parameters of a SIP URI).
     #[inline]
     pub fn headers(&self) -> Option<&'a [u8]> {
-        self.headers.get(self.raw)
+        if !self.is_sip() || self.raw.get(self.params.end()) != Some(&b'?') {
+            return None;
+        }
+        self.raw.get(self.params.end() + 1..)
     }
 }
 
@@ -612,13 +637,9 @@ impl<'a> Uri<'a> {
             port: None,
             scheme,
             host: None,
-            scheme_len: u32::try_from(colon).unwrap_or(u32::MAX),
             user: Span::NONE,
-            password: Span::NONE,
             host_raw: Span::NONE,
-            port_raw: Span::NONE,
             params: Span::at(s.len(), 0),
-            headers: Span::NONE,
         };
         match scheme {
             Scheme::Sip | Scheme::Sips => Self::parse_sip(&mut uri, s, base)?,
@@ -696,7 +717,6 @@ impl<'a> Uri<'a> {
         let host_raw = Span::at(hstart, hlen);
         let mut pos = hstart + hlen;
         let mut port = None;
-        let mut port_raw = Span::NONE;
         if s.get(pos) == Some(&b':') {
             let pe = pos
                 + 1
@@ -706,7 +726,6 @@ impl<'a> Uri<'a> {
                     .count();
             let raw = s.get(pos + 1..pe)?;
             port = Some(parse_port(raw).ok()?);
-            port_raw = Span::at(pos + 1, pe - pos - 1);
             pos = pe;
         }
         let mut end = pos;
@@ -731,13 +750,9 @@ impl<'a> Uri<'a> {
                 port,
                 scheme,
                 host: Some(HostKind::of(&host)),
-                scheme_len: if base == 5 { 4 } else { 3 },
                 user,
-                password: Span::NONE,
                 host_raw,
-                port_raw,
                 params,
-                headers: Span::NONE,
             },
             end,
         ))
@@ -770,7 +785,6 @@ impl<'a> Uri<'a> {
                 check_chars(pw, is_password_char).map_err(|o| err(ErrorKind::BadUri, pbase + o))?;
             }
             uri.user = Span::of(s, user);
-            uri.password = Span::of_opt(s, password);
             hp = base + at + 1;
         }
         // host
@@ -803,7 +817,6 @@ impl<'a> Uri<'a> {
             let port_raw = tail.get(..plen).unwrap_or(&[]);
             let port = parse_port(port_raw).map_err(|o| err(ErrorKind::BadPort, pstart + o))?;
             uri.port = Some(port);
-            uri.port_raw = Span::of(s, port_raw);
             pos = pstart + plen;
         }
         match s.get(pos) {
@@ -824,7 +837,6 @@ impl<'a> Uri<'a> {
                 return Err(err(ErrorKind::BadUri, q + 1));
             }
             check_chars(h, is_header_char).map_err(|o| err(ErrorKind::BadUri, q + 1 + o))?;
-            uri.headers = Span::of(s, h);
         }
         Ok(())
     }
@@ -847,6 +859,18 @@ mod tests {
 
     fn assert_sub(outer: &[u8], inner: &[u8]) {
         assert!(offset_in(outer, inner).is_some(), "not a sub-slice");
+    }
+
+    /// The decoded structs are moved through `Result`s and list slots: kept small (spans of
+    /// `raw`, see `Span`), those moves are a few register stores, not memcpy calls.
+    #[test]
+    fn decoded_structs_stay_small() {
+        use std::mem::size_of;
+        assert!(size_of::<Uri<'_>>() <= 56, "{}", size_of::<Uri<'_>>());
+        let na = size_of::<super::super::name_addr::NameAddr<'_>>();
+        assert!(na <= 96, "{na}");
+        let via = size_of::<super::super::via::Via<'_>>();
+        assert!(via <= 80, "{via}");
     }
 
     #[test]
@@ -1298,6 +1322,57 @@ mod tests {
             prop_assert_eq!(host_prefix(v), host_prefix_labels(v));
             if let Some((a, n)) = ipv4_prefix(v) {
                 prop_assert_eq!(host_prefix_labels(v), Some((Host::Ipv4(a), n)));
+            }
+        }
+
+        /// The tokens the accessors find from the stored spans (scheme, password, port,
+        /// headers) are the parts the URI was built from, at their place in `raw`.
+        #[test]
+        fn derived_tokens_are_the_written_parts(
+            scheme in "sips?|SIP",
+            user in proptest::option::of("[a-z0-9]{1,3}"),
+            password in proptest::option::of("[a-z0-9]{0,3}"),
+            host in "[a-z]{1,4}|[0-9]{1,3}(\\.[0-9]{1,3}){3}|\\[::[0-9]{1,2}\\]",
+            port in proptest::option::of("[0-9]{1,5}"),
+            params in "(;[a-z]{1,3}(=[a-z0-9]{1,2})?){0,2}",
+            headers in proptest::option::of("[a-z]{1,3}=[a-z]{0,2}"),
+        ) {
+            let mut v = format!("{scheme}:");
+            if let Some(u) = &user {
+                v.push_str(u);
+                if let Some(p) = &password {
+                    v.push(':');
+                    v.push_str(p);
+                }
+                v.push('@');
+            }
+            v.push_str(&host);
+            if let Some(p) = &port {
+                v.push(':');
+                v.push_str(p);
+            }
+            v.push_str(&params);
+            if let Some(h) = &headers {
+                v.push('?');
+                v.push_str(h);
+            }
+            let v = v.as_bytes();
+            // Hosts and ports out of range are errors; the rest must decode to its parts.
+            let Ok(u) = Uri::parse(v) else {
+                return Ok(());
+            };
+            prop_assert_eq!(u.scheme_raw(), scheme.as_bytes());
+            prop_assert_eq!(u.user(), user.as_deref().map(str::as_bytes));
+            prop_assert_eq!(
+                u.password(),
+                user.as_ref().and(password.as_deref()).map(str::as_bytes)
+            );
+            prop_assert_eq!(u.host_raw(), Some(host.as_bytes()));
+            prop_assert_eq!(u.port_raw(), port.as_deref().map(str::as_bytes));
+            prop_assert_eq!(u.params().raw(), params.as_bytes());
+            prop_assert_eq!(u.headers(), headers.as_deref().map(str::as_bytes));
+            for t in [u.scheme_raw(), u.params().raw()].into_iter().chain(u.password()).chain(u.port_raw()).chain(u.headers()) {
+                prop_assert!(offset_in(v, t).is_some());
             }
         }
 
