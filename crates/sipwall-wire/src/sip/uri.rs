@@ -310,11 +310,19 @@ pub(crate) fn host_fast(s: &[u8]) -> Option<Host<'_>> {
 /// a label byte or dot). `None` when that run is not a valid host.
 #[inline]
 pub(crate) fn host_prefix(s: &[u8]) -> Option<(Host<'_>, usize)> {
+    let (kind, n) = host_kind_prefix(s)?;
+    Some((kind.host(s.get(..n)?), n))
+}
+
+/// [`host_prefix`] giving the kind of host only (its text is `s[..n]`): the pair is returned
+/// in two registers, not through memory, to the hot URI and Via parsers.
+#[inline]
+pub(crate) fn host_kind_prefix(s: &[u8]) -> Option<(HostKind, usize)> {
     // An IPv4 literal (a Via sent-by, a Contact) is read in the same pass that finds its end,
     // not scanned as labels and then parsed again.
     if s.first().is_some_and(u8::is_ascii_digit) {
         if let Some((a, n)) = ipv4_prefix(s) {
-            return Some((Host::Ipv4(a), n));
+            return Some((HostKind::Ipv4(a.octets()), n));
         }
     }
     host_prefix_labels(s)
@@ -356,7 +364,7 @@ fn ipv4_prefix(s: &[u8]) -> Option<(Ipv4Addr, usize)> {
 }
 
 /// [`host_prefix`] by labels, for every host.
-fn host_prefix_labels(s: &[u8]) -> Option<(Host<'_>, usize)> {
+fn host_prefix_labels(s: &[u8]) -> Option<(HostKind, usize)> {
     // Label by label: a tight loop over the label bytes, the rules at its edges.
     let mut i = 0;
     let mut top_alpha = false; // does the last label start with a letter (toplabel)?
@@ -393,9 +401,9 @@ fn host_prefix_labels(s: &[u8]) -> Option<(Host<'_>, usize)> {
     if !top_alpha {
         // Not a hostname (its toplabel must start with a letter), so an IPv4 literal or
         // nothing: `parse_ipv4` rejects any letter, '-' or trailing '.'.
-        return parse_ipv4(h).map(|a| (Host::Ipv4(a), n));
+        return parse_ipv4(h).map(|a| (HostKind::Ipv4(a.octets()), n));
     }
-    Some((Host::Name(h), n))
+    Some((HostKind::Name, n))
 }
 
 impl<'a> Host<'a> {
@@ -713,7 +721,7 @@ impl<'a> Uri<'a> {
         }
         // host: hostname / IPv4address, checked as it is scanned.
         let rest = s.get(hstart..).unwrap_or(&[]);
-        let (host, hlen) = host_prefix(rest)?;
+        let (host, hlen) = host_kind_prefix(rest)?;
         let host_raw = Span::at(hstart, hlen);
         let mut pos = hstart + hlen;
         let mut port = None;
@@ -749,7 +757,7 @@ impl<'a> Uri<'a> {
                 raw,
                 port,
                 scheme,
-                host: Some(HostKind::of(&host)),
+                host: Some(host),
                 user,
                 host_raw,
                 params,
@@ -1294,7 +1302,7 @@ mod tests {
             b"3com.example",
         ] {
             assert_eq!(ipv4_prefix(s), None, "{s:?}");
-            assert_eq!(host_prefix(s), host_prefix_labels(s), "{s:?}");
+            assert_eq!(host_kind_prefix(s), host_prefix_labels(s), "{s:?}");
         }
         assert_eq!(
             host_prefix(b"3com.example"),
@@ -1319,9 +1327,9 @@ mod tests {
         #[test]
         fn ipv4_prefix_matches_the_label_scan(v in "[0-9]{1,4}(\\.[0-9]{1,4}){0,4}[.a:;>-]?[0-9a]?") {
             let v = v.as_bytes();
-            prop_assert_eq!(host_prefix(v), host_prefix_labels(v));
+            prop_assert_eq!(host_kind_prefix(v), host_prefix_labels(v));
             if let Some((a, n)) = ipv4_prefix(v) {
-                prop_assert_eq!(host_prefix_labels(v), Some((Host::Ipv4(a), n)));
+                prop_assert_eq!(host_prefix_labels(v), Some((HostKind::Ipv4(a.octets()), n)));
             }
         }
 

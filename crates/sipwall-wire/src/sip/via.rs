@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use super::params::{Param, Params};
 use super::text::{eq_ignore_case, is_token, offset_in, skip_lws, token_end, trim_lws, Span};
-use super::uri::{host_prefix, parse_port, Host, HostKind};
+use super::uri::{host_kind_prefix, parse_port, Host, HostKind};
 use crate::error::{ErrorKind, ParseError};
 
 /// One `via-parm` (RFC 3261 §25.1):
@@ -207,7 +207,7 @@ impl<'a> Via<'a> {
             return None;
         }
         let hs = after.strip_prefix(b" ")?;
-        let (host, hlen) = host_prefix(hs)?;
+        let (host, hlen) = host_kind_prefix(hs)?;
         let mut pos = 8 + tlen + 1 + hlen;
         let (mut port, mut port_raw) = (None, Span::NONE);
         match t.get(pos) {
@@ -230,7 +230,7 @@ impl<'a> Via<'a> {
             protocol_name: Span::at(0, 3),
             protocol_version: Span::at(4, 3),
             transport: Span::at(8, tlen),
-            host: HostKind::of(&host),
+            host,
             host_raw: Span::at(8 + tlen + 1, hlen),
             port,
             port_raw,
