@@ -13,7 +13,7 @@ use crate::error::{ErrorKind, ParseError};
 /// parameters, and such a bare `addr-spec` may not contain `,`, `?` or `;` of its own.
 ///
 /// The display name and the parameters are spans of `raw` read by accessors (the struct
-/// stays small; see [`Span`]).
+/// stays small; see `text::Span`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct NameAddr<'a> {
     /// The element as parsed (surrounding LWS trimmed).
@@ -87,7 +87,7 @@ impl<'a> NameAddr<'a> {
     pub fn parse(input: &'a [u8]) -> Result<NameAddr<'a>, ParseError> {
         let t = trim_lws(input);
         let lead = offset_in(input, t).unwrap_or(0);
-        // The error is fixed up in place: a `map_err` would copy the large `Ok` value.
+        // The error is fixed up in place: a `map_err` would copy the `Ok` value.
         let mut r = Self::parse_trimmed(t);
         if let Err(e) = &mut r {
             *e = e.shifted(lead);

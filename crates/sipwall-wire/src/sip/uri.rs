@@ -1,7 +1,7 @@
 //! URIs: `sip:`/`sips:` (RFC 3261 §19.1, §25.1), `tel:` (RFC 3966 §3) and any other scheme
 //! (`absoluteURI`, RFC 3261 §25.1 / RFC 2396), kept as written.
 //!
-//! Every field is a sub-slice of the input, so a NAT rewrite can compute the byte range of the
+//! Every token is a sub-slice of the input, so a NAT rewrite can compute the byte range of the
 //! host or port by pointer offset ([`super::text::offset_in`]).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -77,7 +77,7 @@ fn ipv6_again(text: &[u8]) -> Ipv6Addr {
 }
 
 /// A parsed URI. Every token borrows from the input: `raw` is stored, the others are spans of
-/// it (see [`Span`]: the struct stays small) read by the accessors.
+/// it (see `text::Span`: the struct stays small) read by the accessors.
 ///
 /// Token use by scheme:
 /// - `sip`/`sips`: every token as in RFC 3261 §19.1.1; `host()`/`host_raw()` are always `Some`.
@@ -692,7 +692,7 @@ impl<'a> Uri<'a> {
     }
 
     /// [`Uri::parse_sip_prefix`] inlined into its one hot caller (the name-addr parser), so
-    /// that the URI is built where the name-addr is, not built and then copied (168 bytes).
+    /// that the URI is built where the name-addr is, not built and then copied.
     #[inline(always)]
     pub(crate) fn parse_sip_prefix_inline(
         s: &'a [u8],

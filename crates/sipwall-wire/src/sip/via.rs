@@ -17,7 +17,7 @@ use crate::error::{ErrorKind, ParseError};
 /// (RFC 4475 §3.1.1.10 transports: `SCTP`, `UNKNOWN`).
 ///
 /// Only `raw` and the port are stored as such; the other tokens are spans of `raw` read by
-/// accessors (the struct stays small; see [`Span`]).
+/// accessors (the struct stays small; see `text::Span`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Via<'a> {
     /// The via-parm as parsed (surrounding LWS trimmed).
@@ -187,7 +187,7 @@ impl<'a> Via<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Via<'a>, ParseError> {
         let t = trim_lws(input);
         let lead = offset_in(input, t).unwrap_or(0);
-        // The error is fixed up in place: a `map_err` would copy the large `Ok` value.
+        // The error is fixed up in place: a `map_err` would copy the `Ok` value.
         let mut r = Self::parse_trimmed(t);
         if let Err(e) = &mut r {
             *e = e.shifted(lead);
