@@ -38,8 +38,8 @@ fn candidates(m: &Message<'_>) -> Vec<Range<usize>> {
     }
     if let Ok(vias) = m.vias() {
         for v in &vias {
-            push(v.host_raw);
-            if let Some(p) = v.port_raw {
+            push(v.host_raw());
+            if let Some(p) = v.port_raw() {
                 push(p);
             }
         }
@@ -51,7 +51,7 @@ fn candidates(m: &Message<'_>) -> Vec<Range<usize>> {
     addrs.extend(m.from().ok());
     addrs.extend(m.to().ok());
     for a in &addrs {
-        if let Some(h) = a.uri.host_raw {
+        if let Some(h) = a.uri.host_raw() {
             push(h);
         }
     }

@@ -17,17 +17,17 @@ fn check_span(m: &Message<'_>, token: &[u8]) {
 
 fn check_uri(m: &Message<'_>, u: &Uri<'_>) {
     check_span(m, u.raw);
-    if let Some(h) = u.host_raw {
+    if let Some(h) = u.host_raw() {
         check_span(m, h);
     }
-    if let Some(p) = u.port_raw {
+    if let Some(p) = u.port_raw() {
         check_span(m, p);
     }
-    if let Some(h) = &u.host {
+    if let Some(h) = u.host() {
         let _ = h.ip();
     }
     let _ = u.is_sip();
-    for p in u.params.iter() {
+    for p in u.params().iter() {
         let _ = p;
     }
 }
@@ -35,13 +35,13 @@ fn check_uri(m: &Message<'_>, u: &Uri<'_>) {
 fn check_name_addr(m: &Message<'_>, a: &NameAddr<'_>) {
     check_span(m, a.raw);
     check_uri(m, &a.uri);
-    let _ = (a.tag(), a.expires(), a.q(), a.display_name);
+    let _ = (a.tag(), a.expires(), a.q(), a.display_name());
 }
 
 fn check_via(m: &Message<'_>, v: &Via<'_>) {
     check_span(m, v.raw);
-    check_span(m, v.host_raw);
-    if let Some(p) = v.port_raw {
+    check_span(m, v.host_raw());
+    if let Some(p) = v.port_raw() {
         check_span(m, p);
     }
     let _ = (
@@ -51,7 +51,7 @@ fn check_via(m: &Message<'_>, v: &Via<'_>) {
         v.maddr(),
         v.ttl(),
         v.is_sip_2_0(),
-        v.host.ip(),
+        v.host().ip(),
     );
 }
 

@@ -1928,14 +1928,14 @@ impl Engine {
             return;
         };
         for c in &contacts {
-            let Some(addr) = c.uri.host.as_ref().and_then(|h| h.ip()) else {
+            let Some(addr) = c.uri.host().and_then(|h| h.ip()) else {
                 continue;
             };
             if addr != pending.ua {
                 continue; // third-party registrations open nothing
             }
             let port = c.uri.port.unwrap_or(5060);
-            let proto = match c.uri.params.get(b"transport").flatten() {
+            let proto = match c.uri.params().get(b"transport").flatten() {
                 Some(t) if t.eq_ignore_ascii_case(b"tcp") => 6,
                 Some(t) if t.eq_ignore_ascii_case(b"udp") => 17,
                 _ => pending.proto,
@@ -2101,11 +2101,11 @@ fn contact_of(engine: &mut Engine, msg: &Message<'_>, proto: u8, call_id: &str) 
         return None;
     };
     let c = list.first()?;
-    let host = c.uri.host.as_ref()?;
+    let host = c.uri.host()?;
     let addr = match host.ip() {
         Some(a) => a,
         None => {
-            let name = String::from_utf8_lossy(c.uri.host_raw.unwrap_or_default()).into_owned();
+            let name = String::from_utf8_lossy(c.uri.host_raw().unwrap_or_default()).into_owned();
             match engine.resolver.as_ref().and_then(|r| r(&name)) {
                 Some(a) => a,
                 None => {
@@ -2118,7 +2118,7 @@ fn contact_of(engine: &mut Engine, msg: &Message<'_>, proto: u8, call_id: &str) 
             }
         }
     };
-    let proto = match c.uri.params.get(b"transport").flatten() {
+    let proto = match c.uri.params().get(b"transport").flatten() {
         Some(t) if t.eq_ignore_ascii_case(b"tcp") => 6,
         Some(t) if t.eq_ignore_ascii_case(b"udp") => 17,
         _ => proto,

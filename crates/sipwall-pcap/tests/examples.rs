@@ -260,7 +260,7 @@ fn every_sip_message_parses_and_validates() {
                 Transport::Datagram => b"UDP",
                 Transport::Stream => b"TCP",
             };
-            assert!(via.transport.eq_ignore_ascii_case(want));
+            assert!(via.transport().eq_ignore_ascii_case(want));
         }
     }
 }

@@ -17,7 +17,7 @@
 //! let via = msg.top_via().expect("a Via")?;
 //! assert_eq!(via.branch(), Some(&b"z9hG4bK7"[..]));
 //! // Every token is a sub-slice of the input: its byte range is known for rewriting.
-//! assert_eq!(msg.span_of(via.host_raw), Some(46..55));
+//! assert_eq!(msg.span_of(via.host_raw()), Some(46..55));
 //! msg.validate()?;
 //! # Ok::<(), sipwall_wire::ParseError>(())
 //! ```

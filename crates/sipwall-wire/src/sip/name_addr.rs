@@ -2,7 +2,7 @@
 //! (RFC 3261 §20.10, §20.20, §20.34, §20.39, §25.1; RFC 3515 §2.1).
 
 use super::params::Params;
-use super::text::{is_wsp, offset_in, parse_quoted_string, skip_lws, token_end, trim_lws};
+use super::text::{is_wsp, offset_in, parse_quoted_string, skip_lws, token_end, trim_lws, Span};
 use super::uri::Uri;
 use crate::error::{ErrorKind, ParseError};
 
@@ -11,18 +11,45 @@ use crate::error::{ErrorKind, ParseError};
 /// RFC 3261 §20 / §20.10: when the URI is not in `<>` (`angle == false`), parameters after it
 /// are *header* parameters (`;tag=` of From/To, `;expires=` of Contact), never URI
 /// parameters, and such a bare `addr-spec` may not contain `,`, `?` or `;` of its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// The display name and the parameters are spans of `raw` read by accessors (the struct
+/// stays small; see `text::Span`).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct NameAddr<'a> {
     /// The element as parsed (surrounding LWS trimmed).
     pub raw: &'a [u8],
-    /// The display name: the content of a quoted-string without the quotes (quoted-pairs still
-    /// escaped), or the `*(token LWS)` run as written (interior LWS kept, trailing LWS cut).
-    pub display_name: Option<&'a [u8]>,
     pub uri: Uri<'a>,
-    /// Header parameters after the URI (`;tag`, `;expires`, `;q`, ...).
-    pub params: Params<'a>,
+    display_name: Span,
+    params: Span,
     /// True for the `name-addr` form (`<...>`).
     pub angle: bool,
+}
+
+impl<'a> NameAddr<'a> {
+    /// The display name: the content of a quoted-string without the quotes (quoted-pairs still
+    /// escaped), or the `*(token LWS)` run as written (interior LWS kept, trailing LWS cut).
+    #[inline]
+    pub fn display_name(&self) -> Option<&'a [u8]> {
+        self.display_name.get(self.raw)
+    }
+
+    /// Header parameters after the URI (`;tag`, `;expires`, `;q`, ...).
+    #[inline]
+    pub fn params(&self) -> Params<'a> {
+        Params::header_run(self.params.slice(self.raw))
+    }
+}
+
+impl std::fmt::Debug for NameAddr<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NameAddr")
+            .field("raw", &self.raw)
+            .field("display_name", &self.display_name())
+            .field("uri", &self.uri)
+            .field("params", &self.params())
+            .field("angle", &self.angle)
+            .finish()
+    }
 }
 
 fn bad(at: usize) -> ParseError {
@@ -60,7 +87,7 @@ impl<'a> NameAddr<'a> {
     pub fn parse(input: &'a [u8]) -> Result<NameAddr<'a>, ParseError> {
         let t = trim_lws(input);
         let lead = offset_in(input, t).unwrap_or(0);
-        // The error is fixed up in place: a `map_err` would copy the large `Ok` value.
+        // The error is fixed up in place: a `map_err` would copy the `Ok` value.
         let mut r = Self::parse_trimmed(t);
         if let Err(e) = &mut r {
             *e = e.shifted(lead);
@@ -70,7 +97,7 @@ impl<'a> NameAddr<'a> {
 
     fn parse_trimmed(t: &'a [u8]) -> Result<NameAddr<'a>, ParseError> {
         // Locate the `<` of a name-addr and the display name before it, if any.
-        let mut display_name = None;
+        let mut display_name = Span::NONE;
         let mut laquot = None;
         let mut scan_stop = 0;
         match t.first() {
@@ -81,7 +108,7 @@ impl<'a> NameAddr<'a> {
                 if t.get(p) != Some(&b'<') {
                     return Err(bad(p));
                 }
-                display_name = Some(content);
+                display_name = Span::of(t, content);
                 laquot = Some(p);
             }
             Some(b'<') => laquot = Some(0),
@@ -96,7 +123,7 @@ impl<'a> NameAddr<'a> {
                     }
                     let q = skip_lws(t, te);
                     if t.get(q) == Some(&b'<') {
-                        display_name = t.get(..te);
+                        display_name = Span::at(0, te);
                         laquot = Some(q);
                         break;
                     }
@@ -133,9 +160,9 @@ impl<'a> NameAddr<'a> {
             };
             return Ok(NameAddr {
                 raw: t,
-                display_name,
                 uri,
-                params,
+                display_name,
+                params: Span::of(t, params.raw()),
                 angle: true,
             });
         }
@@ -168,12 +195,12 @@ impl<'a> NameAddr<'a> {
             }
             Ok(NameAddr {
                 raw: t,
-                display_name: None,
                 uri,
+                display_name: Span::NONE,
                 params: if params.is_empty() {
-                    Params::empty_at(t, ulen)
+                    Span::at(ulen, 0)
                 } else {
-                    params
+                    Span::of(t, params.raw())
                 },
                 angle: false,
             })
@@ -190,21 +217,21 @@ impl<'a> NameAddr<'a> {
 
     /// The `tag` parameter (RFC 3261 §19.3), if present with a value.
     pub fn tag(&self) -> Option<&'a [u8]> {
-        self.params.get(b"tag").flatten()
+        self.params().get(b"tag").flatten()
     }
 
     /// The Contact `expires` parameter (RFC 3261 §20.10: `delta-seconds`). `None` when absent
     /// *or* malformed / larger than `u32::MAX` (RFC 4475 §3.1.2.4 allows treating an overlarge
     /// expiry as absent, i.e. the default). Use `params.get(b"expires")` to tell them apart.
     pub fn expires(&self) -> Option<u32> {
-        let v = self.params.get(b"expires").flatten()?;
+        let v = self.params().get(b"expires").flatten()?;
         super::cseq::parse_u32_decimal(v).ok()
     }
 
     /// The Contact `q` parameter (RFC 3261 §20.10, §25.1 `qvalue`) in thousandths
     /// (`q=0.33` -> 330, `q=1` -> 1000). `None` when absent or malformed.
     pub fn q(&self) -> Option<u16> {
-        parse_qvalue(self.params.get(b"q").flatten()?)
+        parse_qvalue(self.params().get(b"q").flatten()?)
     }
 }
 
@@ -280,9 +307,9 @@ mod tests {
         let v: &[u8] = b"\r\n sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n";
         let na = NameAddr::parse(v).unwrap();
         assert!(!na.angle);
-        assert_eq!(na.display_name, None);
-        assert_eq!(na.uri.host, Some(Host::Name(b"chair-dnrc.example.com")));
-        assert!(na.uri.params.is_empty());
+        assert_eq!(na.display_name(), None);
+        assert_eq!(na.uri.host(), Some(Host::Name(b"chair-dnrc.example.com")));
+        assert!(na.uri.params().is_empty());
         assert_eq!(na.tag(), Some(&b"1918181833n"[..]));
         assert_eq!(offset_in(v, na.uri.raw), Some(3));
         // wsinv `from` value: quoted display name with escapes, folded params.
@@ -290,20 +317,20 @@ mod tests {
             b"\"J Rosenberg \\\\\\\"\"       <sip:jdrosen@example.com>\r\n  ;\r\n  tag = 98asjd8";
         let na = NameAddr::parse(v).unwrap();
         assert!(na.angle);
-        assert_eq!(na.display_name, Some(&b"J Rosenberg \\\\\\\""[..]));
-        assert_eq!(na.uri.user, Some(&b"jdrosen"[..]));
+        assert_eq!(na.display_name(), Some(&b"J Rosenberg \\\\\\\""[..]));
+        assert_eq!(na.uri.user(), Some(&b"jdrosen"[..]));
         assert_eq!(na.tag(), Some(&b"98asjd8"[..]));
-        assert_eq!(offset_in(v, na.display_name.unwrap()), Some(1));
+        assert_eq!(offset_in(v, na.display_name().unwrap()), Some(1));
     }
 
     #[test]
     fn wsinv_contact_q_and_params() {
         let v: &[u8] = b"\"Quoted string \\\"\\\"\" <sip:jdrosen@example.com> ; newparam =\r\n      newvalue ;\r\n  secondparam ; q = 0.33";
         let na = NameAddr::parse(v).unwrap();
-        assert_eq!(na.display_name, Some(&b"Quoted string \\\"\\\""[..]));
+        assert_eq!(na.display_name(), Some(&b"Quoted string \\\"\\\""[..]));
         assert_eq!(na.q(), Some(330));
-        assert_eq!(na.params.get(b"newparam"), Some(Some(&b"newvalue"[..])));
-        assert_eq!(na.params.get(b"secondparam"), Some(None));
+        assert_eq!(na.params().get(b"newparam"), Some(Some(&b"newvalue"[..])));
+        assert_eq!(na.params().get(b"secondparam"), Some(None));
         assert_eq!(na.expires(), None);
     }
 
@@ -313,36 +340,36 @@ mod tests {
         let v = "token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;fromParam''~+*_!.-%=\"\u{0440}\u{0430}\u{0431}\";tag=_token~1'+`*%!-.".as_bytes();
         let na = NameAddr::parse(v).unwrap();
         assert_eq!(
-            na.display_name,
+            na.display_name(),
             Some(&b"token1~` token2'+_ token3*%!.-"[..])
         );
         assert_eq!(na.tag(), Some(&b"_token~1'+`*%!-."[..]));
         // RFC 4475 lwsdisp: no LWS before `<`.
         let na = NameAddr::parse(b"caller<sip:caller@example.com>;tag=323").unwrap();
-        assert_eq!(na.display_name, Some(&b"caller"[..]));
+        assert_eq!(na.display_name(), Some(&b"caller"[..]));
         assert_eq!(na.tag(), Some(&b"323"[..]));
         // No display name, angle form.
         let na =
             NameAddr::parse(b"<sip:services.example.com;lr;unknownwith=value;unknown-no-value>")
                 .unwrap();
-        assert_eq!(na.display_name, None);
-        assert_eq!(na.uri.params.get(b"lr"), Some(None));
-        assert!(na.params.is_empty());
+        assert_eq!(na.display_name(), None);
+        assert_eq!(na.uri.params().get(b"lr"), Some(None));
+        assert!(na.params().is_empty());
         // RFC 5118 ipv4-mapped Contact.
         let na = NameAddr::parse(b"\"T. desk phone\" <sip:ted@[::ffff:192.0.2.2]>").unwrap();
-        assert_eq!(na.display_name, Some(&b"T. desk phone"[..]));
-        assert_eq!(na.uri.host_raw, Some(&b"[::ffff:192.0.2.2]"[..]));
+        assert_eq!(na.display_name(), Some(&b"T. desk phone"[..]));
+        assert_eq!(na.uri.host_raw(), Some(&b"[::ffff:192.0.2.2]"[..]));
     }
 
     #[test]
     fn addr_spec_params_belong_to_header() {
         // RFC 4475 cparam01 vs cparam02.
         let na = NameAddr::parse(b"sip:+19725552222@gw1.example.net;unknownparam").unwrap();
-        assert!(na.uri.params.is_empty());
-        assert_eq!(na.params.get(b"unknownparam"), Some(None));
+        assert!(na.uri.params().is_empty());
+        assert_eq!(na.params().get(b"unknownparam"), Some(None));
         let na = NameAddr::parse(b"<sip:+19725552222@gw1.example.net;unknownparam>").unwrap();
-        assert_eq!(na.uri.params.get(b"unknownparam"), Some(None));
-        assert!(na.params.is_empty());
+        assert_eq!(na.uri.params().get(b"unknownparam"), Some(None));
+        assert!(na.params().is_empty());
         // RFC 4475 unksm2: other schemes.
         let na = NameAddr::parse(b"isbn:2983792873").unwrap();
         assert_eq!(na.uri.scheme, Scheme::Other);
@@ -351,7 +378,7 @@ mod tests {
         assert_eq!(na.tag(), Some(&b"3234233"[..]));
         // RFC 4475 escnull To with tag.
         let na = NameAddr::parse(b"sip:null-%00-null@example.com;tag=839923423").unwrap();
-        assert_eq!(na.uri.user, Some(&b"null-%00-null"[..]));
+        assert_eq!(na.uri.user(), Some(&b"null-%00-null"[..]));
     }
 
     #[test]
@@ -373,7 +400,7 @@ mod tests {
         );
         // quotbal: unterminated quote.
         assert_eq!(
-            NameAddr::parse(b"\"Mr. J. User <sip:j.user@example.com>").unwrap_err(),
+            NameAddr::parse(b"\"Mr. J. User <sip:j.user()@example.com>").unwrap_err(),
             e(ErrorKind::BadQuotedString, 0)
         );
         // badinv01: empty params.
@@ -429,7 +456,7 @@ mod tests {
         match Contact::parse(v, 4).unwrap() {
             Contact::Addrs(a) => {
                 assert_eq!(a.len(), 1);
-                assert_eq!(a[0].uri.user, Some(&b"cal%6Cer"[..]));
+                assert_eq!(a[0].uri.user(), Some(&b"cal%6Cer"[..]));
             }
             Contact::Star => panic!("not a star"),
         }
@@ -440,7 +467,7 @@ mod tests {
         };
         assert_eq!(a[0].expires(), None);
         assert_eq!(
-            a[0].params.get(b"expires"),
+            a[0].params().get(b"expires"),
             Some(Some(&b"280297596632815"[..]))
         );
         let Contact::Addrs(a) =
@@ -451,7 +478,7 @@ mod tests {
         assert_eq!(a.len(), 2);
         assert_eq!(a[0].expires(), Some(3600));
         assert_eq!(a[0].q(), Some(1000));
-        assert_eq!(a[1].display_name, Some(&b"B, b"[..]));
+        assert_eq!(a[1].display_name(), Some(&b"B, b"[..]));
         assert_eq!(a[1].q(), Some(500));
         // A star among addresses, limits, empties, error offsets within the list.
         assert_eq!(
@@ -473,7 +500,7 @@ mod tests {
         let rr =
             parse_name_addr_list(b"<sip:p1.example.com;lr>,<sip:p2.example.com;lr>", 8).unwrap();
         assert_eq!(rr.len(), 2);
-        assert_eq!(rr[1].uri.host, Some(Host::Name(b"p2.example.com")));
+        assert_eq!(rr[1].uri.host(), Some(Host::Name(b"p2.example.com")));
     }
 
     #[test]

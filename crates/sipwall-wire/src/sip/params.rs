@@ -453,13 +453,23 @@ impl<'a> Params<'a> {
         })
     }
 
-    /// An empty run of URI parameters at `at`: what [`Params::parse_uri`] gives for an empty
-    /// slice of `input` there, without the call.
+    /// The URI parameter run `raw`, already validated by [`Params::parse_uri`] (a span of a
+    /// `Uri` read back).
     #[inline]
-    pub(crate) fn empty_uri_at(input: &'a [u8], at: usize) -> Params<'a> {
+    pub(crate) fn uri_run(raw: &'a [u8]) -> Params<'a> {
         Params {
-            raw: input.get(at..at).unwrap_or(&[]),
+            raw,
             kind: Kind::Uri,
+        }
+    }
+
+    /// The header parameter run `raw`, already validated by [`Params::parse`] (a span of a
+    /// `Via` or `NameAddr` read back).
+    #[inline]
+    pub(crate) fn header_run(raw: &'a [u8]) -> Params<'a> {
+        Params {
+            raw,
+            kind: Kind::Header,
         }
     }
 

@@ -1,7 +1,7 @@
 //! URIs: `sip:`/`sips:` (RFC 3261 §19.1, §25.1), `tel:` (RFC 3966 §3) and any other scheme
 //! (`absoluteURI`, RFC 3261 §25.1 / RFC 2396), kept as written.
 //!
-//! Every field is a sub-slice of the input, so a NAT rewrite can compute the byte range of the
+//! Every token is a sub-slice of the input, so a NAT rewrite can compute the byte range of the
 //! host or port by pointer offset ([`super::text::offset_in`]).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -10,7 +10,7 @@ use super::params::{
     check_escapes, class, classes, Params, ALPHA, DOT, HEADER_CHAR, LABEL, PARAMCHAR, PASSWORD,
     URIC, USER, USER_PLAIN,
 };
-use super::text::trim_lws;
+use super::text::{trim_lws, Span};
 use crate::error::{ErrorKind, ParseError};
 
 /// URI scheme (compared case-insensitively, RFC 3261 §19.1.4; RFC 3966 §3).
@@ -33,35 +33,165 @@ pub enum Host<'a> {
     Name(&'a [u8]),
 }
 
-/// A parsed URI. All slices borrow from the input.
-///
-/// Field use by scheme:
-/// - `sip`/`sips`: every field as in RFC 3261 §19.1.1; `host`/`host_raw` are always `Some`.
-/// - `tel`: `user` holds the telephone-subscriber number (RFC 3966 §3), `params` its
-///   parameters; `host`, `host_raw`, `port`, `password`, `headers` are `None`.
-/// - other schemes: only `raw` and `scheme_raw` are meaningful (the rest of `raw` after the
-///   `:` is opaque); `host` is `None` and `params` empty.
+/// The parsed host of a [`Uri`] or a `Via` without its text, which is a span of their `raw`
+/// (5 bytes instead of the 24 of a [`Host`]; see [`Span`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HostKind {
+    Ipv4([u8; 4]),
+    /// Re-read from the text on access (rare; keeps the element small).
+    Ipv6,
+    Name,
+}
+
+impl HostKind {
+    #[inline]
+    pub(crate) fn of(h: &Host<'_>) -> HostKind {
+        match h {
+            Host::Ipv4(a) => HostKind::Ipv4(a.octets()),
+            Host::Ipv6(_) => HostKind::Ipv6,
+            Host::Name(_) => HostKind::Name,
+        }
+    }
+
+    /// The host whose text (as written, IPv6 brackets included if any) is `text`.
+    #[inline]
+    pub(crate) fn host(self, text: &[u8]) -> Host<'_> {
+        match self {
+            HostKind::Ipv4(o) => Host::Ipv4(Ipv4Addr::from(o)),
+            HostKind::Ipv6 => Host::Ipv6(ipv6_again(text)),
+            HostKind::Name => Host::Name(text),
+        }
+    }
+}
+
+/// The address of an IPv6 host text that the parser already accepted (`[...]` or bare).
+#[cold]
+#[inline(never)]
+fn ipv6_again(text: &[u8]) -> Ipv6Addr {
+    let inner = match text {
+        [b'[', inner @ .., b']'] => inner,
+        _ => text,
+    };
+    // Invariant: the text was accepted by `parse_ipv6` when the element was parsed.
+    parse_ipv6(inner).unwrap_or(Ipv6Addr::UNSPECIFIED)
+}
+
+/// A parsed URI. Every token borrows from the input: `raw` is stored, the others are spans of
+/// it (see `text::Span`: the struct stays small) read by the accessors.
+///
+/// Token use by scheme:
+/// - `sip`/`sips`: every token as in RFC 3261 §19.1.1; `host()`/`host_raw()` are always `Some`.
+/// - `tel`: `user()` holds the telephone-subscriber number (RFC 3966 §3), `params()` its
+///   parameters; `host()`, `host_raw()`, `port`, `password()`, `headers()` are `None`.
+/// - other schemes: only `raw` and `scheme_raw()` are meaningful (the rest of `raw` after the
+///   `:` is opaque); `host()` is `None` and `params()` empty.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Uri<'a> {
     /// The whole URI as written (surrounding LWS trimmed).
     pub raw: &'a [u8],
+    pub port: Option<u16>,
     pub scheme: Scheme,
+    /// `None` only for `tel:` and other schemes.
+    host: Option<HostKind>,
+    user: Span,
+    host_raw: Span,
+    /// Always set (empty at the end of `raw` when there are none). The scheme, password, port
+    /// and headers are found from these spans and the byte that follows them (see the
+    /// accessors): fewer stored spans, a smaller struct.
+    params: Span,
+}
+
+impl<'a> Uri<'a> {
     /// The scheme as written, without the `:`.
-    pub scheme_raw: &'a [u8],
+    #[inline]
+    pub fn scheme_raw(&self) -> &'a [u8] {
+        let len = match self.scheme {
+            Scheme::Sip | Scheme::Tel => 3,
+            Scheme::Sips => 4,
+            // RFC 3261 §25.1: no `:` in a scheme, so the first one ends it.
+            Scheme::Other => self
+                .raw
+                .iter()
+                .position(|&b| b == b':')
+                .unwrap_or(self.raw.len()),
+        };
+        self.raw.get(..len).unwrap_or(&[])
+    }
+
     /// The user part, with `%` escapes and any `;` parameters of the user part left as written
     /// (RFC 4475 §3.1.1.9 semiuri, §3.1.1.3 esc01, §3.1.1.4 escnull).
-    pub user: Option<&'a [u8]>,
-    pub password: Option<&'a [u8]>,
+    #[inline]
+    pub fn user(&self) -> Option<&'a [u8]> {
+        self.user.get(self.raw)
+    }
+
+    /// RFC 3261 §25.1 `userinfo = user [ ":" password ] "@"`: a `:` right after the user
+    /// starts the password, which runs to the `@` before the host.
+    #[inline]
+    pub fn password(&self) -> Option<&'a [u8]> {
+        self.user.get(self.raw)?;
+        if self.raw.get(self.user.end()) != Some(&b':') {
+            return None;
+        }
+        // `None` for `tel:` (no host; its number never ends at a `:` either).
+        let at = self.host_raw.start().checked_sub(1)?;
+        self.raw.get(self.user.end() + 1..at)
+    }
+
     /// `None` only for `tel:` and other schemes.
-    pub host: Option<Host<'a>>,
+    #[inline]
+    pub fn host(&self) -> Option<Host<'a>> {
+        Some(self.host?.host(self.host_raw.get(self.raw)?))
+    }
+
     /// The host as written, including the brackets of an IPv6 reference.
-    pub host_raw: Option<&'a [u8]>,
-    pub port: Option<u16>,
-    pub port_raw: Option<&'a [u8]>,
+    #[inline]
+    pub fn host_raw(&self) -> Option<&'a [u8]> {
+        self.host_raw.get(self.raw)
+    }
+
+    /// RFC 3261 §25.1 `hostport = host [ ":" port ]`: the digits between the `:` after the
+    /// host and the parameters.
+    #[inline]
+    pub fn port_raw(&self) -> Option<&'a [u8]> {
+        self.port?;
+        self.raw
+            .get(self.host_raw.end().checked_add(1)?..self.params.start())
+    }
+
     /// URI parameters (`uri-parameters`), without LWS.
-    pub params: Params<'a>,
-    /// The `headers` component after `?`, without the `?`.
-    pub headers: Option<&'a [u8]>,
+    #[inline]
+    pub fn params(&self) -> Params<'a> {
+        Params::uri_run(self.params.slice(self.raw))
+    }
+
+    /// The `headers` component after `?`, without the `?` (RFC 3261 §25.1: `?` ends the
+    /// parameters of a SIP URI).
+    #[inline]
+    pub fn headers(&self) -> Option<&'a [u8]> {
+        if !self.is_sip() || self.raw.get(self.params.end()) != Some(&b'?') {
+            return None;
+        }
+        self.raw.get(self.params.end() + 1..)
+    }
+}
+
+impl std::fmt::Debug for Uri<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Uri")
+            .field("raw", &self.raw)
+            .field("scheme", &self.scheme)
+            .field("scheme_raw", &self.scheme_raw())
+            .field("user", &self.user())
+            .field("password", &self.password())
+            .field("host", &self.host())
+            .field("host_raw", &self.host_raw())
+            .field("port", &self.port)
+            .field("port_raw", &self.port_raw())
+            .field("params", &self.params())
+            .field("headers", &self.headers())
+            .finish()
+    }
 }
 
 fn err(kind: ErrorKind, at: usize) -> ParseError {
@@ -180,11 +310,19 @@ pub(crate) fn host_fast(s: &[u8]) -> Option<Host<'_>> {
 /// a label byte or dot). `None` when that run is not a valid host.
 #[inline]
 pub(crate) fn host_prefix(s: &[u8]) -> Option<(Host<'_>, usize)> {
+    let (kind, n) = host_kind_prefix(s)?;
+    Some((kind.host(s.get(..n)?), n))
+}
+
+/// [`host_prefix`] giving the kind of host only (its text is `s[..n]`): the pair is returned
+/// in two registers, not through memory, to the hot URI and Via parsers.
+#[inline]
+pub(crate) fn host_kind_prefix(s: &[u8]) -> Option<(HostKind, usize)> {
     // An IPv4 literal (a Via sent-by, a Contact) is read in the same pass that finds its end,
     // not scanned as labels and then parsed again.
     if s.first().is_some_and(u8::is_ascii_digit) {
         if let Some((a, n)) = ipv4_prefix(s) {
-            return Some((Host::Ipv4(a), n));
+            return Some((HostKind::Ipv4(a.octets()), n));
         }
     }
     host_prefix_labels(s)
@@ -226,7 +364,7 @@ fn ipv4_prefix(s: &[u8]) -> Option<(Ipv4Addr, usize)> {
 }
 
 /// [`host_prefix`] by labels, for every host.
-fn host_prefix_labels(s: &[u8]) -> Option<(Host<'_>, usize)> {
+fn host_prefix_labels(s: &[u8]) -> Option<(HostKind, usize)> {
     // Label by label: a tight loop over the label bytes, the rules at its edges.
     let mut i = 0;
     let mut top_alpha = false; // does the last label start with a letter (toplabel)?
@@ -263,9 +401,9 @@ fn host_prefix_labels(s: &[u8]) -> Option<(Host<'_>, usize)> {
     if !top_alpha {
         // Not a hostname (its toplabel must start with a letter), so an IPv4 literal or
         // nothing: `parse_ipv4` rejects any letter, '-' or trailing '.'.
-        return parse_ipv4(h).map(|a| (Host::Ipv4(a), n));
+        return parse_ipv4(h).map(|a| (HostKind::Ipv4(a.octets()), n));
     }
-    Some((Host::Name(h), n))
+    Some((HostKind::Name, n))
 }
 
 impl<'a> Host<'a> {
@@ -504,16 +642,12 @@ impl<'a> Uri<'a> {
         let base = colon + 1;
         let mut uri = Uri {
             raw: s,
-            scheme,
-            scheme_raw,
-            user: None,
-            password: None,
-            host: None,
-            host_raw: None,
             port: None,
-            port_raw: None,
-            params: Params::empty_at(s, s.len()),
-            headers: None,
+            scheme,
+            host: None,
+            user: Span::NONE,
+            host_raw: Span::NONE,
+            params: Span::at(s.len(), 0),
         };
         match scheme {
             Scheme::Sip | Scheme::Sips => Self::parse_sip(&mut uri, s, base)?,
@@ -524,10 +658,11 @@ impl<'a> Uri<'a> {
                 let nlen = rest.iter().position(|&b| b == b';').unwrap_or(rest.len());
                 let number = rest.get(..nlen).unwrap_or(&[]);
                 check_tel_number(number).map_err(|o| err(ErrorKind::BadUri, base + o))?;
-                uri.user = Some(number);
+                uri.user = Span::of(s, number);
                 let pstart = base + nlen;
-                uri.params = Params::parse_uri(s.get(pstart..).unwrap_or(&[]))
+                let params = Params::parse_uri(s.get(pstart..).unwrap_or(&[]))
                     .map_err(|e| e.shifted(pstart))?;
+                uri.params = Span::of(s, params.raw());
             }
             Scheme::Other => {
                 // absoluteURI = scheme ":" ( hier-part / opaque-part ): at least one byte.
@@ -557,7 +692,7 @@ impl<'a> Uri<'a> {
     }
 
     /// [`Uri::parse_sip_prefix`] inlined into its one hot caller (the name-addr parser), so
-    /// that the URI is built where the name-addr is, not built and then copied (168 bytes).
+    /// that the URI is built where the name-addr is, not built and then copied.
     #[inline(always)]
     pub(crate) fn parse_sip_prefix_inline(
         s: &'a [u8],
@@ -570,7 +705,7 @@ impl<'a> Uri<'a> {
         };
         // userinfo: a run of `user` bytes ended by '@' (else that run was the host). A ':'
         // (password) stops the run, and the general path takes it.
-        let mut user = None;
+        let mut user = Span::NONE;
         let mut hstart = base;
         let u_end = base
             + s.get(base..)?
@@ -581,16 +716,15 @@ impl<'a> Uri<'a> {
             if u_end == base {
                 return None;
             }
-            user = s.get(base..u_end);
+            user = Span::at(base, u_end - base);
             hstart = u_end + 1;
         }
         // host: hostname / IPv4address, checked as it is scanned.
         let rest = s.get(hstart..).unwrap_or(&[]);
-        let (host, hlen) = host_prefix(rest)?;
-        let host_raw = rest.get(..hlen)?;
+        let (host, hlen) = host_kind_prefix(rest)?;
+        let host_raw = Span::at(hstart, hlen);
         let mut pos = hstart + hlen;
         let mut port = None;
-        let mut port_raw = None;
         if s.get(pos) == Some(&b':') {
             let pe = pos
                 + 1
@@ -600,7 +734,6 @@ impl<'a> Uri<'a> {
                     .count();
             let raw = s.get(pos + 1..pe)?;
             port = Some(parse_port(raw).ok()?);
-            port_raw = Some(raw);
             pos = pe;
         }
         let mut end = pos;
@@ -614,24 +747,20 @@ impl<'a> Uri<'a> {
         }
         // The same call the general path makes, so the run is identical.
         let params = if end == pos {
-            Params::empty_uri_at(s, pos)
+            Span::at(pos, 0)
         } else {
-            Params::parse_uri(s.get(pos..end)?).ok()?
+            Span::of(s, Params::parse_uri(s.get(pos..end)?).ok()?.raw())
         };
         let raw = s.get(..end)?;
         Some((
             Uri {
                 raw,
-                scheme,
-                scheme_raw: s.get(..base - 1)?,
-                user,
-                password: None,
-                host: Some(host),
-                host_raw: Some(host_raw),
                 port,
-                port_raw,
+                scheme,
+                host: Some(host),
+                user,
+                host_raw,
                 params,
-                headers: None,
             },
             end,
         ))
@@ -663,8 +792,7 @@ impl<'a> Uri<'a> {
                 let pbase = base + user.len() + 1;
                 check_chars(pw, is_password_char).map_err(|o| err(ErrorKind::BadUri, pbase + o))?;
             }
-            uri.user = Some(user);
-            uri.password = password;
+            uri.user = Span::of(s, user);
             hp = base + at + 1;
         }
         // host
@@ -682,8 +810,9 @@ impl<'a> Uri<'a> {
                 .unwrap_or(after_hp.len())
         };
         let host_raw = after_hp.get(..host_len).unwrap_or(&[]);
-        uri.host = Some(Host::parse(host_raw).map_err(|e| e.shifted(hp))?);
-        uri.host_raw = Some(host_raw);
+        let host = Host::parse(host_raw).map_err(|e| e.shifted(hp))?;
+        uri.host = Some(HostKind::of(&host));
+        uri.host_raw = Span::of(s, host_raw);
         let mut pos = hp + host_len;
         // port
         if s.get(pos) == Some(&b':') {
@@ -696,7 +825,6 @@ impl<'a> Uri<'a> {
             let port_raw = tail.get(..plen).unwrap_or(&[]);
             let port = parse_port(port_raw).map_err(|o| err(ErrorKind::BadPort, pstart + o))?;
             uri.port = Some(port);
-            uri.port_raw = Some(port_raw);
             pos = pstart + plen;
         }
         match s.get(pos) {
@@ -706,8 +834,9 @@ impl<'a> Uri<'a> {
         // uri-parameters, up to '?'
         let tail = s.get(pos..).unwrap_or(&[]);
         let qlen = tail.iter().position(|&b| b == b'?').unwrap_or(tail.len());
-        uri.params =
+        let params =
             Params::parse_uri(tail.get(..qlen).unwrap_or(&[])).map_err(|e| e.shifted(pos))?;
+        uri.params = Span::of(s, params.raw());
         // headers
         let q = pos + qlen;
         if s.get(q) == Some(&b'?') {
@@ -716,7 +845,6 @@ impl<'a> Uri<'a> {
                 return Err(err(ErrorKind::BadUri, q + 1));
             }
             check_chars(h, is_header_char).map_err(|o| err(ErrorKind::BadUri, q + 1 + o))?;
-            uri.headers = Some(h);
         }
         Ok(())
     }
@@ -741,6 +869,18 @@ mod tests {
         assert!(offset_in(outer, inner).is_some(), "not a sub-slice");
     }
 
+    /// The decoded structs are moved through `Result`s and list slots: kept small (spans of
+    /// `raw`, see `Span`), those moves are a few register stores, not memcpy calls.
+    #[test]
+    fn decoded_structs_stay_small() {
+        use std::mem::size_of;
+        assert!(size_of::<Uri<'_>>() <= 56, "{}", size_of::<Uri<'_>>());
+        let na = size_of::<super::super::name_addr::NameAddr<'_>>();
+        assert!(na <= 96, "{na}");
+        let via = size_of::<super::super::via::Via<'_>>();
+        assert!(via <= 80, "{via}");
+    }
+
     #[test]
     fn class_table_matches_the_rules() {
         for b in 0..=255u8 {
@@ -756,14 +896,14 @@ mod tests {
         let v: &[u8] = b"sip:vivekg@chair-dnrc.example.com;unknownparam";
         let u = Uri::parse(v).unwrap();
         assert_eq!(u.scheme, Scheme::Sip);
-        assert_eq!(u.scheme_raw, b"sip");
-        assert_eq!(u.user, Some(&b"vivekg"[..]));
-        assert_eq!(u.password, None);
-        assert_eq!(u.host, Some(Host::Name(b"chair-dnrc.example.com")));
-        assert_eq!(offset_in(v, u.host_raw.unwrap()), Some(11));
+        assert_eq!(u.scheme_raw(), b"sip");
+        assert_eq!(u.user(), Some(&b"vivekg"[..]));
+        assert_eq!(u.password(), None);
+        assert_eq!(u.host(), Some(Host::Name(b"chair-dnrc.example.com")));
+        assert_eq!(offset_in(v, u.host_raw().unwrap()), Some(11));
         assert_eq!(u.port, None);
-        assert_eq!(u.params.get(b"unknownparam"), Some(None));
-        assert_eq!(u.headers, None);
+        assert_eq!(u.params().get(b"unknownparam"), Some(None));
+        assert_eq!(u.headers(), None);
         assert!(u.is_sip());
     }
 
@@ -773,18 +913,18 @@ mod tests {
         let u = Uri::parse(v).unwrap();
         assert_eq!(u.scheme, Scheme::Sips);
         assert_eq!(u.raw, &v[2..v.len() - 1]);
-        assert_eq!(u.password, Some(&b"secret"[..]));
-        assert_eq!(u.host, Some(Host::Ipv4(Ipv4Addr::new(192, 0, 2, 1))));
+        assert_eq!(u.password(), Some(&b"secret"[..]));
+        assert_eq!(u.host(), Some(Host::Ipv4(Ipv4Addr::new(192, 0, 2, 1))));
         assert_eq!(u.port, Some(5061));
-        assert_eq!(offset_in(v, u.port_raw.unwrap()), Some(30));
-        assert_eq!(u.params.get(b"TRANSPORT"), Some(Some(&b"tcp"[..])));
-        assert_eq!(u.headers, Some(&b"subject=x&h=%20"[..]));
+        assert_eq!(offset_in(v, u.port_raw().unwrap()), Some(30));
+        assert_eq!(u.params().get(b"TRANSPORT"), Some(Some(&b"tcp"[..])));
+        assert_eq!(u.headers(), Some(&b"subject=x&h=%20"[..]));
         for s in [
             u.raw,
-            u.scheme_raw,
-            u.user.unwrap(),
-            u.host_raw.unwrap(),
-            u.params.raw(),
+            u.scheme_raw(),
+            u.user().unwrap(),
+            u.host_raw().unwrap(),
+            u.params().raw(),
         ] {
             assert_sub(v, s);
         }
@@ -796,43 +936,46 @@ mod tests {
         let v: &[u8] = b"sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com";
         let u = Uri::parse(v).unwrap();
         assert_eq!(
-            u.user,
+            u.user(),
             Some(&b"1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"[..])
         );
         assert_eq!(
-            u.password,
+            u.password(),
             Some(&b"&it+has=1,weird!*pas$wo~d_too.(doesn't-it)"[..])
         );
-        assert_eq!(u.host, Some(Host::Name(b"example.com")));
+        assert_eq!(u.host(), Some(Host::Name(b"example.com")));
         // semiuri: ';' params in the user part stay in the user.
         let u = Uri::parse(b"sip:user;par=u%40example.net@example.com").unwrap();
-        assert_eq!(u.user, Some(&b"user;par=u%40example.net"[..]));
-        assert!(u.params.is_empty());
+        assert_eq!(u.user(), Some(&b"user;par=u%40example.net"[..]));
+        assert!(u.params().is_empty());
         // esc01 / escnull: escapes kept as written.
         let u = Uri::parse(b"sip:sips%3Auser%40example.com@example.net").unwrap();
-        assert_eq!(u.user, Some(&b"sips%3Auser%40example.com"[..]));
+        assert_eq!(u.user(), Some(&b"sips%3Auser%40example.com"[..]));
         let u = Uri::parse(b"sip:%00%00@host5.example.com").unwrap();
-        assert_eq!(u.user, Some(&b"%00%00"[..]));
+        assert_eq!(u.user(), Some(&b"%00%00"[..]));
         let u =
             Uri::parse(b"sip:cal%6Cer@host5.example.net;%6C%72;n%61me=v%61lue%25%34%31").unwrap();
-        assert_eq!(u.params.iter().count(), 2);
+        assert_eq!(u.params().iter().count(), 2);
         // cparam01: user with '+'.
         let u = Uri::parse(b"sip:+19725552222@gw1.example.net;unknownparam").unwrap();
-        assert_eq!(u.user, Some(&b"+19725552222"[..]));
+        assert_eq!(u.user(), Some(&b"+19725552222"[..]));
         // regescrt: escaped header.
         let u = Uri::parse(b"sip:user@example.com?Route=%3Csip:sip.example.com%3E").unwrap();
-        assert_eq!(u.headers, Some(&b"Route=%3Csip:sip.example.com%3E"[..]));
+        assert_eq!(u.headers(), Some(&b"Route=%3Csip:sip.example.com%3E"[..]));
         // inv2543 Record-Route URI.
         let u = Uri::parse(b"sip:UserB@example.com;maddr=ss1.example.com").unwrap();
-        assert_eq!(u.params.get(b"maddr"), Some(Some(&b"ss1.example.com"[..])));
+        assert_eq!(
+            u.params().get(b"maddr"),
+            Some(Some(&b"ss1.example.com"[..]))
+        );
     }
 
     #[test]
     fn rfc5118_ipv6() {
         // §4.2: IPv6 in brackets.
         let u = Uri::parse(b"sip:[2001:db8::10]").unwrap();
-        assert_eq!(u.host, Some(Host::Ipv6("2001:db8::10".parse().unwrap())));
-        assert_eq!(u.host_raw, Some(&b"[2001:db8::10]"[..]));
+        assert_eq!(u.host(), Some(Host::Ipv6("2001:db8::10".parse().unwrap())));
+        assert_eq!(u.host_raw(), Some(&b"[2001:db8::10]"[..]));
         assert_eq!(u.port, None);
         // §4.2: bare IPv6 is not a host.
         assert_eq!(
@@ -842,7 +985,7 @@ mod tests {
         // §4.3: port ambiguity.
         let u = Uri::parse(b"sip:[2001:db8::10:5070]").unwrap();
         assert_eq!(
-            u.host,
+            u.host(),
             Some(Host::Ipv6("2001:db8::10:5070".parse().unwrap()))
         );
         assert_eq!(u.port, None);
@@ -851,7 +994,7 @@ mod tests {
         // §4.6 IPv4-mapped.
         let u = Uri::parse(b"sip:ted@[::ffff:192.0.2.2]").unwrap();
         assert_eq!(
-            u.host,
+            u.host(),
             Some(Host::Ipv6("::ffff:192.0.2.2".parse().unwrap()))
         );
         // §4.10: two colons is right, three colons rejected (documented choice).
@@ -934,10 +1077,10 @@ mod tests {
     fn tel_and_other_schemes() {
         let u = Uri::parse(b"tel:+1-201-555-0123;phone-context=example.com").unwrap();
         assert_eq!(u.scheme, Scheme::Tel);
-        assert_eq!(u.user, Some(&b"+1-201-555-0123"[..]));
-        assert_eq!(u.host, None);
+        assert_eq!(u.user(), Some(&b"+1-201-555-0123"[..]));
+        assert_eq!(u.host(), None);
         assert_eq!(
-            u.params.get(b"phone-context"),
+            u.params().get(b"phone-context"),
             Some(Some(&b"example.com"[..]))
         );
         assert!(Uri::parse(b"tel:7042;phone-context=+1-212").is_ok());
@@ -956,13 +1099,13 @@ mod tests {
             let u = Uri::parse(v).unwrap();
             assert_eq!(u.scheme, Scheme::Other);
             assert_eq!(u.raw, v);
-            assert_eq!(u.host, None);
-            assert!(u.params.is_empty());
+            assert_eq!(u.host(), None);
+            assert!(u.params().is_empty());
         }
         assert_eq!(
             Uri::parse(b"soap.beep://192.0.2.103:3002")
                 .unwrap()
-                .scheme_raw,
+                .scheme_raw(),
             b"soap.beep"
         );
         assert_eq!(Uri::parse(b"foo:").unwrap_err(), e(ErrorKind::BadUri, 4));
@@ -1022,7 +1165,7 @@ mod tests {
         fn no_panic_on_arbitrary_bytes(v in proptest::collection::vec(any::<u8>(), 0..64)) {
             if let Ok(u) = Uri::parse(&v) {
                 prop_assert!(offset_in(&v, u.raw).is_some());
-                for p in u.params.iter() {
+                for p in u.params().iter() {
                     prop_assert!(offset_in(&v, p.name).is_some());
                 }
             }
@@ -1066,14 +1209,14 @@ mod tests {
         };
         a == b
             && same(a.raw, b.raw)
-            && same(a.scheme_raw, b.scheme_raw)
-            && same_opt(a.user, b.user)
-            && same_opt(a.password, b.password)
-            && same_opt(a.host_raw, b.host_raw)
-            && host_slice(a.host) == host_slice(b.host)
-            && same_opt(a.port_raw, b.port_raw)
-            && same(a.params.raw(), b.params.raw())
-            && same_opt(a.headers, b.headers)
+            && same(a.scheme_raw(), b.scheme_raw())
+            && same_opt(a.user(), b.user())
+            && same_opt(a.password(), b.password())
+            && same_opt(a.host_raw(), b.host_raw())
+            && host_slice(a.host()) == host_slice(b.host())
+            && same_opt(a.port_raw(), b.port_raw())
+            && same(a.params().raw(), b.params().raw())
+            && same_opt(a.headers(), b.headers())
     }
 
     #[test]
@@ -1159,7 +1302,7 @@ mod tests {
             b"3com.example",
         ] {
             assert_eq!(ipv4_prefix(s), None, "{s:?}");
-            assert_eq!(host_prefix(s), host_prefix_labels(s), "{s:?}");
+            assert_eq!(host_kind_prefix(s), host_prefix_labels(s), "{s:?}");
         }
         assert_eq!(
             host_prefix(b"3com.example"),
@@ -1184,9 +1327,60 @@ mod tests {
         #[test]
         fn ipv4_prefix_matches_the_label_scan(v in "[0-9]{1,4}(\\.[0-9]{1,4}){0,4}[.a:;>-]?[0-9a]?") {
             let v = v.as_bytes();
-            prop_assert_eq!(host_prefix(v), host_prefix_labels(v));
+            prop_assert_eq!(host_kind_prefix(v), host_prefix_labels(v));
             if let Some((a, n)) = ipv4_prefix(v) {
-                prop_assert_eq!(host_prefix_labels(v), Some((Host::Ipv4(a), n)));
+                prop_assert_eq!(host_prefix_labels(v), Some((HostKind::Ipv4(a.octets()), n)));
+            }
+        }
+
+        /// The tokens the accessors find from the stored spans (scheme, password, port,
+        /// headers) are the parts the URI was built from, at their place in `raw`.
+        #[test]
+        fn derived_tokens_are_the_written_parts(
+            scheme in "sips?|SIP",
+            user in proptest::option::of("[a-z0-9]{1,3}"),
+            password in proptest::option::of("[a-z0-9]{0,3}"),
+            host in "[a-z]{1,4}|[0-9]{1,3}(\\.[0-9]{1,3}){3}|\\[::[0-9]{1,2}\\]",
+            port in proptest::option::of("[0-9]{1,5}"),
+            params in "(;[a-z]{1,3}(=[a-z0-9]{1,2})?){0,2}",
+            headers in proptest::option::of("[a-z]{1,3}=[a-z]{0,2}"),
+        ) {
+            let mut v = format!("{scheme}:");
+            if let Some(u) = &user {
+                v.push_str(u);
+                if let Some(p) = &password {
+                    v.push(':');
+                    v.push_str(p);
+                }
+                v.push('@');
+            }
+            v.push_str(&host);
+            if let Some(p) = &port {
+                v.push(':');
+                v.push_str(p);
+            }
+            v.push_str(&params);
+            if let Some(h) = &headers {
+                v.push('?');
+                v.push_str(h);
+            }
+            let v = v.as_bytes();
+            // Hosts and ports out of range are errors; the rest must decode to its parts.
+            let Ok(u) = Uri::parse(v) else {
+                return Ok(());
+            };
+            prop_assert_eq!(u.scheme_raw(), scheme.as_bytes());
+            prop_assert_eq!(u.user(), user.as_deref().map(str::as_bytes));
+            prop_assert_eq!(
+                u.password(),
+                user.as_ref().and(password.as_deref()).map(str::as_bytes)
+            );
+            prop_assert_eq!(u.host_raw(), Some(host.as_bytes()));
+            prop_assert_eq!(u.port_raw(), port.as_deref().map(str::as_bytes));
+            prop_assert_eq!(u.params().raw(), params.as_bytes());
+            prop_assert_eq!(u.headers(), headers.as_deref().map(str::as_bytes));
+            for t in [u.scheme_raw(), u.params().raw()].into_iter().chain(u.password()).chain(u.port_raw()).chain(u.headers()) {
+                prop_assert!(offset_in(v, t).is_some());
             }
         }
 
@@ -1202,7 +1396,7 @@ mod tests {
                 let g = Uri::parse_general(&v[..n]);
                 prop_assert!(g.is_ok_and(|g| same_uri(&u, &g)), "{:?}", String::from_utf8_lossy(v));
                 if !uri_params {
-                    prop_assert!(u.params.is_empty());
+                    prop_assert!(u.params().is_empty());
                 }
             }
             // parse_exact (fast first) and the general path agree on whole inputs, errors too.

@@ -97,9 +97,9 @@ impl<'a> Message<'a> {
         // §3.1.2.11 escruri).
         if let Some(uri) = self.request_uri() {
             let uri = uri?;
-            if matches!(uri.scheme, Scheme::Sip | Scheme::Sips) && uri.headers.is_some() {
+            if matches!(uri.scheme, Scheme::Sip | Scheme::Sips) && uri.headers().is_some() {
                 let at = uri
-                    .headers
+                    .headers()
                     .and_then(|h| self.span_of(h))
                     .map_or(0, |r| r.start);
                 return Err(ParseError::new(ErrorKind::BadRequestUri, at));

@@ -3,8 +3,8 @@
 use std::net::IpAddr;
 
 use super::params::{Param, Params};
-use super::text::{eq_ignore_case, is_token, offset_in, skip_lws, token_end, trim_lws};
-use super::uri::{host_prefix, parse_port, Host};
+use super::text::{eq_ignore_case, is_token, offset_in, skip_lws, token_end, trim_lws, Span};
+use super::uri::{host_kind_prefix, parse_port, Host, HostKind};
 use crate::error::{ErrorKind, ParseError};
 
 /// One `via-parm` (RFC 3261 §25.1):
@@ -15,37 +15,93 @@ use crate::error::{ErrorKind, ParseError};
 /// `SLASH = SWS "/" SWS` and `COLON = SWS ":" SWS`, so LWS (including folds) is allowed
 /// around `/` and `:` (RFC 4475 §3.1.1.1 wsinv). Unknown transports are kept as written
 /// (RFC 4475 §3.1.1.10 transports: `SCTP`, `UNKNOWN`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Only `raw` and the port are stored as such; the other tokens are spans of `raw` read by
+/// accessors (the struct stays small; see `text::Span`).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Via<'a> {
     /// The via-parm as parsed (surrounding LWS trimmed).
     pub raw: &'a [u8],
-    pub protocol_name: &'a [u8],
-    pub protocol_version: &'a [u8],
-    pub transport: &'a [u8],
-    pub host: Host<'a>,
-    /// The host as written, including IPv6 brackets.
-    pub host_raw: &'a [u8],
     pub port: Option<u16>,
-    pub port_raw: Option<&'a [u8]>,
+    host: HostKind,
+    protocol_name: Span,
+    protocol_version: Span,
+    transport: Span,
+    host_raw: Span,
+    port_raw: Span,
+    params: Span,
+}
+
+impl<'a> Via<'a> {
+    #[inline]
+    pub fn protocol_name(&self) -> &'a [u8] {
+        self.protocol_name.slice(self.raw)
+    }
+
+    #[inline]
+    pub fn protocol_version(&self) -> &'a [u8] {
+        self.protocol_version.slice(self.raw)
+    }
+
+    #[inline]
+    pub fn transport(&self) -> &'a [u8] {
+        self.transport.slice(self.raw)
+    }
+
+    #[inline]
+    pub fn host(&self) -> Host<'a> {
+        self.host.host(self.host_raw())
+    }
+
+    /// The host as written, including IPv6 brackets.
+    #[inline]
+    pub fn host_raw(&self) -> &'a [u8] {
+        self.host_raw.slice(self.raw)
+    }
+
+    #[inline]
+    pub fn port_raw(&self) -> Option<&'a [u8]> {
+        self.port_raw.get(self.raw)
+    }
+
     /// All via-params. `ttl`, `maddr`, `received`, `branch` and `rport` were checked against
     /// their grammar by [`Via::parse`]; the typed accessors read them.
-    pub params: Params<'a>,
+    #[inline]
+    pub fn params(&self) -> Params<'a> {
+        Params::header_run(self.params.slice(self.raw))
+    }
+}
+
+impl std::fmt::Debug for Via<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Via")
+            .field("raw", &self.raw)
+            .field("protocol_name", &self.protocol_name())
+            .field("protocol_version", &self.protocol_version())
+            .field("transport", &self.transport())
+            .field("host", &self.host())
+            .field("host_raw", &self.host_raw())
+            .field("port", &self.port)
+            .field("port_raw", &self.port_raw())
+            .field("params", &self.params())
+            .finish()
+    }
 }
 
 fn bad(at: usize) -> ParseError {
     ParseError::new(ErrorKind::BadVia, at)
 }
 
-/// `sent-protocol LWS sent-by` of a via-parm, and where its parameters start.
+/// `sent-protocol LWS sent-by` of a via-parm (spans of it), and where its parameters start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Front<'a> {
-    protocol_name: &'a [u8],
-    protocol_version: &'a [u8],
-    transport: &'a [u8],
-    host: Host<'a>,
-    host_raw: &'a [u8],
+struct Front {
+    protocol_name: Span,
+    protocol_version: Span,
+    transport: Span,
+    host: HostKind,
+    host_raw: Span,
     port: Option<u16>,
-    port_raw: Option<&'a [u8]>,
+    port_raw: Span,
     pos: usize,
 }
 
@@ -131,7 +187,7 @@ impl<'a> Via<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Via<'a>, ParseError> {
         let t = trim_lws(input);
         let lead = offset_in(input, t).unwrap_or(0);
-        // The error is fixed up in place: a `map_err` would copy the large `Ok` value.
+        // The error is fixed up in place: a `map_err` would copy the `Ok` value.
         let mut r = Self::parse_trimmed(t);
         if let Err(e) = &mut r {
             *e = e.shifted(lead);
@@ -143,18 +199,17 @@ impl<'a> Via<'a> {
     /// host, no LWS around `:`), giving exactly what [`Via::front_general`] gives; `None`
     /// means "use the general path", not an error.
     #[inline]
-    fn front_fast(t: &'a [u8]) -> Option<Front<'a>> {
+    fn front_fast(t: &'a [u8]) -> Option<Front> {
         let tail = t.strip_prefix(b"SIP/2.0/")?;
         let tlen = token_end(tail, 0);
-        let (transport, after) = (tail.get(..tlen)?, tail.get(tlen..)?);
+        let after = tail.get(tlen..)?;
         if tlen == 0 {
             return None;
         }
         let hs = after.strip_prefix(b" ")?;
-        let (host, hlen) = host_prefix(hs)?;
-        let host_raw = hs.get(..hlen)?;
+        let (host, hlen) = host_kind_prefix(hs)?;
         let mut pos = 8 + tlen + 1 + hlen;
-        let (mut port, mut port_raw) = (None, None);
+        let (mut port, mut port_raw) = (None, Span::NONE);
         match t.get(pos) {
             None | Some(b';') => {}
             Some(b':') => {
@@ -166,17 +221,17 @@ impl<'a> Via<'a> {
                     .count();
                 let raw = t.get(ps..ps + plen)?;
                 port = Some(parse_port(raw).ok()?);
-                port_raw = Some(raw);
+                port_raw = Span::at(ps, plen);
                 pos = ps + plen;
             }
             Some(_) => return None,
         }
         Some(Front {
-            protocol_name: t.get(..3)?,
-            protocol_version: t.get(4..7)?,
-            transport,
+            protocol_name: Span::at(0, 3),
+            protocol_version: Span::at(4, 3),
+            transport: Span::at(8, tlen),
             host,
-            host_raw,
+            host_raw: Span::at(8 + tlen + 1, hlen),
             port,
             port_raw,
             pos,
@@ -207,14 +262,14 @@ impl<'a> Via<'a> {
         };
         Ok(Via {
             raw: t,
+            port,
+            host,
             protocol_name,
             protocol_version,
             transport,
-            host,
             host_raw,
-            port,
             port_raw,
-            params,
+            params: Span::of(t, params.raw()),
         })
     }
 
@@ -251,7 +306,7 @@ impl<'a> Via<'a> {
     /// allowed, IPv6 references), with the error offsets.
     #[cold]
     #[inline(never)]
-    fn front_general(t: &'a [u8]) -> Result<Front<'a>, ParseError> {
+    fn front_general(t: &'a [u8]) -> Result<Front, ParseError> {
         // sent-protocol: three tokens separated by SLASH.
         let token_at = |pos: usize| -> Result<(&'a [u8], usize), ParseError> {
             let end = token_end(t, pos);
@@ -291,7 +346,7 @@ impl<'a> Via<'a> {
         let host = Host::parse(host_raw).map_err(|e| e.shifted(hstart))?;
         let mut pos = hstart + hlen;
         let mut port = None;
-        let mut port_raw = None;
+        let mut port_raw = Span::NONE;
         let c = skip_lws(t, pos);
         if t.get(c) == Some(&b':') {
             let ps = skip_lws(t, c + 1);
@@ -303,15 +358,15 @@ impl<'a> Via<'a> {
                     .count();
             let raw = t.get(ps..pe).unwrap_or(&[]);
             port = Some(parse_port(raw).map_err(|o| ParseError::new(ErrorKind::BadPort, ps + o))?);
-            port_raw = Some(raw);
+            port_raw = Span::of(t, raw);
             pos = pe;
         }
         Ok(Front {
-            protocol_name,
-            protocol_version,
-            transport,
-            host,
-            host_raw,
+            protocol_name: Span::of(t, protocol_name),
+            protocol_version: Span::of(t, protocol_version),
+            transport: Span::of(t, transport),
+            host: HostKind::of(&host),
+            host_raw: Span::of(t, host_raw),
             port,
             port_raw,
             pos,
@@ -320,12 +375,12 @@ impl<'a> Via<'a> {
 
     /// The `branch` parameter (RFC 3261 §8.1.1.7, §20.42).
     pub fn branch(&self) -> Option<&'a [u8]> {
-        self.params.get(b"branch").flatten()
+        self.params().get(b"branch").flatten()
     }
 
     /// The `received` address: IPv4, or IPv6 bare or in brackets (RFC 5118 §4.5).
     pub fn received(&self) -> Option<IpAddr> {
-        self.params
+        self.params()
             .get(b"received")
             .flatten()
             .and_then(parse_received)
@@ -334,12 +389,12 @@ impl<'a> Via<'a> {
     /// The `rport` parameter (RFC 3581): `None` absent, `Some(None)` present without value
     /// (request asks for it), `Some(Some(port))` filled in.
     pub fn rport(&self) -> Option<Option<u16>> {
-        parse_rport(self.params.get(b"rport")?)
+        parse_rport(self.params().get(b"rport")?)
     }
 
     /// The `maddr` parameter (RFC 3261 §18.2.2).
     pub fn maddr(&self) -> Option<Host<'a>> {
-        self.params
+        self.params()
             .get(b"maddr")
             .flatten()
             .and_then(|v| Host::parse(v).ok())
@@ -347,12 +402,12 @@ impl<'a> Via<'a> {
 
     /// The `ttl` parameter (RFC 3261 §25.1, 0..=255).
     pub fn ttl(&self) -> Option<u8> {
-        self.params.get(b"ttl").flatten().and_then(parse_ttl)
+        self.params().get(b"ttl").flatten().and_then(parse_ttl)
     }
 
     /// True when the protocol is `SIP/2.0` (name case-insensitive, RFC 3261 §7.1 / §20.42).
     pub fn is_sip_2_0(&self) -> bool {
-        eq_ignore_case(self.protocol_name, b"SIP") && self.protocol_version == b"2.0"
+        eq_ignore_case(self.protocol_name(), b"SIP") && self.protocol_version() == b"2.0"
     }
 }
 
@@ -380,14 +435,14 @@ mod tests {
     fn simple() {
         let v: &[u8] = b"SIP/2.0/UDP 135.180.130.133:5060;branch=z9hG4bKkdjuw";
         let via = Via::parse(v).unwrap();
-        assert_eq!(via.protocol_name, b"SIP");
-        assert_eq!(via.protocol_version, b"2.0");
-        assert_eq!(via.transport, b"UDP");
+        assert_eq!(via.protocol_name(), b"SIP");
+        assert_eq!(via.protocol_version(), b"2.0");
+        assert_eq!(via.transport(), b"UDP");
         assert!(via.is_sip_2_0());
-        assert_eq!(via.host, Host::Ipv4(Ipv4Addr::new(135, 180, 130, 133)));
-        assert_eq!(offset_in(v, via.host_raw), Some(12));
+        assert_eq!(via.host(), Host::Ipv4(Ipv4Addr::new(135, 180, 130, 133)));
+        assert_eq!(offset_in(v, via.host_raw()), Some(12));
         assert_eq!(via.port, Some(5060));
-        assert_eq!(offset_in(v, via.port_raw.unwrap()), Some(28));
+        assert_eq!(offset_in(v, via.port_raw().unwrap()), Some(28));
         assert_eq!(via.branch(), Some(&b"z9hG4bKkdjuw"[..]));
         assert_eq!(via.received(), None);
         assert_eq!(via.rport(), None);
@@ -418,7 +473,7 @@ mod tests {
         // LWS and quotes: the general pass.
         let v = Via::parse(b"SIP/2.0/UDP h ; branch = z9hG4bK1 ;x=\"q\"").unwrap();
         assert_eq!(v.branch(), Some(&b"z9hG4bK1"[..]));
-        assert_eq!(v.params.get(b"x"), Some(Some(&b"q"[..])));
+        assert_eq!(v.params().get(b"x"), Some(Some(&b"q"[..])));
     }
 
     #[test]
@@ -449,21 +504,24 @@ mod tests {
         // RFC 4475 wsinv `Via  :` value.
         let v: &[u8] = b"SIP  /   2.0\r\n /UDP\r\n    192.0.2.2;branch=390skdjuw";
         let via = Via::parse(v).unwrap();
-        assert_eq!(via.protocol_version, b"2.0");
-        assert_eq!(via.transport, b"UDP");
-        assert_eq!(via.host_raw, b"192.0.2.2");
+        assert_eq!(via.protocol_version(), b"2.0");
+        assert_eq!(via.transport(), b"UDP");
+        assert_eq!(via.host_raw(), b"192.0.2.2");
         assert_eq!(via.branch(), Some(&b"390skdjuw"[..]));
         // wsinv `v:` value, a list of two with folds and LWS around `;` and `=`.
         let v: &[u8] = b" SIP  / 2.0  / TCP     spindle.example.com   ;\r\n  branch  =   z9hG4bK9ikj8  ,\r\n SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239";
         let vias = parse_via_list(v, 8).unwrap();
         assert_eq!(vias.len(), 2);
-        assert_eq!(vias[0].transport, b"TCP");
-        assert_eq!(vias[0].host, Host::Name(b"spindle.example.com"));
+        assert_eq!(vias[0].transport(), b"TCP");
+        assert_eq!(vias[0].host(), Host::Name(b"spindle.example.com"));
         assert_eq!(vias[0].branch(), Some(&b"z9hG4bK9ikj8"[..]));
-        assert_eq!(vias[1].host, Host::Ipv4(Ipv4Addr::new(192, 168, 255, 111)));
+        assert_eq!(
+            vias[1].host(),
+            Host::Ipv4(Ipv4Addr::new(192, 168, 255, 111))
+        );
         assert_eq!(vias[1].branch(), Some(&b"z9hG4bK30239"[..]));
         for via in &vias {
-            assert!(offset_in(v, via.host_raw).is_some());
+            assert!(offset_in(v, via.host_raw()).is_some());
             assert!(offset_in(v, via.branch().unwrap()).is_some());
         }
         // COLON = SWS ":" SWS
@@ -479,7 +537,7 @@ mod tests {
             let mut v = b"SIP/2.0/".to_vec();
             v.extend_from_slice(t);
             v.extend_from_slice(b" t4.example.com;branch=z9hG4bKasd0f3en");
-            assert_eq!(Via::parse(&v).unwrap().transport, t);
+            assert_eq!(Via::parse(&v).unwrap().transport(), t);
         }
         let via = Via::parse(b"SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~").unwrap();
         assert_eq!(via.branch(), Some(&b"z9hG4bK-.!%66*_+`'~"[..]));
@@ -487,18 +545,18 @@ mod tests {
         assert!(Via::parse(b"SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK").is_ok());
         // bcast.
         let via = Via::parse(b"SIP/2.0/UDP 255.255.255.255;branch=z9hG4bK1saber23").unwrap();
-        assert_eq!(via.host, Host::Ipv4(Ipv4Addr::BROADCAST));
+        assert_eq!(via.host(), Host::Ipv4(Ipv4Addr::BROADCAST));
         // inv2543: no params at all.
         let via = Via::parse(b"SIP/2.0/UDP iftgw.example.com").unwrap();
-        assert!(via.params.is_empty());
+        assert!(via.params().is_empty());
         assert_eq!(via.branch(), None);
     }
 
     #[test]
     fn rfc5118_ipv6() {
         let via = Via::parse(b"SIP/2.0/UDP [2001:db8::9:1]:6050;branch=z9hG4bKas3-111").unwrap();
-        assert_eq!(via.host, Host::Ipv6("2001:db8::9:1".parse().unwrap()));
-        assert_eq!(via.host_raw, b"[2001:db8::9:1]");
+        assert_eq!(via.host(), Host::Ipv6("2001:db8::9:1".parse().unwrap()));
+        assert_eq!(via.host_raw(), b"[2001:db8::9:1]");
         assert_eq!(via.port, Some(6050));
         let via = Via::parse(b"SIP/2.0/UDP [::ffff:192.0.2.10]:19823;branch=z9hG4bKbh19").unwrap();
         assert_eq!(via.port, Some(19823));
@@ -559,7 +617,7 @@ mod tests {
         );
         // Unknown params are free-form generic-params, quoted allowed.
         let via = Via::parse(b"SIP/2.0/UDP h;x=\"a, b\";y").unwrap();
-        assert_eq!(via.params.get(b"x"), Some(Some(&b"a, b"[..])));
+        assert_eq!(via.params().get(b"x"), Some(Some(&b"a, b"[..])));
     }
 
     #[test]
@@ -784,7 +842,7 @@ mod tests {
         let (_, msg) = fixture!("rfc4475", "escruri");
         let ruri = &msg[7..msg.iter().position(|&b| b == b'\r').unwrap() - 8];
         let u = super::super::uri::Uri::parse(ruri).unwrap();
-        assert_eq!(u.headers, Some(&b"Route=%3Csip:example.com%3E"[..]));
+        assert_eq!(u.headers(), Some(&b"Route=%3Csip:example.com%3E"[..]));
     }
 
     proptest! {
@@ -792,7 +850,7 @@ mod tests {
         fn no_panic_on_arbitrary_bytes(v in proptest::collection::vec(any::<u8>(), 0..96)) {
             if let Ok(vias) = parse_via_list(&v, 4) {
                 for via in vias {
-                    prop_assert!(offset_in(&v, via.host_raw).is_some());
+                    prop_assert!(offset_in(&v, via.host_raw()).is_some());
                     let _ = (via.branch(), via.received(), via.rport(), via.maddr(), via.ttl());
                 }
             }
@@ -810,12 +868,8 @@ mod tests {
             let v = v.as_bytes();
             if let Some(f) = Via::front_fast(v) {
                 let g = Via::front_general(v).unwrap();
+                // Fronts hold spans of `v`: equal spans are the same sub-slices.
                 prop_assert_eq!(f, g);
-                let same = |a: &[u8], b: &[u8]| a.as_ptr() == b.as_ptr() && a.len() == b.len();
-                prop_assert!(same(f.transport, g.transport) && same(f.host_raw, g.host_raw));
-                prop_assert!(same(f.protocol_name, g.protocol_name));
-                prop_assert!(same(f.protocol_version, g.protocol_version));
-                prop_assert_eq!(f.port_raw.map(<[u8]>::as_ptr), g.port_raw.map(<[u8]>::as_ptr));
             }
         }
 
@@ -832,7 +886,7 @@ mod tests {
             let mut full = b"SIP/2.0/UDP 192.0.2.1:5060".to_vec();
             full.extend_from_slice(v);
             if let Ok(via) = Via::parse(&full) {
-                prop_assert_eq!(Ok(via.params), Via::params_general(&full, 26));
+                prop_assert_eq!(Ok(via.params()), Via::params_general(&full, 26));
             }
         }
 

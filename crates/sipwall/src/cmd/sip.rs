@@ -76,35 +76,35 @@ fn params_json(p: &Params<'_>) -> Value {
 fn uri_json(u: &Uri<'_>) -> Value {
     json!({
         "raw": text(u.raw),
-        "scheme": text(u.scheme_raw),
-        "user": u.user.map(text),
-        "password": u.password.map(text),
-        "host": u.host.as_ref().map(host_json),
+        "scheme": text(u.scheme_raw()),
+        "user": u.user().map(text),
+        "password": u.password().map(text),
+        "host": u.host().as_ref().map(host_json),
         "port": u.port,
-        "params": params_json(&u.params),
-        "headers": u.headers.map(text),
+        "params": params_json(&u.params()),
+        "headers": u.headers().map(text),
     })
 }
 
 fn name_addr_json(n: &NameAddr<'_>) -> Value {
     json!({
-        "display_name": n.display_name.map(text),
+        "display_name": n.display_name().map(text),
         "uri": uri_json(&n.uri),
-        "params": params_json(&n.params),
+        "params": params_json(&n.params()),
     })
 }
 
 fn via_json(v: &Via<'_>) -> Value {
     json!({
-        "protocol": format!("{}/{}", text(v.protocol_name), text(v.protocol_version)),
-        "transport": text(v.transport),
-        "host": host_json(&v.host),
+        "protocol": format!("{}/{}", text(v.protocol_name()), text(v.protocol_version())),
+        "transport": text(v.transport()),
+        "host": host_json(&v.host()),
         "port": v.port,
         "branch": v.branch().map(text),
         "received": v.received().map(|a| a.to_string()),
         "rport": v.rport().map(|p| p.map_or(Value::Bool(true), Value::from)),
         "maddr": v.maddr().as_ref().map(host_json),
-        "params": params_json(&v.params),
+        "params": params_json(&v.params()),
     })
 }
 
