@@ -85,17 +85,6 @@ pub struct Message<'a> {
     max_list_values: usize,
 }
 
-/// What `parse_head` learns from the start line and header section.
-pub(crate) struct Head<'a> {
-    pub start: usize,
-    pub start_line: StartLine<'a>,
-    pub headers: Vec<Header<'a>>,
-    /// First byte after the empty line that ends the header section.
-    pub body_start: usize,
-    pub content_length: Option<usize>,
-    pub hot: HotIndex,
-}
-
 /// The header names the accessors (and the engine, for every message) look up: each has a
 /// slot in [`HotIndex`].
 const HOT: [HeaderName; 14] = {
@@ -797,7 +786,11 @@ enum Line {
     End(usize),
 }
 
-/// Parse the start line and the header section of `bytes`.
+/// Parse the start line and the header section of `bytes` into a [`Message`]. With
+/// `cut_at_body` this is all of [`Message::parse`]: the message ends where Content-Length (or
+/// the datagram) says, with its errors. Without, the message is over all of `bytes` and only
+/// its offsets are meant to be read ([`super::frame`] applies its own rules to them). One
+/// function builds the message in its caller's slot: no copy of the large value on return.
 ///
 /// On a datagram, input that ends right after a complete header line, with no empty line, is
 /// taken as a header section with an empty body: the datagram's end is unambiguous, and real
@@ -813,7 +806,8 @@ pub(crate) fn parse_head<'a>(
     bytes: &'a [u8],
     limits: &Limits,
     transport: Transport,
-) -> Result<Head<'a>, ParseError> {
+    cut_at_body: bool,
+) -> Result<Message<'a>, ParseError> {
     let start = leading_crlf(bytes);
     let (start_line, first_nl) = first_line(bytes, start, limits)?;
 
@@ -873,14 +867,58 @@ pub(crate) fn parse_head<'a>(
     if sec.headers.len() > HOT_MAX_HEADERS {
         sec.hot = HotIndex::WHOLE;
     }
-    Ok(Head {
+    let input = if cut_at_body {
+        let end = message_end(
+            bytes,
+            start,
+            body_start,
+            sec.content_length,
+            transport,
+            limits,
+        )?;
+        bytes.get(..end).unwrap_or(bytes)
+    } else {
+        bytes
+    };
+    Ok(Message {
+        input,
         start,
         start_line,
         headers: sec.headers,
         body_start,
         content_length: sec.content_length,
         hot: sec.hot,
+        max_list_values: limits.max_list_values,
     })
+}
+
+/// Where the message in `bytes` ends, given its header section (RFC 3261 §18.3: on a
+/// datagram, without Content-Length the body is the rest; on a stream Content-Length is
+/// mandatory).
+#[inline(never)]
+fn message_end(
+    bytes: &[u8],
+    start: usize,
+    body_start: usize,
+    content_length: Option<usize>,
+    transport: Transport,
+    limits: &Limits,
+) -> Result<usize, ParseError> {
+    let available = bytes.len().saturating_sub(body_start);
+    let end = match (content_length, transport) {
+        (Some(cl), _) if cl > available => {
+            return Err(err(ErrorKind::TruncatedBody, bytes.len()));
+        }
+        (Some(cl), _) => body_start + cl,
+        (None, Transport::Stream) => {
+            return Err(err(ErrorKind::MissingContentLength, start));
+        }
+        (None, Transport::Datagram) => bytes.len(),
+    };
+    if end > limits.max_message_size {
+        return Err(err(ErrorKind::MessageTooLarge, limits.max_message_size));
+    }
+    Ok(end)
 }
 
 /// Every header-section line [`parse_head`]'s fast path does not take, at `pos`.
@@ -949,36 +987,13 @@ impl<'a> Message<'a> {
     /// the body is the rest of it, and octets after Content-Length are ignored (RFC 3261
     /// §18.3, RFC 4475 §3.1.1.8). On a [`Transport::Stream`] Content-Length is mandatory and
     /// `input` must hold the whole message (use [`super::frame`] to find its end).
+    #[inline]
     pub fn parse(
         input: &'a [u8],
         transport: Transport,
         limits: &Limits,
     ) -> Result<Message<'a>, ParseError> {
-        let head = parse_head(input, limits, transport)?;
-        let available = input.len() - head.body_start;
-        let end = match (head.content_length, transport) {
-            (Some(cl), _) if cl > available => {
-                return Err(err(ErrorKind::TruncatedBody, input.len()));
-            }
-            (Some(cl), _) => head.body_start + cl,
-            (None, Transport::Stream) => {
-                return Err(err(ErrorKind::MissingContentLength, head.start));
-            }
-            (None, Transport::Datagram) => input.len(),
-        };
-        if end > limits.max_message_size {
-            return Err(err(ErrorKind::MessageTooLarge, limits.max_message_size));
-        }
-        Ok(Message {
-            input: &input[..end],
-            start: head.start,
-            start_line: head.start_line,
-            headers: head.headers,
-            body_start: head.body_start,
-            content_length: head.content_length,
-            hot: head.hot,
-            max_list_values: limits.max_list_values,
-        })
+        parse_head(input, limits, transport, true)
     }
 
     /// The message bytes, from the start line to the end of the body.
@@ -1561,7 +1576,7 @@ v=0\n";
     }
 
     fn same_head(input: &[u8], limits: &Limits, transport: Transport) {
-        let new = parse_head(input, limits, transport);
+        let new = parse_head(input, limits, transport, false);
         let old = reference::parse_head(input, limits, transport);
         match (new, old) {
             (Ok(n), Ok(o)) => {
