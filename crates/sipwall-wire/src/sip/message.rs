@@ -760,8 +760,65 @@ fn trim_slice_general(mut s: &[u8]) -> &[u8] {
 
 /// The start line at `start` and the position of its LF. Out of line: it runs once per
 /// message, and keeping its scans out of the header loop's function keeps that one small.
+///
+/// The usual request line is read in one pass that also finds its end (so no separate LF
+/// search): see [`request_line_fast`]. Every other line, and a fast line over the length
+/// limit, takes [`first_line_general`], which gives the same result on the lines the fast
+/// path takes (proptest `first_line_fast_agrees_with_general`).
 #[inline(never)]
 fn first_line<'a>(
+    bytes: &'a [u8],
+    start: usize,
+    limits: &Limits,
+) -> Result<(StartLine<'a>, usize), ParseError> {
+    if let Some((line, content_len, lf)) = request_line_fast(bytes.get(start..).unwrap_or_default())
+    {
+        if content_len <= limits.max_line_length {
+            return Ok((line, start + lf));
+        }
+    }
+    first_line_general(bytes, start, limits)
+}
+
+/// `Method SP Request-URI SP "SIP/2.0" CRLF` (RFC 3261 §7.1; a bare LF is accepted as in
+/// [`strip_cr`]) at the start of `s`, which runs to the end of the input: the same scans as
+/// [`start_line_fast`] (the method token and [`uri_len`] stop at CR and LF), then the version
+/// and terminator compared as literals. `(line, its length without the terminator, index of
+/// its LF)`, or `None` for any other line.
+#[inline]
+fn request_line_fast(s: &[u8]) -> Option<(StartLine<'_>, usize, usize)> {
+    let n = token_len(s);
+    let (method_raw, after) = s.split_at_checked(n)?;
+    let [b' ', after @ ..] = after else {
+        return None;
+    };
+    let u = uri_len(after)?;
+    let (uri, rest) = after.split_at_checked(u)?;
+    if n == 0 || u == 0 {
+        return None;
+    }
+    // Content: method, SP, URI, " SIP/2.0"; then CRLF or LF.
+    let content_len = n + 1 + u + 8;
+    let lf = match rest {
+        [b' ', b'S', b'I', b'P', b'/', b'2', b'.', b'0', b'\r', b'\n', ..] => content_len + 1,
+        [b' ', b'S', b'I', b'P', b'/', b'2', b'.', b'0', b'\n', ..] => content_len,
+        _ => return None,
+    };
+    Some((
+        StartLine::Request {
+            method: Method::from_token(method_raw),
+            method_raw,
+            uri,
+            version: rest.get(1..8)?,
+        },
+        content_len,
+        lf,
+    ))
+}
+
+/// [`first_line`] for every line: the LF found first, then [`parse_start_line`].
+#[inline(never)]
+fn first_line_general<'a>(
     bytes: &'a [u8],
     start: usize,
     limits: &Limits,
@@ -1715,6 +1772,77 @@ v=0\n";
                 reference::parse_start_line(&line, 3)
             );
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The one-pass request line gives what the LF search and the line parser give,
+        /// whenever it takes a line, under every limit set.
+        #[test]
+        fn first_line_fast_agrees_with_general(
+            crlf in 0usize..3,
+            head in 0usize..3,
+            parts in proptest::collection::vec(0usize..64, 0..12),
+            end in 0usize..4,
+        ) {
+            let mut input = b"\r\n".repeat(crlf);
+            // Lines the fast path takes, often, and mutations of them.
+            input.extend_from_slice([&b""[..], b"INVITE sip:a@b SIP/2.0", b"ACK sip:x"][head]);
+            input.extend(assemble(&parts));
+            input.extend_from_slice([&b"\r\n"[..], b"\n", b"\r", b""][end]);
+            input.extend_from_slice(b"Via: x\r\n");
+            let start = leading_crlf(&input);
+            for limits in &limit_sets() {
+                let fast = request_line_fast(&input[start..]);
+                if let Some((line, len, lf)) = fast {
+                    let general = first_line_general(&input, start, limits);
+                    if len <= limits.max_line_length {
+                        assert_eq!(general, Ok((line, start + lf)));
+                    } else {
+                        assert_eq!(general.map(|_| ()), Err(err(ErrorKind::LineTooLong, start)));
+                    }
+                }
+                assert_eq!(
+                    first_line(&input, start, limits),
+                    first_line_general(&input, start, limits)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn request_line_fast_path_and_fallbacks() {
+        let limits = Limits::default();
+        for (input, fast) in [
+            (&b"INVITE sip:bob@b SIP/2.0\r\nVia: x\r\n"[..], true),
+            (b"BYE sip:b SIP/2.0\nVia: x\n", true),
+            (b"INVITE sip:bob@b SIP/2.0 \r\n", false),
+            (b"INVITE sip:bob@b SIP/2.1\r\n", false),
+            (b"INVITE sip:bob@b sip/2.0\r\n", false),
+            (b"INVITE sip:bob@b SIP/2.0\r", false),
+            (b"INVITE sip:bob@b SIP/2.0", false),
+            (b"INVITE  sip:bob@b SIP/2.0\r\n", false),
+            (b"INVITE <sip:bob@b> SIP/2.0\r\n", false),
+            (b" sip:bob@b SIP/2.0\r\n", false),
+            (b"SIP/2.0 200 OK\r\n", false),
+        ] {
+            assert_eq!(request_line_fast(input).is_some(), fast, "{input:?}");
+            assert_eq!(
+                first_line(input, 0, &limits),
+                first_line_general(input, 0, &limits)
+            );
+        }
+        // Over the line limit: the general path reports it.
+        let short = Limits {
+            max_line_length: 10,
+            ..Limits::default()
+        };
+        let input = b"INVITE sip:bob@b SIP/2.0\r\n";
+        assert_eq!(
+            first_line(input, 0, &short),
+            Err(err(ErrorKind::LineTooLong, 0))
+        );
     }
 
     #[test]
