@@ -445,13 +445,19 @@ fn parse_start_line_general(line: &[u8], base: usize) -> Result<StartLine<'_>, P
 /// overflowing values are rejected; so is one larger than the message-size limit, because such
 /// a length would make the framer wait for (or misread) bytes that are not part of the message.
 fn parse_content_length(value: &[u8], offset: usize, limits: &Limits) -> Result<usize, ParseError> {
-    // Up to 9 digits cannot overflow: one plain loop, and the checked one below for errors.
-    if (1..=9).contains(&value.len()) && value.iter().all(u8::is_ascii_digit) {
-        let n = value
-            .iter()
-            .fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
-        if n <= limits.max_message_size {
-            return Ok(n);
+    // Up to 9 digits cannot overflow: one plain loop that checks and accumulates together,
+    // and the checked one below for errors (and what this one does not take).
+    if (1..=9).contains(&value.len()) {
+        let (mut n, mut digits) = (0u64, true);
+        for &b in value {
+            let d = b.wrapping_sub(b'0');
+            digits &= d < 10;
+            n = n.wrapping_mul(10).wrapping_add(u64::from(d));
+        }
+        if let (true, Ok(n)) = (digits, usize::try_from(n)) {
+            if n <= limits.max_message_size {
+                return Ok(n);
+            }
         }
     }
     content_length_slow(value, offset, limits)
@@ -2059,7 +2065,7 @@ l: 0\r\n\r\n";
         #[test]
         fn content_length_fast_path_agrees(
             digits in proptest::collection::vec(
-                proptest::sample::select(b"0123456789-x ".to_vec()), 0..14),
+                proptest::sample::select(b"0123456789-x /:\xff".to_vec()), 0..14),
             max in 0usize..2_000_000_000,
         ) {
             let limits = Limits { max_message_size: max, ..Limits::default() };
