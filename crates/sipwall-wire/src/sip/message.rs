@@ -1160,8 +1160,8 @@ impl<'a> Message<'a> {
             .map(|h| h.value)
     }
 
-    /// The value of the first Content-Type header (what `header_value(HeaderName::ContentType)`
-    /// returns, without the search).
+    /// The value of the first Content-Type header (a hot name: found through the index, no
+    /// search).
     pub(crate) fn content_type_value(&self) -> Option<&'a [u8]> {
         self.header_value(HeaderName::ContentType)
     }
