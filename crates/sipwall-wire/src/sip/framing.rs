@@ -83,23 +83,23 @@ pub fn frame(input: &[u8], transport: Transport, limits: &Limits) -> Framing {
             };
         }
     }
-    let head = match parse_head(input, limits, transport) {
+    let head = match parse_head(input, limits, transport, false) {
         Ok(h) => h,
         Err(e) if e.kind == ErrorKind::MissingEndOfHeaders && transport == Transport::Stream => {
             return Framing::Incomplete { needed: None };
         }
         Err(e) => return e.into(),
     };
-    let available = input.len() - head.body_start;
-    match (head.content_length, transport) {
+    let available = input.len() - head.body_offset();
+    match (head.content_length(), transport) {
         (None, Transport::Datagram) => Framing::Complete { len: input.len() },
         (None, Transport::Stream) => Framing::Invalid {
-            offset: head.start,
+            offset: head.start_offset(),
             kind: ErrorKind::MissingContentLength,
         },
-        (Some(cl), _) if head.body_start.saturating_add(cl) > limits.max_message_size => {
+        (Some(cl), _) if head.body_offset().saturating_add(cl) > limits.max_message_size => {
             Framing::Invalid {
-                offset: head.body_start,
+                offset: head.body_offset(),
                 kind: ErrorKind::MessageTooLarge,
             }
         }
@@ -111,7 +111,7 @@ pub fn frame(input: &[u8], transport: Transport, limits: &Limits) -> Framing {
             needed: Some(cl - available),
         },
         (Some(cl), _) => Framing::Complete {
-            len: head.body_start + cl,
+            len: head.body_offset() + cl,
         },
     }
 }

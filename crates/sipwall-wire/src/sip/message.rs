@@ -79,23 +79,148 @@ pub struct Message<'a> {
     headers: Vec<Header<'a>>,
     body_start: usize,
     content_length: Option<usize>,
-    /// Index in `headers` of the first Content-Type, found while parsing: [`Message::sdp`]
-    /// needs it for nearly every message with a body.
-    content_type: Option<u32>,
+    /// Where the hot header names are in `headers`, recorded while parsing.
+    hot: HotIndex,
     /// `Limits::max_list_values`, kept for the list accessors.
     max_list_values: usize,
 }
 
-/// What `parse_head` learns from the start line and header section.
-pub(crate) struct Head<'a> {
-    pub start: usize,
-    pub start_line: StartLine<'a>,
-    pub headers: Vec<Header<'a>>,
-    /// First byte after the empty line that ends the header section.
-    pub body_start: usize,
-    pub content_length: Option<usize>,
-    /// Index in `headers` of the first Content-Type.
-    pub content_type: Option<u32>,
+/// The header names the accessors (and the engine, for every message) look up: each has a
+/// slot in [`HotIndex`].
+const HOT: [HeaderName; 14] = {
+    use HeaderName::*;
+    [
+        Via,
+        From,
+        To,
+        CallId,
+        CSeq,
+        Contact,
+        ContentType,
+        ContentLength,
+        MaxForwards,
+        Route,
+        RecordRoute,
+        Expires,
+        Require,
+        Supported,
+    ]
+};
+
+/// Slots of [`HotIndex`]: one per [`HOT`] name, then [`ANY_SLOT`] and [`TRASH_SLOT`]. A
+/// power of two, so that a slot number masked with `HOT_SLOTS - 1` needs no bounds check.
+const HOT_SLOTS: usize = 16;
+/// The slot every name without one reads: its range is the whole list. Never written.
+const ANY_SLOT: usize = HOT_SLOTS - 2;
+/// The slot every name without one writes to, so recording a header needs no branch. Never
+/// read.
+const TRASH_SLOT: usize = HOT_SLOTS - 1;
+const _: () = assert!(HOT.len() == ANY_SLOT, "one slot per hot name");
+const _: () = assert!((HeaderName::Other as usize) < HOT_SLOT.len());
+
+/// `(slot to record in, slot to look up)` for each `name as usize` (indexed through
+/// [`hot_slot`]): a [`HOT`] name's own slot twice; [`TRASH_SLOT`] and [`ANY_SLOT`] for the
+/// others.
+static HOT_SLOT: [(u8, u8); 128] = {
+    let mut t = [(TRASH_SLOT as u8, ANY_SLOT as u8); 128];
+    let mut i = 0;
+    while i < HOT.len() {
+        t[HOT[i] as usize] = (i as u8, i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// The [`HOT_SLOT`] entry of `name`: a power-of-two table under a mask, so no bounds check.
+#[inline]
+fn hot_slot(name: HeaderName) -> (u8, u8) {
+    HOT_SLOT[(name as usize) & (HOT_SLOT.len() - 1)]
+}
+
+/// The `first` of a name not seen (above every position the index holds), and the `last` that
+/// means "to the end of the list".
+const HOT_NONE: u8 = u8::MAX;
+
+/// Most headers the index describes exactly: positions 0 to 254 fit a `u8` below [`HOT_NONE`].
+/// A message with more (`Limits::max_headers` is configurable) gets [`HotIndex::WHOLE`].
+const HOT_MAX_HEADERS: usize = HOT_NONE as usize;
+
+/// Where each hot header name occurs in the header list, recorded by the parser so that the
+/// lookups of [`Message::header`], [`Message::headers_named`] and the typed accessors go
+/// straight to the first header with the name, and a list header's lookup stops at its last
+/// one, instead of scanning the whole list each time.
+///
+/// Per slot: `first` is the position of the first header with that name ([`HOT_NONE`] if
+/// none), `last` of the last one ([`HOT_NONE`] for "the end of the list"). So every header
+/// with the name lies in [`HotIndex::range`], and the first one there with the name is the
+/// first in the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HotIndex {
+    first: [u8; HOT_SLOTS],
+    last: [u8; HOT_SLOTS],
+}
+
+impl HotIndex {
+    const EMPTY: HotIndex = {
+        let mut first = [HOT_NONE; HOT_SLOTS];
+        let mut last = [0; HOT_SLOTS];
+        first[ANY_SLOT] = 0;
+        last[ANY_SLOT] = HOT_NONE;
+        HotIndex { first, last }
+    };
+
+    /// Every range the whole list: what a message with more than [`HOT_MAX_HEADERS`] headers
+    /// gets (its positions do not fit), so lookups scan as if there were no index.
+    const WHOLE: HotIndex = HotIndex {
+        first: [0; HOT_SLOTS],
+        last: [HOT_NONE; HOT_SLOTS],
+    };
+
+    /// Record that header number `at` (counted from 0, in order) is named `name`. Positions
+    /// from [`HOT_MAX_HEADERS`] on wrap: the parser then replaces the index by
+    /// [`HotIndex::WHOLE`]. No branch: positions only grow, so the first is the minimum (and
+    /// `HOT_NONE` is above all).
+    #[inline]
+    fn record(&mut self, name: HeaderName, at: usize) {
+        let pos = at as u8;
+        let slot = usize::from(hot_slot(name).0) & (HOT_SLOTS - 1);
+        self.first[slot] = self.first[slot].min(pos);
+        self.last[slot] = pos;
+    }
+
+    /// The positions in the header list that hold every header named `name`: the whole list
+    /// for a name without a slot, an empty range for a hot name not seen (`first` above
+    /// `last`), which `get` turns into no headers.
+    #[inline]
+    fn range(&self, name: HeaderName) -> (usize, usize) {
+        let slot = usize::from(hot_slot(name).1) & (HOT_SLOTS - 1);
+        let last = self.last[slot];
+        let end = if last == HOT_NONE {
+            usize::MAX
+        } else {
+            usize::from(last) + 1
+        };
+        (usize::from(self.first[slot]), end)
+    }
+
+    /// The headers from the first one that can be named `name` to the end of the list.
+    #[inline]
+    fn starting_at_first<'h, 'a>(
+        &self,
+        headers: &'h [Header<'a>],
+        name: HeaderName,
+    ) -> &'h [Header<'a>] {
+        headers.get(self.range(name).0..).unwrap_or_default()
+    }
+
+    /// The part of `headers` that holds every header named `name`.
+    #[inline]
+    fn span<'h, 'a>(&self, headers: &'h [Header<'a>], name: HeaderName) -> &'h [Header<'a>] {
+        let (first, end) = self.range(name);
+        headers
+            .get(first..end.min(headers.len()))
+            .unwrap_or_default()
+    }
 }
 
 #[inline]
@@ -320,13 +445,19 @@ fn parse_start_line_general(line: &[u8], base: usize) -> Result<StartLine<'_>, P
 /// overflowing values are rejected; so is one larger than the message-size limit, because such
 /// a length would make the framer wait for (or misread) bytes that are not part of the message.
 fn parse_content_length(value: &[u8], offset: usize, limits: &Limits) -> Result<usize, ParseError> {
-    // Up to 9 digits cannot overflow: one plain loop, and the checked one below for errors.
-    if (1..=9).contains(&value.len()) && value.iter().all(u8::is_ascii_digit) {
-        let n = value
-            .iter()
-            .fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
-        if n <= limits.max_message_size {
-            return Ok(n);
+    // Up to 9 digits cannot overflow: one plain loop that checks and accumulates together,
+    // and the checked one below for errors (and what this one does not take).
+    if (1..=9).contains(&value.len()) {
+        let (mut n, mut digits) = (0u64, true);
+        for &b in value {
+            let d = b.wrapping_sub(b'0');
+            digits &= d < 10;
+            n = n.wrapping_mul(10).wrapping_add(u64::from(d));
+        }
+        if let (true, Ok(n)) = (digits, usize::try_from(n)) {
+            if n <= limits.max_message_size {
+                return Ok(n);
+            }
         }
     }
     content_length_slow(value, offset, limits)
@@ -456,7 +587,7 @@ fn offset_in(bytes: &[u8], part: &[u8]) -> usize {
 struct Section<'a> {
     headers: Vec<Header<'a>>,
     content_length: Option<usize>,
-    content_type: Option<u32>,
+    hot: HotIndex,
     /// The last header still needs [`Section::finish_slow`]'s checks: it is a Content-Length,
     /// or one header too many. Rare, so the loop tests one flag per line.
     pending: bool,
@@ -467,23 +598,11 @@ impl<'a> Section<'a> {
     #[inline]
     fn push(&mut self, header: Header<'a>, limits: &Limits) {
         let name = header.name;
+        self.hot.record(name, self.headers.len());
         self.headers.push(header);
-        // One test for the three rare cases (the two names are adjacent variants).
-        if matches!(name, HeaderName::ContentLength | HeaderName::ContentType)
-            || self.headers.len() > limits.max_headers
-        {
-            self.pushed_rare(name, limits);
-        }
-    }
-
-    #[inline(never)]
-    fn pushed_rare(&mut self, name: HeaderName, limits: &Limits) {
-        if name == HeaderName::ContentLength || self.headers.len() > limits.max_headers {
-            self.pending = true;
-        } else if name == HeaderName::ContentType && self.content_type.is_none() {
-            // Remembered for `Message::sdp`, which needs it for nearly every message.
-            self.content_type = u32::try_from(self.headers.len() - 1).ok();
-        }
+        // The two rare cases behind one flag.
+        self.pending |=
+            name == HeaderName::ContentLength || self.headers.len() > limits.max_headers;
     }
 
     /// The checks on the last header, once its field is complete.
@@ -654,8 +773,65 @@ fn trim_slice_general(mut s: &[u8]) -> &[u8] {
 
 /// The start line at `start` and the position of its LF. Out of line: it runs once per
 /// message, and keeping its scans out of the header loop's function keeps that one small.
+///
+/// The usual request line is read in one pass that also finds its end (so no separate LF
+/// search): see [`request_line_fast`]. Every other line, and a fast line over the length
+/// limit, takes [`first_line_general`], which gives the same result on the lines the fast
+/// path takes (proptest `first_line_fast_agrees_with_general`).
 #[inline(never)]
 fn first_line<'a>(
+    bytes: &'a [u8],
+    start: usize,
+    limits: &Limits,
+) -> Result<(StartLine<'a>, usize), ParseError> {
+    if let Some((line, content_len, lf)) = request_line_fast(bytes.get(start..).unwrap_or_default())
+    {
+        if content_len <= limits.max_line_length {
+            return Ok((line, start + lf));
+        }
+    }
+    first_line_general(bytes, start, limits)
+}
+
+/// `Method SP Request-URI SP "SIP/2.0" CRLF` (RFC 3261 §7.1; a bare LF is accepted as in
+/// [`strip_cr`]) at the start of `s`, which runs to the end of the input: the same scans as
+/// [`start_line_fast`] (the method token and [`uri_len`] stop at CR and LF), then the version
+/// and terminator compared as literals. `(line, its length without the terminator, index of
+/// its LF)`, or `None` for any other line.
+#[inline]
+fn request_line_fast(s: &[u8]) -> Option<(StartLine<'_>, usize, usize)> {
+    let n = token_len(s);
+    let (method_raw, after) = s.split_at_checked(n)?;
+    let [b' ', after @ ..] = after else {
+        return None;
+    };
+    let u = uri_len(after)?;
+    let (uri, rest) = after.split_at_checked(u)?;
+    if n == 0 || u == 0 {
+        return None;
+    }
+    // Content: method, SP, URI, " SIP/2.0"; then CRLF or LF.
+    let content_len = n + 1 + u + 8;
+    let lf = match rest {
+        [b' ', b'S', b'I', b'P', b'/', b'2', b'.', b'0', b'\r', b'\n', ..] => content_len + 1,
+        [b' ', b'S', b'I', b'P', b'/', b'2', b'.', b'0', b'\n', ..] => content_len,
+        _ => return None,
+    };
+    Some((
+        StartLine::Request {
+            method: Method::from_token(method_raw),
+            method_raw,
+            uri,
+            version: rest.get(1..8)?,
+        },
+        content_len,
+        lf,
+    ))
+}
+
+/// [`first_line`] for every line: the LF found first, then [`parse_start_line`].
+#[inline(never)]
+fn first_line_general<'a>(
     bytes: &'a [u8],
     start: usize,
     limits: &Limits,
@@ -680,7 +856,11 @@ enum Line {
     End(usize),
 }
 
-/// Parse the start line and the header section of `bytes`.
+/// Parse the start line and the header section of `bytes` into a [`Message`]. With
+/// `cut_at_body` this is all of [`Message::parse`]: the message ends where Content-Length (or
+/// the datagram) says, with its errors. Without, the message is over all of `bytes` and only
+/// its offsets are meant to be read ([`super::frame`] applies its own rules to them). One
+/// function builds the message in its caller's slot: no copy of the large value on return.
 ///
 /// On a datagram, input that ends right after a complete header line, with no empty line, is
 /// taken as a header section with an empty body: the datagram's end is unambiguous, and real
@@ -696,14 +876,15 @@ pub(crate) fn parse_head<'a>(
     bytes: &'a [u8],
     limits: &Limits,
     transport: Transport,
-) -> Result<Head<'a>, ParseError> {
+    cut_at_body: bool,
+) -> Result<Message<'a>, ParseError> {
     let start = leading_crlf(bytes);
     let (start_line, first_nl) = first_line(bytes, start, limits)?;
 
     let mut sec = Section {
         headers: Vec::with_capacity(16),
         content_length: None,
-        content_type: None,
+        hot: HotIndex::EMPTY,
         pending: false,
     };
     let mut pos = first_nl + 1;
@@ -753,14 +934,61 @@ pub(crate) fn parse_head<'a>(
         );
         pos = next;
     };
-    Ok(Head {
+    if sec.headers.len() > HOT_MAX_HEADERS {
+        sec.hot = HotIndex::WHOLE;
+    }
+    let input = if cut_at_body {
+        let end = message_end(
+            bytes,
+            start,
+            body_start,
+            sec.content_length,
+            transport,
+            limits,
+        )?;
+        bytes.get(..end).unwrap_or(bytes)
+    } else {
+        bytes
+    };
+    Ok(Message {
+        input,
         start,
         start_line,
         headers: sec.headers,
         body_start,
         content_length: sec.content_length,
-        content_type: sec.content_type,
+        hot: sec.hot,
+        max_list_values: limits.max_list_values,
     })
+}
+
+/// Where the message in `bytes` ends, given its header section (RFC 3261 §18.3: on a
+/// datagram, without Content-Length the body is the rest; on a stream Content-Length is
+/// mandatory).
+#[inline(never)]
+fn message_end(
+    bytes: &[u8],
+    start: usize,
+    body_start: usize,
+    content_length: Option<usize>,
+    transport: Transport,
+    limits: &Limits,
+) -> Result<usize, ParseError> {
+    let available = bytes.len().saturating_sub(body_start);
+    let end = match (content_length, transport) {
+        (Some(cl), _) if cl > available => {
+            return Err(err(ErrorKind::TruncatedBody, bytes.len()));
+        }
+        (Some(cl), _) => body_start + cl,
+        (None, Transport::Stream) => {
+            return Err(err(ErrorKind::MissingContentLength, start));
+        }
+        (None, Transport::Datagram) => bytes.len(),
+    };
+    if end > limits.max_message_size {
+        return Err(err(ErrorKind::MessageTooLarge, limits.max_message_size));
+    }
+    Ok(end)
 }
 
 /// Every header-section line [`parse_head`]'s fast path does not take, at `pos`.
@@ -829,36 +1057,13 @@ impl<'a> Message<'a> {
     /// the body is the rest of it, and octets after Content-Length are ignored (RFC 3261
     /// §18.3, RFC 4475 §3.1.1.8). On a [`Transport::Stream`] Content-Length is mandatory and
     /// `input` must hold the whole message (use [`super::frame`] to find its end).
+    #[inline]
     pub fn parse(
         input: &'a [u8],
         transport: Transport,
         limits: &Limits,
     ) -> Result<Message<'a>, ParseError> {
-        let head = parse_head(input, limits, transport)?;
-        let available = input.len() - head.body_start;
-        let end = match (head.content_length, transport) {
-            (Some(cl), _) if cl > available => {
-                return Err(err(ErrorKind::TruncatedBody, input.len()));
-            }
-            (Some(cl), _) => head.body_start + cl,
-            (None, Transport::Stream) => {
-                return Err(err(ErrorKind::MissingContentLength, head.start));
-            }
-            (None, Transport::Datagram) => input.len(),
-        };
-        if end > limits.max_message_size {
-            return Err(err(ErrorKind::MessageTooLarge, limits.max_message_size));
-        }
-        Ok(Message {
-            input: &input[..end],
-            start: head.start,
-            start_line: head.start_line,
-            headers: head.headers,
-            body_start: head.body_start,
-            content_length: head.content_length,
-            content_type: head.content_type,
-            max_list_values: limits.max_list_values,
-        })
+        parse_head(input, limits, transport, true)
     }
 
     /// The message bytes, from the start line to the end of the body.
@@ -921,12 +1126,24 @@ impl<'a> Message<'a> {
 
     /// The header fields of one kind, in message order.
     pub fn headers_named(&self, name: HeaderName) -> impl Iterator<Item = &Header<'a>> + '_ {
-        self.headers.iter().filter(move |h| h.name == name)
+        self.span(name).iter().filter(move |h| h.name == name)
     }
 
     /// The first header field of one kind.
     pub fn header(&self, name: HeaderName) -> Option<&Header<'a>> {
-        self.headers.iter().find(|h| h.name == name)
+        // A hot name is found at once: its first header starts the range.
+        self.hot
+            .starting_at_first(&self.headers, name)
+            .iter()
+            .find(|h| h.name == name)
+    }
+
+    /// The headers that can be named `name` (see [`HotIndex`]): for a hot name, from its first
+    /// occurrence to its last, so a lookup neither scans the headers before it nor, for a
+    /// list header, those after it.
+    #[inline]
+    fn span(&self, name: HeaderName) -> &[Header<'a>] {
+        self.hot.span(&self.headers, name)
     }
 
     /// The value of the first header of one kind.
@@ -943,11 +1160,10 @@ impl<'a> Message<'a> {
             .map(|h| h.value)
     }
 
-    /// The value of the first Content-Type header (what `header_value(HeaderName::ContentType)`
-    /// returns, without the search).
+    /// The value of the first Content-Type header (a hot name: found through the index, no
+    /// search).
     pub(crate) fn content_type_value(&self) -> Option<&'a [u8]> {
-        let at = usize::try_from(self.content_type?).ok()?;
-        self.headers.get(at).map(|h| h.value)
+        self.header_value(HeaderName::ContentType)
     }
 
     /// Content-Length, if the message had one.
@@ -1037,7 +1253,7 @@ impl<'a> Message<'a> {
         elem: impl Fn(&'a [u8]) -> Result<T, ParseError>,
     ) -> Result<super::text::List<T>, ParseError> {
         let mut all = super::text::List::new();
-        for h in self.headers.iter().filter(|h| h.name == name) {
+        for h in self.headers_named(name) {
             let left = self.max_list_values.saturating_sub(all.len());
             if left == 0 {
                 return Err(ParseError::new(
@@ -1085,11 +1301,7 @@ impl<'a> Message<'a> {
         let mut star = None;
         let mut addrs = super::name_addr::NameAddrList::new();
         let mut any = false;
-        for h in self
-            .headers
-            .iter()
-            .filter(|h| h.name == HeaderName::Contact)
-        {
+        for h in self.headers_named(HeaderName::Contact) {
             any = true;
             let left = self.max_list_values.saturating_sub(addrs.len()).max(1);
             // What `Contact::parse` does, appending in place.
@@ -1434,7 +1646,7 @@ v=0\n";
     }
 
     fn same_head(input: &[u8], limits: &Limits, transport: Transport) {
-        let new = parse_head(input, limits, transport);
+        let new = parse_head(input, limits, transport, false);
         let old = reference::parse_head(input, limits, transport);
         match (new, old) {
             (Ok(n), Ok(o)) => {
@@ -1443,7 +1655,14 @@ v=0\n";
                 assert_eq!(n.headers, o.headers);
                 assert_eq!(n.body_start, o.body_start);
                 assert_eq!(n.content_length, o.content_length);
-                assert_eq!(n.content_type, o.content_type);
+                assert_eq!(
+                    n.hot
+                        .span(&n.headers, HeaderName::ContentType)
+                        .first()
+                        .map(|h| h.value),
+                    o.content_type.map(|i| o.headers[i as usize].value)
+                );
+                same_lookups(&n.headers, &n.hot);
             }
             (Err(n), Err(o)) => assert_eq!(n, o, "{:?}", String::from_utf8_lossy(input)),
             (n, o) => panic!(
@@ -1452,6 +1671,33 @@ v=0\n";
                 n.map(|h| h.headers.len()),
                 o.map(|h| h.headers.len())
             ),
+        }
+    }
+
+    /// Every lookup through the hot index finds what a scan of the whole list finds.
+    fn same_lookups(headers: &[Header<'_>], hot: &HotIndex) {
+        for n in HOT
+            .iter()
+            .copied()
+            .chain([HeaderName::Date, HeaderName::Other])
+        {
+            let span = hot.span(headers, n);
+            let linear = headers.iter().find(|h| h.name == n);
+            assert_eq!(
+                hot.starting_at_first(headers, n)
+                    .iter()
+                    .find(|h| h.name == n),
+                linear
+            );
+            assert_eq!(
+                span.iter().find(|h| h.name == n),
+                headers.iter().find(|h| h.name == n),
+                "{n:?}"
+            );
+            assert!(span
+                .iter()
+                .filter(|h| h.name == n)
+                .eq(headers.iter().filter(|h| h.name == n)));
         }
     }
 
@@ -1537,6 +1783,77 @@ v=0\n";
                 reference::parse_start_line(&line, 3)
             );
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The one-pass request line gives what the LF search and the line parser give,
+        /// whenever it takes a line, under every limit set.
+        #[test]
+        fn first_line_fast_agrees_with_general(
+            crlf in 0usize..3,
+            head in 0usize..3,
+            parts in proptest::collection::vec(0usize..64, 0..12),
+            end in 0usize..4,
+        ) {
+            let mut input = b"\r\n".repeat(crlf);
+            // Lines the fast path takes, often, and mutations of them.
+            input.extend_from_slice([&b""[..], b"INVITE sip:a@b SIP/2.0", b"ACK sip:x"][head]);
+            input.extend(assemble(&parts));
+            input.extend_from_slice([&b"\r\n"[..], b"\n", b"\r", b""][end]);
+            input.extend_from_slice(b"Via: x\r\n");
+            let start = leading_crlf(&input);
+            for limits in &limit_sets() {
+                let fast = request_line_fast(&input[start..]);
+                if let Some((line, len, lf)) = fast {
+                    let general = first_line_general(&input, start, limits);
+                    if len <= limits.max_line_length {
+                        assert_eq!(general, Ok((line, start + lf)));
+                    } else {
+                        assert_eq!(general.map(|_| ()), Err(err(ErrorKind::LineTooLong, start)));
+                    }
+                }
+                assert_eq!(
+                    first_line(&input, start, limits),
+                    first_line_general(&input, start, limits)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn request_line_fast_path_and_fallbacks() {
+        let limits = Limits::default();
+        for (input, fast) in [
+            (&b"INVITE sip:bob@b SIP/2.0\r\nVia: x\r\n"[..], true),
+            (b"BYE sip:b SIP/2.0\nVia: x\n", true),
+            (b"INVITE sip:bob@b SIP/2.0 \r\n", false),
+            (b"INVITE sip:bob@b SIP/2.1\r\n", false),
+            (b"INVITE sip:bob@b sip/2.0\r\n", false),
+            (b"INVITE sip:bob@b SIP/2.0\r", false),
+            (b"INVITE sip:bob@b SIP/2.0", false),
+            (b"INVITE  sip:bob@b SIP/2.0\r\n", false),
+            (b"INVITE <sip:bob@b> SIP/2.0\r\n", false),
+            (b" sip:bob@b SIP/2.0\r\n", false),
+            (b"SIP/2.0 200 OK\r\n", false),
+        ] {
+            assert_eq!(request_line_fast(input).is_some(), fast, "{input:?}");
+            assert_eq!(
+                first_line(input, 0, &limits),
+                first_line_general(input, 0, &limits)
+            );
+        }
+        // Over the line limit: the general path reports it.
+        let short = Limits {
+            max_line_length: 10,
+            ..Limits::default()
+        };
+        let input = b"INVITE sip:bob@b SIP/2.0\r\n";
+        assert_eq!(
+            first_line(input, 0, &short),
+            Err(err(ErrorKind::LineTooLong, 0))
+        );
     }
 
     #[test]
@@ -1631,6 +1948,97 @@ v=0\n";
     }
 
     #[test]
+    fn hot_index_first_absent_repeated_and_compact() {
+        let msg = b"OPTIONS sip:a@b SIP/2.0\r\n\
+v: SIP/2.0/UDP a;branch=z9hG4bK1\r\n\
+X-A: 1\r\n\
+Via: SIP/2.0/UDP b;branch=z9hG4bK2, SIP/2.0/UDP c\r\n\
+f: <sip:f@x>;tag=1\r\n\
+Date: now\r\n\
+VIA: SIP/2.0/TCP d\r\n\
+From: <sip:g@x>\r\n\
+m: <sip:c@x>\r\n\
+X-A: 2\r\n\
+Contact :\r\n <sip:d@x>\r\n\
+l: 0\r\n\r\n";
+        let m = parse(msg).unwrap();
+        same_lookups(&m.headers, &m.hot);
+        // First occurrence, whatever the form of the name.
+        assert_eq!(
+            m.header_value(HeaderName::From),
+            Some(&b"<sip:f@x>;tag=1"[..])
+        );
+        assert_eq!(
+            m.header(HeaderName::Via).map(|h| h.name_raw),
+            Some(&b"v"[..])
+        );
+        // Absent hot names and a name without a slot.
+        assert_eq!(m.header(HeaderName::To), None);
+        assert_eq!(m.call_id(), None);
+        assert_eq!(m.headers_named(HeaderName::Route).count(), 0);
+        assert_eq!(m.header_value(HeaderName::Date), Some(&b"now"[..]));
+        assert_eq!(m.header_value_by_name(b"x-a"), Some(&b"1"[..]));
+        // Repeated list headers: every line, in order, and nothing else.
+        let raw: Vec<&[u8]> = m
+            .headers_named(HeaderName::Via)
+            .map(|h| h.name_raw)
+            .collect();
+        assert_eq!(raw, [&b"v"[..], b"Via", b"VIA"]);
+        assert_eq!(m.vias().unwrap().len(), 4);
+        let contacts: Vec<&[u8]> = m
+            .headers_named(HeaderName::Contact)
+            .map(|h| h.value)
+            .collect();
+        assert_eq!(contacts, [&b"<sip:c@x>"[..], b"<sip:d@x>"]);
+        assert!(matches!(m.contacts(), Ok(Some(Contact::Addrs(a))) if a.len() == 2));
+        assert_eq!(m.headers_named(HeaderName::From).count(), 2);
+        assert_eq!(m.content_length(), Some(0));
+    }
+
+    /// More headers than a `u8` position holds: the index is replaced by one whose every
+    /// range is the whole list, and lookups still find every occurrence.
+    #[test]
+    fn hot_index_beyond_u8_positions() {
+        let limits = Limits {
+            max_headers: 1000,
+            ..Limits::default()
+        };
+        for (before, after) in [
+            (300, 0),
+            (250, 0),
+            (251, 0),
+            (252, 0),
+            (253, 3),
+            (254, 1),
+            (10, 400),
+            (0, 260),
+        ] {
+            let mut msg = b"OPTIONS sip:a@b SIP/2.0\r\n".to_vec();
+            for i in 0..before {
+                msg.extend_from_slice(format!("X-{i}: {i}\r\n").as_bytes());
+            }
+            msg.extend_from_slice(b"Call-ID: first\r\nVia: SIP/2.0/UDP a\r\n");
+            for i in 0..after {
+                msg.extend_from_slice(format!("Y-{i}: {i}\r\ni: again{i}\r\n").as_bytes());
+            }
+            msg.extend_from_slice(b"v: SIP/2.0/UDP z\r\nl: 0\r\n\r\n");
+            let m = Message::parse(&msg, Transport::Datagram, &limits).unwrap();
+            same_lookups(&m.headers, &m.hot);
+            assert_eq!(m.call_id(), Some(&b"first"[..]), "{before} {after}");
+            // 255 headers fit the index; one more and it covers the whole list.
+            let whole = m.headers.len() > 255;
+            assert_eq!(m.hot == HotIndex::WHOLE, whole, "{}", m.headers.len());
+            assert_eq!(m.headers_named(HeaderName::CallId).count(), 1 + after);
+            assert_eq!(m.vias().unwrap().len(), 2);
+            assert_eq!(m.header_value(HeaderName::ContentLength), Some(&b"0"[..]));
+            assert_eq!(
+                m.header_value_by_name(b"X-0"),
+                (before > 0).then_some(&b"0"[..])
+            );
+        }
+    }
+
+    #[test]
     fn content_type_index_is_the_first_content_type() {
         for (msg, want) in [
             (&b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n\r\n"[..], None),
@@ -1657,7 +2065,7 @@ v=0\n";
         #[test]
         fn content_length_fast_path_agrees(
             digits in proptest::collection::vec(
-                proptest::sample::select(b"0123456789-x ".to_vec()), 0..14),
+                proptest::sample::select(b"0123456789-x /:\xff".to_vec()), 0..14),
             max in 0usize..2_000_000_000,
         ) {
             let limits = Limits { max_message_size: max, ..Limits::default() };

@@ -8,8 +8,20 @@ use memchr::memchr;
 use crate::error::{ErrorKind, ParseError};
 use crate::sip::framing::Transport;
 use crate::sip::header::{Header, HeaderName};
-use crate::sip::message::{leading_crlf, Head, Limits, StartLine};
+use crate::sip::message::{leading_crlf, Limits, StartLine};
 use crate::sip::method::Method;
+
+/// What the reference [`parse_head`] learns from the start line and header section.
+pub(super) struct Head<'a> {
+    pub start: usize,
+    pub start_line: StartLine<'a>,
+    pub headers: Vec<Header<'a>>,
+    /// First byte after the empty line that ends the header section.
+    pub body_start: usize,
+    pub content_length: Option<usize>,
+    /// Index in `headers` of the first Content-Type.
+    pub content_type: Option<u32>,
+}
 
 fn err(kind: ErrorKind, offset: usize) -> ParseError {
     ParseError::new(kind, offset)
