@@ -807,10 +807,51 @@ const STRAY: u8 = 1;
 /// [`body_flags`]: the body has a byte above 0x7F (it may not be UTF-8).
 const NON_ASCII: u8 = 2;
 
-/// [`STRAY`] and [`NON_ASCII`] of the body, in one pass without early exit so that it
-/// compiles to vector code.
+/// [`STRAY`] and [`NON_ASCII`] of the body, in one pass without early exit: 32 bytes per
+/// step with the flags OR-accumulated per lane, which compiles to a few vector instructions
+/// per step (a byte-wise fold costs ~300 instructions for a 217-byte body). The last step
+/// overlaps the one before it (ORing a byte twice changes nothing), so no tail loop or copy.
 #[inline(never)]
 fn body_flags(body: &[u8]) -> u8 {
+    const W: usize = 32;
+    // Each step reads 33 bytes: 32 and the successor of the last one.
+    let Some(last_step) = body.len().checked_sub(W + 1) else {
+        return body_flags_short(body);
+    };
+    let mut stray = [0u8; W];
+    let mut high = [0u8; W];
+    let mut i = 0usize;
+    loop {
+        let at = i.min(last_step);
+        let (a, b) = (body.get(at..at + W), body.get(at + 1..at + 1 + W));
+        if let (Some(a), Some(b)) = (a, b) {
+            for (k, (&x, &y)) in a.iter().zip(b).enumerate() {
+                if let (Some(s), Some(h)) = (stray.get_mut(k), high.get_mut(k)) {
+                    *s |= u8::from((x == 0) | ((x == b'\r') & (y != b'\n')));
+                    *h |= x;
+                }
+            }
+        }
+        if at == last_step {
+            break;
+        }
+        i += W;
+    }
+    // The steps cover every byte as a first one but the last, whose CR is no stray byte.
+    let last = body.last().copied().unwrap_or_default();
+    let (stray, high) = stray
+        .iter()
+        .zip(&high)
+        .fold((u8::from(last == 0), last), |(s, h), (&a, &b)| {
+            (s | a, h | b)
+        });
+    stray | (u8::from(high >= 0x80) << 1)
+}
+
+/// [`body_flags`] byte by byte, for bodies too short for one step: rare, out of line.
+#[cold]
+#[inline(never)]
+fn body_flags_short(body: &[u8]) -> u8 {
     let next = body.get(1..).unwrap_or_default();
     let flags = |a: u8, stray: bool| u8::from(stray) | (u8::from(a >= 0x80) << 1);
     let inside = body.iter().zip(next).fold(0u8, |acc, (&a, &b)| {

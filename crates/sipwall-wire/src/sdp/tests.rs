@@ -1023,6 +1023,19 @@ mod swar_proptests {
             prop_assert_eq!(has_stray_bytes(&v), stray_reference(&v));
         }
 
+        /// `body_flags` goes 32 bytes per step with a padded last step: bodies over several
+        /// steps, with the flagged bytes at any place (step edges included).
+        #[test]
+        fn body_flags_is_its_statement(
+            v in proptest::collection::vec(
+                prop_oneof![Just(b'a'), Just(b'\r'), Just(b'\n'), Just(0u8), Just(0x80), any::<u8>()],
+                0..140,
+            ),
+        ) {
+            let expect = u8::from(stray_reference(&v)) | (u8::from(!v.is_ascii()) << 1);
+            prop_assert_eq!(body_flags(&v), expect);
+        }
+
         #[test]
         fn field_len_is_first_separator(v in bytes()) {
             let expect = v.iter().position(|&b| is_separator(b)).unwrap_or(v.len());
