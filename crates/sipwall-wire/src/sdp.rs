@@ -1751,8 +1751,10 @@ impl<'a> Scanner<'a> {
         };
         let kind = MediaKind::known(self.bytes(kind.clone()))
             .unwrap_or_else(|| MediaKind::Other(self.text(kind)));
-        // Pushed here rather than returned: one copy of the section less.
-        media.push(Media {
+        // Pushed here rather than returned, through `extend` of a `once_with`: it reserves
+        // before building the section, which is then written in place (a `push` builds it on
+        // the stack and copies its 300 bytes).
+        media.extend(std::iter::once_with(|| Media {
             kind,
             port,
             port_span,
@@ -1775,7 +1777,7 @@ impl<'a> Scanner<'a> {
             psk_fingerprints: Vec::new(),
             attributes: Attributes::default(),
             line,
-        });
+        }));
         Ok(())
     }
 }
