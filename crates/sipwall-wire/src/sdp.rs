@@ -331,11 +331,20 @@ pub struct SessionDescription<'a> {
     pub fingerprints: Vec<Fingerprint<'a>>,
     /// Session-level `a=` lines, in order.
     pub attributes: Attributes<'a>,
-    /// `m=` sections, in order.
-    pub media: Vec<Media<'a>>,
+    /// `m=` sections, in order. The first is stored inline: most bodies have one, and a
+    /// `Vec` cost a heap allocation and its free on every parse.
+    #[serde(serialize_with = "serialize_media")]
+    pub media: MediaList<'a>,
     /// True when the body is not in the strict form `sdp-types` accepts as it is and the
     /// scanner had to tolerate something (see the module documentation).
     pub normalized: bool,
+}
+
+/// The `m=` sections of a [`SessionDescription`]: the first inline, more on the heap.
+pub type MediaList<'a> = smallvec::SmallVec<[Media<'a>; 1]>;
+
+fn serialize_media<S: serde::Serializer>(m: &MediaList<'_>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(m.iter())
 }
 
 /// `o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>`
@@ -684,7 +693,7 @@ pub fn parse_with<'a>(
         direction: None,
         fingerprints: Vec::new(),
         attributes: Attributes::default(),
-        media: Vec::new(),
+        media: MediaList::new(),
         normalized: false,
     });
     // Filled in place: the line loop neither moves the model nor holds drop code for it.
@@ -1389,10 +1398,6 @@ impl<'a> Scanner<'a> {
                         return Err(ParseError::new(ErrorKind::TooManyValues, start));
                     }
                     self.finish_level(sd, level_start..start);
-                    if sd.media.capacity() == 0 {
-                        // Most offers have one or two sections.
-                        sd.media.reserve_exact(2);
-                    }
                     self.media_line(value, line, &mut sd.media)?;
                     media_seen = 0;
                     level_start = next;
@@ -1731,7 +1736,7 @@ impl<'a> Scanner<'a> {
         &self,
         value: Range<usize>,
         line: Range<usize>,
-        media: &mut Vec<Media<'a>>,
+        media: &mut MediaList<'a>,
     ) -> Result<(), ParseError> {
         let at = line.start;
         let mut f: [Range<usize>; MAX_FIELDS] = Default::default();

@@ -746,7 +746,10 @@ mod prop {
                 body.extend_from_slice(v.as_bytes());
                 body.extend_from_slice(b"\r\n");
             }
-            if let Ok(sd) = parse(&body) {
+            // Bound first: the model's drop must run before `body`'s (a tail-expression
+            // temporary would be dropped after it).
+            let parsed = parse(&body);
+            if let Ok(sd) = &parsed {
                 for m in &sd.media {
                     prop_assert!(m.port_span.end <= body.len());
                     prop_assert!(m.line.end <= body.len());
