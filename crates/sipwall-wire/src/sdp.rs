@@ -24,10 +24,11 @@
 //! hot code of both must fit the L1 i-cache (see `examples/parse_loop.rs`). So: text fields
 //! are [`Text`] spans of the body (no UTF-8 check per field, no drop code; converted, lossily,
 //! only when shown); the lists the ALG rarely reads, [`Attributes`] and [`Formats`], are spans
-//! split on demand, so the common parse allocates only the `Vec` of media sections; the line
-//! loop calls one small out-of-line function per line type, rare forms (fingerprints,
-//! `a=ike-setup`, `a=rtcp` with an address, multicast suffixes, IPv6, irregular blanks) are
-//! cold; the line ends, stray bytes and fields are found eight bytes at a time.
+//! split on demand, and the first media section is stored inline ([`MediaList`]), so the
+//! common one-section parse allocates nothing; the line loop calls one small out-of-line
+//! function per line type, rare forms (fingerprints, `a=ike-setup`, `a=rtcp` with an
+//! address, multicast suffixes, IPv6, irregular blanks) are cold; the line ends and fields
+//! are found eight bytes at a time, stray bytes 32 at a time.
 //!
 //! # What the scanner accepts (RFC 8866 §5, §9)
 //!
@@ -1314,7 +1315,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// One loop over the lines; each line type is handled by a small out-of-line function,
-    /// rare ones marked cold. Nothing is allocated but the `Vec` of media sections (and the
+    /// rare ones marked cold. Nothing is allocated but media sections after the first (and the
     /// rare lists: bandwidths, fingerprints, several media-level `c=`): the attribute and
     /// format lists are spans of the body. Both matter for the SIP full parse, whose hot code
     /// must fit the L1 i-cache (see `examples/parse_loop.rs`).
