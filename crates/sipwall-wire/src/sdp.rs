@@ -1529,10 +1529,10 @@ impl<'a> Scanner<'a> {
             *seen |= key_bit(key);
         }
         match key {
-            b'o' => sd.origin = Some(self.origin(value, line)?),
+            b'o' => self.origin(value, line, &mut sd.origin)?,
             // RFC 8866 §5.3: `s=<session name>`, free text.
             b's' => sd.session_name = self.text(value),
-            b'c' => sd.connection = Some(self.connection(value, line)?),
+            b'c' => self.connection(value, line, &mut sd.connection)?,
             b'b' => sd.bandwidths.push(self.bandwidth(value, line.start)?),
             _ => {}
         }
@@ -1557,7 +1557,11 @@ impl<'a> Scanner<'a> {
                 *seen |= key_bit(key);
             }
             // RFC 8866 §5.7: several `c=` lines are allowed at media level (layered multicast).
-            b'c' => m.connections.push(self.connection(value, line)?),
+            b'c' => {
+                let mut c = None;
+                self.connection(value, line, &mut c)?;
+                m.connections.extend(c);
+            }
             b'b' => m.bandwidths.push(self.bandwidth(value, line.start)?),
             _ => {}
         }
@@ -1565,9 +1569,15 @@ impl<'a> Scanner<'a> {
     }
 
     /// RFC 8866 §5.2: `o=<username> <sess-id> <sess-version> <nettype> <addrtype>
-    /// <unicast-address>`; sess-version is a number (sdp-types reads it as u64).
+    /// <unicast-address>`; sess-version is a number (sdp-types reads it as u64). Written into
+    /// `out` rather than returned: one copy of the model's largest field less.
     #[inline(never)]
-    fn origin(&self, value: Range<usize>, line: Range<usize>) -> Result<Origin<'a>, ParseError> {
+    fn origin(
+        &self,
+        value: Range<usize>,
+        line: Range<usize>,
+        out: &mut Option<Origin<'a>>,
+    ) -> Result<(), ParseError> {
         let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
         if self.fields(value, &mut f, true) != 6 {
             return Err(bad(line.start));
@@ -1575,7 +1585,7 @@ impl<'a> Scanner<'a> {
         let [user, id, version, nettype, addrtype, address] = f;
         let sess_version = self.number(version).ok_or(bad(line.start))?;
         let address_text = self.text(address.clone());
-        Ok(Origin {
+        *out = Some(Origin {
             username: self.text(user),
             sess_id: self.text(id),
             sess_version,
@@ -1585,22 +1595,26 @@ impl<'a> Scanner<'a> {
             address: address_text,
             address_span: address,
             line,
-        })
+        });
+        Ok(())
     }
 
-    /// RFC 8866 §5.7: `c=<nettype> <addrtype> <connection-address>`.
+    /// RFC 8866 §5.7: `c=<nettype> <addrtype> <connection-address>`. Written into `out`
+    /// rather than returned (as [`Scanner::origin`]).
     #[inline(never)]
     fn connection(
         &self,
         value: Range<usize>,
         line: Range<usize>,
-    ) -> Result<Connection<'a>, ParseError> {
+        out: &mut Option<Connection<'a>>,
+    ) -> Result<(), ParseError> {
         let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
         if self.fields(value, &mut f, true) != 3 {
             return Err(bad(line.start));
         }
         let [n, a, c, ..] = f;
-        Ok(self.make_connection(n, a, c, line))
+        *out = Some(self.make_connection(n, a, c, line));
+        Ok(())
     }
 
     /// The address may carry `/ttl[/count]` (IP4) or `/count` (IP6) (RFC 8866 §5.7);
