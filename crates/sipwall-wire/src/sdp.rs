@@ -858,16 +858,19 @@ fn body_flags(body: &[u8]) -> u8 {
     stray | (u8::from(high >= 0x80) << 1)
 }
 
-/// [`body_flags`] byte by byte, for bodies too short for one step: rare, out of line.
+/// [`body_flags`] byte by byte, for bodies too short for one step: rare, out of line, and
+/// kept a plain loop (small code) rather than one LLVM would vectorize.
 #[cold]
 #[inline(never)]
 fn body_flags_short(body: &[u8]) -> u8 {
-    let next = body.get(1..).unwrap_or_default();
-    let flags = |a: u8, stray: bool| u8::from(stray) | (u8::from(a >= 0x80) << 1);
-    let inside = body.iter().zip(next).fold(0u8, |acc, (&a, &b)| {
-        acc | flags(a, (a == 0) | ((a == b'\r') & (b != b'\n')))
-    });
-    inside | body.last().map_or(0, |&a| flags(a, a == 0))
+    let mut flags = 0u8;
+    let mut rest = body;
+    while let [a, tail @ ..] = rest {
+        let stray = *a == 0 || (*a == b'\r' && tail.first().is_some_and(|&b| b != b'\n'));
+        flags |= u8::from(stray) | (u8::from(*a >= 0x80) << 1);
+        rest = tail;
+    }
+    flags
 }
 
 /// The position of the first LF of `hay`, the end of the line starting it.
