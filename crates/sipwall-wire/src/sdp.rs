@@ -1151,6 +1151,14 @@ fn trim_in(b: &[u8], r: Range<usize>) -> Range<usize> {
     {
         return r;
     }
+    trim_slow(b, r)
+}
+
+/// [`trim_in`] of a range with something to trim (or empty): rare, out of line, so that the
+/// usual two compares are all that is inlined.
+#[cold]
+#[inline(never)]
+fn trim_slow(b: &[u8], r: Range<usize>) -> Range<usize> {
     let (mut s, mut e) = (r.start, r.end.min(b.len()));
     while s < e && b.get(s).copied().is_some_and(is_trimmed) {
         s += 1;
