@@ -1650,6 +1650,20 @@ impl<'a> Scanner<'a> {
                 line,
             };
         }
+        self.make_connection_general(nettype, addrtype, full, line)
+    }
+
+    /// [`Scanner::make_connection`] of any other address (suffixes, IPv6, host names): rare,
+    /// out of line.
+    #[cold]
+    #[inline(never)]
+    fn make_connection_general(
+        &self,
+        nettype: Range<usize>,
+        addrtype: Range<usize>,
+        full: Range<usize>,
+        line: Range<usize>,
+    ) -> Connection<'a> {
         let addr_end =
             find_byte(self.bytes(full.clone()), b'/').map_or(full.end, |i| full.start + i);
         let span = full.start..addr_end;
