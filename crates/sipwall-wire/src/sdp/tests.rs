@@ -746,7 +746,10 @@ mod prop {
                 body.extend_from_slice(v.as_bytes());
                 body.extend_from_slice(b"\r\n");
             }
-            if let Ok(sd) = parse(&body) {
+            // Bound first: the model's drop must run before `body`'s (a tail-expression
+            // temporary would be dropped after it).
+            let parsed = parse(&body);
+            if let Ok(sd) = &parsed {
                 for m in &sd.media {
                     prop_assert!(m.port_span.end <= body.len());
                     prop_assert!(m.line.end <= body.len());
@@ -1021,6 +1024,19 @@ mod swar_proptests {
         #[test]
         fn stray_bytes_is_its_statement(v in bytes()) {
             prop_assert_eq!(has_stray_bytes(&v), stray_reference(&v));
+        }
+
+        /// `body_flags` goes 32 bytes per step with a padded last step: bodies over several
+        /// steps, with the flagged bytes at any place (step edges included).
+        #[test]
+        fn body_flags_is_its_statement(
+            v in proptest::collection::vec(
+                prop_oneof![Just(b'a'), Just(b'\r'), Just(b'\n'), Just(0u8), Just(0x80), any::<u8>()],
+                0..140,
+            ),
+        ) {
+            let expect = u8::from(stray_reference(&v)) | (u8::from(!v.is_ascii()) << 1);
+            prop_assert_eq!(body_flags(&v), expect);
         }
 
         #[test]
