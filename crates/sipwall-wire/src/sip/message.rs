@@ -1305,7 +1305,10 @@ impl<'a> Message<'a> {
             any = true;
             let left = self.max_list_values.saturating_sub(addrs.len()).max(1);
             // What `Contact::parse` does, appending in place.
-            if super::text::trim_lws(h.value) == b"*" {
+            // A value that is `*` ends in `*` or white space: the usual `...>` skips the trim.
+            if matches!(h.value.last(), Some(b'*' | b' ' | b'\t' | b'\r' | b'\n'))
+                && super::text::trim_lws(h.value) == b"*"
+            {
                 star = Some(h.line_start as usize);
             } else {
                 super::text::parse_list_into(
