@@ -143,12 +143,32 @@ fn via_param_ok(p: &Param<'_>) -> bool {
     }
 }
 
+/// `name` equals `lower` (at most 8 lowercase letters) ignoring ASCII case, as one word
+/// compare: `b | 0x20` maps exactly the two cases of a letter to its lowercase, and the zero
+/// padding maps to 0x20 on both sides. A byte loop cost ~40 instructions per name here.
+#[inline]
+fn eq_letters_ignore_case(name: &[u8], lower: &[u8]) -> bool {
+    const CASE: u64 = 0x2020_2020_2020_2020;
+    let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
+    match (a.get_mut(..name.len()), b.get_mut(..lower.len())) {
+        (Some(a), Some(b)) if name.len() == lower.len() => {
+            a.copy_from_slice(name);
+            b.copy_from_slice(lower);
+        }
+        _ => return false,
+    }
+    u64::from_le_bytes(a) | CASE == u64::from_le_bytes(b) | CASE
+}
+
 /// [`via_param_ok`] for a parameter lexed by [`Params::parse_header_run_fast`] (never
 /// quoted), with the branch's token check already done by the lexer.
 #[inline]
 fn via_param_ok_unquoted(name: &[u8], value: Option<&[u8]>, value_is_token: bool) -> bool {
-    if name.len() == 6 && eq_ignore_case(name, b"branch") {
+    if eq_letters_ignore_case(name, b"branch") {
         value.is_some() && value_is_token
+    } else if value.is_none() && eq_letters_ignore_case(name, b"rport") {
+        // The usual `;rport` flag (RFC 3581 §3), without a call to the other checkers.
+        true
     } else if matches!(name.len(), 3 | 5 | 8) {
         let p = Param {
             name,
@@ -429,6 +449,71 @@ mod tests {
 
     fn e(kind: ErrorKind, offset: usize) -> ParseError {
         ParseError::new(kind, offset)
+    }
+
+    /// The lexer-side checker (with its inline `branch` and `rport` cases) agrees with
+    /// `via_param_ok` on unquoted parameters.
+    #[test]
+    fn unquoted_param_check_agrees_with_the_general_one() {
+        let names: [&[u8]; 8] = [
+            b"branch",
+            b"rport",
+            b"RPort",
+            b"received",
+            b"maddr",
+            b"ttl",
+            b"rports",
+            b"x",
+        ];
+        let values: [Option<&[u8]>; 5] = [
+            None,
+            Some(b"5060"),
+            Some(b"z9hG4bK1"),
+            Some(b"1.2.3.4"),
+            Some(b"70000"),
+        ];
+        for name in names {
+            for value in values {
+                let p = Param {
+                    name,
+                    value,
+                    value_raw: value,
+                };
+                let is_token = value.is_some_and(is_token);
+                assert_eq!(
+                    via_param_ok_unquoted(name, value, is_token),
+                    via_param_ok(&p),
+                    "{name:?} {value:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn letters_ignore_case_matches_eq_ignore_case() {
+        for name in [
+            &b"branch"[..],
+            b"BRANCH",
+            b"bRaNcH",
+            b"branc",
+            b"branchx",
+            b"bran\xe3h",
+            b"br@nch",
+            b"rport",
+            b"RPORT",
+            b"rpor",
+            b"",
+            b"rportxyz",
+            b"rportxyzw",
+        ] {
+            for lower in [&b"branch"[..], b"rport"] {
+                assert_eq!(
+                    eq_letters_ignore_case(name, lower),
+                    eq_ignore_case(name, lower),
+                    "{name:?} {lower:?}"
+                );
+            }
+        }
     }
 
     #[test]
