@@ -1270,6 +1270,19 @@ impl<'a> Message<'a> {
 
     /// Every Via hop, topmost first (RFC 3261 §20.42). Empty when there is no Via.
     pub fn vias(&self) -> Result<super::via::ViaList<'a>, ParseError> {
+        // The usual message: one Via line holding one hop in the usual form, decoded without
+        // the list machinery (the `,` scan, two trims, offset fix-ups: ~80 instructions, see
+        // `examples/parse_loop.rs`). `Via::parse_fast` takes no value with a `,` or with
+        // white space at its ends, so such a line is one element, itself: what `list` gives.
+        if let [h] = self.span(HeaderName::Via) {
+            if h.name == HeaderName::Via && self.max_list_values > 0 {
+                if let Some(v) = Via::parse_fast(h.value) {
+                    let mut all = super::via::ViaList::new();
+                    all.push(v);
+                    return Ok(all);
+                }
+            }
+        }
         self.list(HeaderName::Via, ErrorKind::BadVia, Via::parse)
     }
 
@@ -2119,6 +2132,39 @@ l: 0\r\n\r\n";
         )
         .unwrap_err();
         assert_eq!(e, err(ErrorKind::TooManyHeaders, 25));
+    }
+
+    /// `vias()` (with its single-line fast path) gives what the list path gives: one hop in
+    /// the usual form, and every form the fast path leaves to it (commas, quotes, LWS, two
+    /// lines, errors, a zero list limit).
+    #[test]
+    fn vias_fast_path_agrees_with_the_list_path() {
+        let vias: [&[u8]; 10] = [
+            b"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK74;rport\r\n",
+            b"Via: SIP/2.0/TCP h.example.com;branch=z9hG4bK1\r\n",
+            b"Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1,SIP/2.0/UDP b;branch=z9hG4bK2\r\n",
+            b"Via: SIP/2.0/UDP a;x=\"q,r\";branch=z9hG4bK1\r\n",
+            b"Via: SIP/2.0/UDP a ; branch=z9hG4bK1\r\n",
+            b"Via: SIP/2.0/UDP a;branch=z9hG4bK1\r\nv: SIP/2.0/UDP b;branch=z9hG4bK2\r\n",
+            b"Via: SIP/2.0/UDP a;branch=z9hG4bK1;rport=x\r\n",
+            b"Via: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK1\r\n",
+            b"Via: SIP/2.0/UDP a;branch=z9hG4bK1,\r\n",
+            b"Via: SIP/2.0 UDP a\r\n",
+        ];
+        for via in vias {
+            for max_list_values in [0, 1, 8] {
+                let mut msg = b"OPTIONS sip:a@b SIP/2.0\r\n".to_vec();
+                msg.extend_from_slice(via);
+                msg.extend_from_slice(b"Content-Length: 0\r\n\r\n");
+                let limits = Limits {
+                    max_list_values,
+                    ..Limits::default()
+                };
+                let m = Message::parse(&msg, Transport::Datagram, &limits).unwrap();
+                let general = m.list(HeaderName::Via, ErrorKind::BadVia, Via::parse);
+                assert_eq!(m.vias(), general, "{:?}", String::from_utf8_lossy(via));
+            }
+        }
     }
 
     #[test]

@@ -258,11 +258,45 @@ impl<'a> Via<'a> {
         })
     }
 
+    #[inline]
     fn parse_trimmed(t: &'a [u8]) -> Result<Via<'a>, ParseError> {
+        match Self::parse_fast(t) {
+            Some(v) => Ok(v),
+            None => Self::parse_slow(t),
+        }
+    }
+
+    /// The whole of `t` in the usual form: [`Via::front_fast`], then a `;branch=...;rport`
+    /// run that [`Params::parse_header_run_fast`] takes. Gives exactly what
+    /// [`Via::parse_trimmed`] gives, or `None` ("use the general path", not an error). Such a
+    /// `t` holds no `,` (no byte class of those scans has it) and no white space at its ends,
+    /// so a list header value it takes is one element, itself: `Message::vias` relies on
+    /// that. Out of line so that both share one copy of the hot code.
+    #[inline(never)]
+    pub(crate) fn parse_fast(t: &'a [u8]) -> Option<Via<'a>> {
+        let front = Self::front_fast(t)?;
+        let params = Params::parse_header_run_fast(t.get(front.pos..)?, via_param_ok_unquoted)?;
+        Some(Self::assemble(t, front, params))
+    }
+
+    /// Every other form, with the error offsets.
+    #[cold]
+    #[inline(never)]
+    fn parse_slow(t: &'a [u8]) -> Result<Via<'a>, ParseError> {
         let front = match Self::front_fast(t) {
             Some(f) => f,
             None => Self::front_general(t)?,
         };
+        let rest = t.get(front.pos..).unwrap_or(&[]);
+        let params = match Params::parse_header_run_fast(rest, via_param_ok_unquoted) {
+            Some(p) => p,
+            None => Self::params_general(t, front.pos)?,
+        };
+        Ok(Self::assemble(t, front, params))
+    }
+
+    #[inline]
+    fn assemble(t: &'a [u8], front: Front, params: Params<'a>) -> Via<'a> {
         let Front {
             protocol_name,
             protocol_version,
@@ -271,16 +305,9 @@ impl<'a> Via<'a> {
             host_raw,
             port,
             port_raw,
-            pos,
+            pos: _,
         } = front;
-        let rest = t.get(pos..).unwrap_or(&[]);
-        // The usual `;branch=...;rport` run lexed and checked in one loop; anything else (LWS,
-        // quotes, errors) takes the general pass below.
-        let params = match Params::parse_header_run_fast(rest, via_param_ok_unquoted) {
-            Some(p) => p,
-            None => Self::params_general(t, pos)?,
-        };
-        Ok(Via {
+        Via {
             raw: t,
             port,
             host,
@@ -290,7 +317,7 @@ impl<'a> Via<'a> {
             host_raw,
             port_raw,
             params: Span::of(t, params.raw()),
-        })
+        }
     }
 
     /// The via-params of `t` from `pos` in general, with the error offsets; `t` must end
