@@ -1311,6 +1311,21 @@ impl<'a> Message<'a> {
     /// Contact across all Contact header lines (RFC 3261 §20.10); `None` without Contact.
     /// `*` must stand alone (RFC 3261 §10.2.2).
     pub fn contacts(&self) -> Result<Option<Contact<'a>>, ParseError> {
+        // The usual message: one Contact line holding one name-addr, decoded without the list
+        // machinery (the `,` scan, trims, offset fix-ups). A value that `NameAddr::parse`
+        // accepts has no `,` outside quoted strings and `<...>` (no rule of its grammar takes
+        // one there), so it is one list element, itself: what the loop below gives (see the
+        // `accepted_elements_are_one_list_element` proptest). Anything else, `*` and errors
+        // included, takes the loop.
+        if let [h] = self.span(HeaderName::Contact) {
+            if h.name == HeaderName::Contact && self.max_list_values > 0 {
+                if let Ok(na) = NameAddr::parse(h.value) {
+                    let mut addrs = super::name_addr::NameAddrList::new();
+                    addrs.push(na);
+                    return Ok(Some(Contact::Addrs(addrs)));
+                }
+            }
+        }
         let mut star = None;
         let mut addrs = super::name_addr::NameAddrList::new();
         let mut any = false;
@@ -2163,6 +2178,43 @@ l: 0\r\n\r\n";
                 let m = Message::parse(&msg, Transport::Datagram, &limits).unwrap();
                 let general = m.list(HeaderName::Via, ErrorKind::BadVia, Via::parse);
                 assert_eq!(m.vias(), general, "{:?}", String::from_utf8_lossy(via));
+            }
+        }
+    }
+
+    /// `contacts()` (with its single-line fast path) gives what the per-line loop gives.
+    #[test]
+    fn contacts_fast_path_agrees_with_the_loop() {
+        let contacts: [&[u8]; 9] = [
+            b"Contact: <sip:alice@192.0.2.10:5060>\r\n",
+            b"Contact: \"A, B\" <sip:a@b>;expires=60\r\n",
+            b"Contact: <sip:a@b>, <sip:c@d>\r\n",
+            b"Contact: sip:a@b;x=\"1,2\"\r\n",
+            b"Contact: *\r\n",
+            b"Contact: <sip:a@b>\r\nm: <sip:c@d>\r\n",
+            b"Contact: <sip:a@b\r\n",
+            b"Contact: sip:a@b,\r\n",
+            b"Contact: <sip:a@b>;q=1,*\r\n",
+        ];
+        for contact in contacts {
+            for max_list_values in [0, 1, 8] {
+                let mut msg = b"OPTIONS sip:a@b SIP/2.0\r\n".to_vec();
+                msg.extend_from_slice(contact);
+                msg.extend_from_slice(b"Content-Length: 0\r\n\r\n");
+                let limits = Limits {
+                    max_list_values,
+                    ..Limits::default()
+                };
+                let m = Message::parse(&msg, Transport::Datagram, &limits).unwrap();
+                let mut m2 = m.clone();
+                // Without the hot index the lookup is not a single header: the loop answers.
+                m2.hot = HotIndex::WHOLE;
+                assert_eq!(
+                    m.contacts(),
+                    m2.contacts(),
+                    "{:?}",
+                    String::from_utf8_lossy(contact)
+                );
             }
         }
     }

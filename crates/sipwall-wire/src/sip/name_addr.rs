@@ -311,6 +311,21 @@ mod tests {
         ParseError::new(kind, offset)
     }
 
+    proptest::proptest! {
+        /// What `Message::contacts` relies on: a value `NameAddr::parse` accepts is one list
+        /// element, its trimmed self.
+        #[test]
+        fn accepted_elements_are_one_list_element(
+            v in "[ ]{0,1}(\"[a,<>\\\\ ]{0,4}\"|[a ]{0,3})[ ]{0,1}(<sip:[a,@>\";=]{1,6}>|sip:[a,@\";=]{1,6})(;[a,=\"<>]{0,5}){0,2}[ ]{0,1}"
+        ) {
+            let v = v.as_bytes();
+            if NameAddr::parse(v).is_ok() {
+                let elems: Vec<&[u8]> = crate::sip::text::split_list(v).collect();
+                proptest::prop_assert_eq!(elems, vec![trim_lws(v)]);
+            }
+        }
+    }
+
     #[test]
     fn wsinv_to_and_from() {
         // RFC 4475 wsinv `TO :` value: addr-spec with LWS around `;` and `=`, folded.
