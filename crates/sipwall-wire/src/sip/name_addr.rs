@@ -147,37 +147,67 @@ impl<'a> NameAddr<'a> {
         }
 
         if let Some(lt) = laquot {
+            // The usual `<sip:...>` (parsed in the same pass that finds its `>`), then the
+            // usual `;tag=...` or nothing, in one tight loop: the value is built straight
+            // into the result, with no general path merged in (that merge cost a copy of
+            // the `Uri`, see `examples/parse_loop.rs`). Everything else: `angle_general`.
             let ustart = lt + 1;
             let rest = t.get(ustart..).unwrap_or(&[]);
-            // The usual `<sip:...>` is parsed in the same pass that finds its `>`.
-            let (uri, ulen) = match Uri::parse_sip_prefix_inline(rest, true) {
-                Some((uri, n)) if rest.get(n) == Some(&b'>') => (uri, n),
-                _ => angle_uri_general(rest, lt, ustart)?,
-            };
-            let pstart = ustart + ulen + 1;
-            // The usual `;tag=...` (or nothing: To, Contact) in one tight loop; what
-            // `Params::parse` gives for it, without the general lexer.
-            let tail = t.get(pstart..).unwrap_or(&[]);
-            let params = if let Some(p) = Params::parse_header_run_fast(tail, |_, _, _| true) {
-                p
-            } else {
-                let (params, used) = Params::parse(tail).map_err(|e| e.shifted(pstart))?;
-                let end = skip_lws(t, pstart + used);
-                if end != t.len() {
-                    return Err(bad(end));
+            if let Some((uri, n)) = Uri::parse_sip_prefix_inline(rest, true) {
+                if rest.get(n) == Some(&b'>') {
+                    let tail = t.get(ustart + n + 1..).unwrap_or(&[]);
+                    if let Some(p) = Params::parse_header_run_fast(tail, |_, _, _| true) {
+                        return Ok(NameAddr {
+                            raw: t,
+                            uri,
+                            display_name,
+                            params: Span::of(t, p.raw()),
+                            angle: true,
+                        });
+                    }
                 }
-                params
-            };
-            return Ok(NameAddr {
-                raw: t,
-                uri,
-                display_name,
-                params: Span::of(t, params.raw()),
-                angle: true,
-            });
+            }
+            return Self::angle_general(t, display_name, lt);
         }
 
         Self::addr_spec(t, scan_stop)
+    }
+
+    /// The `name-addr` form whose `<` is at `lt`, in general: the URI up to the first `>`
+    /// and any header parameters, with the error offsets. Out of line: the usual form is
+    /// taken in [`NameAddr::parse_trimmed`].
+    #[cold]
+    #[inline(never)]
+    fn angle_general(
+        t: &'a [u8],
+        display_name: Span,
+        lt: usize,
+    ) -> Result<NameAddr<'a>, ParseError> {
+        let ustart = lt + 1;
+        let rest = t.get(ustart..).unwrap_or(&[]);
+        let (uri, ulen) = match Uri::parse_sip_prefix_inline(rest, true) {
+            Some((uri, n)) if rest.get(n) == Some(&b'>') => (uri, n),
+            _ => angle_uri_general(rest, lt, ustart)?,
+        };
+        let pstart = ustart + ulen + 1;
+        let tail = t.get(pstart..).unwrap_or(&[]);
+        let params = if let Some(p) = Params::parse_header_run_fast(tail, |_, _, _| true) {
+            p
+        } else {
+            let (params, used) = Params::parse(tail).map_err(|e| e.shifted(pstart))?;
+            let end = skip_lws(t, pstart + used);
+            if end != t.len() {
+                return Err(bad(end));
+            }
+            params
+        };
+        Ok(NameAddr {
+            raw: t,
+            uri,
+            display_name,
+            params: Span::of(t, params.raw()),
+            angle: true,
+        })
     }
 
     /// The `addr-spec` form (no `<>`) of a trimmed element, or the error of a display name
@@ -373,6 +403,32 @@ mod tests {
             NameAddr::parse(b"\"A\x01\" <sip:a@b>").unwrap_err(),
             e(ErrorKind::BadQuotedString, 2)
         );
+    }
+
+    /// The inline `<sip:...>;params` form gives what the general name-addr path gives, and
+    /// every other form is left to it.
+    #[test]
+    fn angle_fast_path_agrees_with_the_general_path() {
+        let values: [&[u8]; 10] = [
+            b"<sip:a@b>",
+            b"<sip:alice@192.0.2.10:5060>",
+            b"<sip:a@b.example.com>;tag=9fxced76sl",
+            b"<sip:a@b;lr>;q=0.5;expires=60",
+            b"<sip:a@b> ;tag=1",
+            b"<sips:a:pw@b>;x",
+            b"<tel:+1234>",
+            b"<sip:a@b",
+            b"<sip:a@b>x",
+            b"<sip:a@b>;tag=\"q\"",
+        ];
+        for v in values {
+            assert_eq!(
+                NameAddr::parse_trimmed(v),
+                NameAddr::angle_general(v, Span::NONE, 0),
+                "{:?}",
+                String::from_utf8_lossy(v)
+            );
+        }
     }
 
     #[test]
