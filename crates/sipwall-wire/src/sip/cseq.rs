@@ -67,12 +67,15 @@ impl<'a> CSeq<'a> {
         }
         let mstart = dend + 1;
         let method_raw = t.get(mstart..)?;
-        if !is_token(method_raw) {
+        // A known method is exactly its name, a token: only an extension method (or bytes
+        // that are none) needs the byte-by-byte token check.
+        let method = Method::from_token(method_raw);
+        if matches!(method, Method::Other(_)) && !is_token(method_raw) {
             return None;
         }
         Some(CSeq {
             seq,
-            method: Method::from_token(method_raw),
+            method,
             seq_raw: t.get(..dend)?,
             method_raw,
         })
@@ -244,6 +247,36 @@ mod tests {
         }
         assert_eq!(CSeq::parse(b"4294967295 ACK").unwrap().seq, u32::MAX);
         assert_eq!(CSeq::parse(b"1  ACK").unwrap().method, Method::Ack);
+        // Known and extension methods, and near misses, agree with the general path.
+        for m in [
+            &b"INVITE"[..],
+            b"ACK",
+            b"BYE",
+            b"CANCEL",
+            b"OPTIONS",
+            b"REGISTER",
+            b"PRACK",
+            b"SUBSCRIBE",
+            b"NOTIFY",
+            b"PUBLISH",
+            b"INFO",
+            b"REFER",
+            b"MESSAGE",
+            b"UPDATE",
+            b"invite",
+            b"INVITE<",
+            b"INV\x00",
+            b"X~Y",
+            b"",
+            b"\xffACK",
+        ] {
+            let mut v = b"42 ".to_vec();
+            v.extend_from_slice(m);
+            assert_eq!(CSeq::parse(&v), CSeq::parse_general(&v), "{m:?}");
+            if let Some(fast) = CSeq::parse_fast(&v) {
+                assert_eq!(Ok(fast), CSeq::parse_general(&v));
+            }
+        }
     }
 
     #[test]
