@@ -2,7 +2,7 @@
 //! Expires §20.19, Content-Length framing is elsewhere).
 
 use super::method::Method;
-use super::text::{offset_in, skip_lws, token_end, trim_lws};
+use super::text::{is_token, offset_in, skip_lws, token_end, trim_lws};
 use crate::error::{ErrorKind, ParseError};
 
 /// A CSeq value: `CSeq = "CSeq" HCOLON 1*DIGIT LWS Method` (RFC 3261 §25.1).
@@ -39,7 +39,52 @@ impl<'a> CSeq<'a> {
     /// fold). Errors: `BadCSeq` — no digits, a number that does not fit `u32` (RFC 4475
     /// §3.1.2.4 scalar02 `36893488147419103232`, §3.1.2.5 scalarlg), missing LWS, a method
     /// that is not a token, or trailing bytes.
+    #[inline]
     pub fn parse(input: &'a [u8]) -> Result<CSeq<'a>, ParseError> {
+        match Self::parse_fast(input) {
+            Some(c) => Ok(c),
+            None => Self::parse_general(input),
+        }
+    }
+
+    /// The usual form `<1 to 9 digits> SP <token>` with nothing around it, giving exactly
+    /// what [`CSeq::parse_general`] gives; `None` means "use the general path", not an error.
+    /// Nine digits cannot overflow a `u32`, so no checked arithmetic (see
+    /// `examples/parse_loop.rs`: the general path cost about 220 instructions).
+    #[inline]
+    fn parse_fast(t: &'a [u8]) -> Option<CSeq<'a>> {
+        let mut seq = 0u32;
+        let mut dend = 0;
+        while let Some(&b) = t.get(dend) {
+            if !b.is_ascii_digit() || dend == 9 {
+                break;
+            }
+            seq = seq * 10 + u32::from(b - b'0');
+            dend += 1;
+        }
+        if dend == 0 || t.get(dend) != Some(&b' ') {
+            return None;
+        }
+        let mstart = dend + 1;
+        let method_raw = t.get(mstart..)?;
+        // A known method is exactly its name, a token: only an extension method (or bytes
+        // that are none) needs the byte-by-byte token check.
+        let method = Method::from_token(method_raw);
+        if matches!(method, Method::Other(_)) && !is_token(method_raw) {
+            return None;
+        }
+        Some(CSeq {
+            seq,
+            method,
+            seq_raw: t.get(..dend)?,
+            method_raw,
+        })
+    }
+
+    /// Every form of [`CSeq::parse`]: surrounding and folded LWS, long numbers, errors.
+    #[cold]
+    #[inline(never)]
+    fn parse_general(input: &'a [u8]) -> Result<CSeq<'a>, ParseError> {
         let bad = |at: usize| ParseError::new(ErrorKind::BadCSeq, at);
         let t = trim_lws(input);
         let lead = offset_in(input, t).unwrap_or(0);
@@ -162,6 +207,76 @@ mod tests {
             CSeq::parse(b"1\r\nINVITE").unwrap_err().kind,
             ErrorKind::BadCSeq
         );
+    }
+
+    proptest::proptest! {
+        /// The fast path, when it answers, gives exactly what the general path gives.
+        #[test]
+        fn fast_path_agrees_with_general(v in "[ 0-9]{0,12}[ \t\r\n]{0,2}[A-Z<a-]{0,4}[ \t\r\n]{0,2}") {
+            let v = v.as_bytes();
+            if let Some(fast) = CSeq::parse_fast(v) {
+                proptest::prop_assert_eq!(Ok(fast), CSeq::parse_general(v));
+            }
+            proptest::prop_assert_eq!(CSeq::parse(v), CSeq::parse_general(v));
+        }
+    }
+
+    #[test]
+    fn fast_path_and_fallbacks() {
+        // Fast: digits, one SP, token.
+        assert_eq!(
+            CSeq::parse_fast(b"1 INVITE").map(|c| (c.seq, c.method)),
+            Some((1, Method::Invite))
+        );
+        assert_eq!(
+            CSeq::parse_fast(b"999999999 X").map(|c| c.seq),
+            Some(999_999_999)
+        );
+        // General: ten digits, two spaces, surrounding LWS, a fold, a non-token method.
+        for v in [
+            &b"4294967295 ACK"[..],
+            b"1  ACK",
+            b" 1 ACK",
+            b"1 ACK ",
+            b"1\r\n ACK",
+            b"1 <A>",
+            b"1 ",
+            b"1",
+        ] {
+            assert_eq!(CSeq::parse_fast(v), None);
+        }
+        assert_eq!(CSeq::parse(b"4294967295 ACK").unwrap().seq, u32::MAX);
+        assert_eq!(CSeq::parse(b"1  ACK").unwrap().method, Method::Ack);
+        // Known and extension methods, and near misses, agree with the general path.
+        for m in [
+            &b"INVITE"[..],
+            b"ACK",
+            b"BYE",
+            b"CANCEL",
+            b"OPTIONS",
+            b"REGISTER",
+            b"PRACK",
+            b"SUBSCRIBE",
+            b"NOTIFY",
+            b"PUBLISH",
+            b"INFO",
+            b"REFER",
+            b"MESSAGE",
+            b"UPDATE",
+            b"invite",
+            b"INVITE<",
+            b"INV\x00",
+            b"X~Y",
+            b"",
+            b"\xffACK",
+        ] {
+            let mut v = b"42 ".to_vec();
+            v.extend_from_slice(m);
+            assert_eq!(CSeq::parse(&v), CSeq::parse_general(&v), "{m:?}");
+            if let Some(fast) = CSeq::parse_fast(&v) {
+                assert_eq!(Ok(fast), CSeq::parse_general(&v));
+            }
+        }
     }
 
     #[test]

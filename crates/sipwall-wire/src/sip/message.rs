@@ -1270,6 +1270,19 @@ impl<'a> Message<'a> {
 
     /// Every Via hop, topmost first (RFC 3261 §20.42). Empty when there is no Via.
     pub fn vias(&self) -> Result<super::via::ViaList<'a>, ParseError> {
+        // The usual message: one Via line holding one hop in the usual form, decoded without
+        // the list machinery (the `,` scan, two trims, offset fix-ups: ~80 instructions, see
+        // `examples/parse_loop.rs`). `Via::parse_fast` takes no value with a `,` or with
+        // white space at its ends, so such a line is one element, itself: what `list` gives.
+        if let [h] = self.span(HeaderName::Via) {
+            if h.name == HeaderName::Via && self.max_list_values > 0 {
+                if let Some(v) = Via::parse_fast(h.value) {
+                    let mut all = super::via::ViaList::new();
+                    all.push(v);
+                    return Ok(all);
+                }
+            }
+        }
         self.list(HeaderName::Via, ErrorKind::BadVia, Via::parse)
     }
 
@@ -1298,6 +1311,21 @@ impl<'a> Message<'a> {
     /// Contact across all Contact header lines (RFC 3261 §20.10); `None` without Contact.
     /// `*` must stand alone (RFC 3261 §10.2.2).
     pub fn contacts(&self) -> Result<Option<Contact<'a>>, ParseError> {
+        // The usual message: one Contact line holding one name-addr, decoded without the list
+        // machinery (the `,` scan, trims, offset fix-ups). A value that `NameAddr::parse`
+        // accepts has no `,` outside quoted strings and `<...>` (no rule of its grammar takes
+        // one there), so it is one list element, itself: what the loop below gives (see the
+        // `accepted_elements_are_one_list_element` proptest). Anything else, `*` and errors
+        // included, takes the loop.
+        if let [h] = self.span(HeaderName::Contact) {
+            if h.name == HeaderName::Contact && self.max_list_values > 0 {
+                if let Ok(na) = NameAddr::parse(h.value) {
+                    let mut addrs = super::name_addr::NameAddrList::new();
+                    addrs.push(na);
+                    return Ok(Some(Contact::Addrs(addrs)));
+                }
+            }
+        }
         let mut star = None;
         let mut addrs = super::name_addr::NameAddrList::new();
         let mut any = false;
@@ -1305,7 +1333,10 @@ impl<'a> Message<'a> {
             any = true;
             let left = self.max_list_values.saturating_sub(addrs.len()).max(1);
             // What `Contact::parse` does, appending in place.
-            if super::text::trim_lws(h.value) == b"*" {
+            // A value that is `*` ends in `*` or white space: the usual `...>` skips the trim.
+            if matches!(h.value.last(), Some(b'*' | b' ' | b'\t' | b'\r' | b'\n'))
+                && super::text::trim_lws(h.value) == b"*"
+            {
                 star = Some(h.line_start as usize);
             } else {
                 super::text::parse_list_into(
@@ -2116,6 +2147,76 @@ l: 0\r\n\r\n";
         )
         .unwrap_err();
         assert_eq!(e, err(ErrorKind::TooManyHeaders, 25));
+    }
+
+    /// `vias()` (with its single-line fast path) gives what the list path gives: one hop in
+    /// the usual form, and every form the fast path leaves to it (commas, quotes, LWS, two
+    /// lines, errors, a zero list limit).
+    #[test]
+    fn vias_fast_path_agrees_with_the_list_path() {
+        let vias: [&[u8]; 10] = [
+            b"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK74;rport\r\n",
+            b"Via: SIP/2.0/TCP h.example.com;branch=z9hG4bK1\r\n",
+            b"Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1,SIP/2.0/UDP b;branch=z9hG4bK2\r\n",
+            b"Via: SIP/2.0/UDP a;x=\"q,r\";branch=z9hG4bK1\r\n",
+            b"Via: SIP/2.0/UDP a ; branch=z9hG4bK1\r\n",
+            b"Via: SIP/2.0/UDP a;branch=z9hG4bK1\r\nv: SIP/2.0/UDP b;branch=z9hG4bK2\r\n",
+            b"Via: SIP/2.0/UDP a;branch=z9hG4bK1;rport=x\r\n",
+            b"Via: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK1\r\n",
+            b"Via: SIP/2.0/UDP a;branch=z9hG4bK1,\r\n",
+            b"Via: SIP/2.0 UDP a\r\n",
+        ];
+        for via in vias {
+            for max_list_values in [0, 1, 8] {
+                let mut msg = b"OPTIONS sip:a@b SIP/2.0\r\n".to_vec();
+                msg.extend_from_slice(via);
+                msg.extend_from_slice(b"Content-Length: 0\r\n\r\n");
+                let limits = Limits {
+                    max_list_values,
+                    ..Limits::default()
+                };
+                let m = Message::parse(&msg, Transport::Datagram, &limits).unwrap();
+                let general = m.list(HeaderName::Via, ErrorKind::BadVia, Via::parse);
+                assert_eq!(m.vias(), general, "{:?}", String::from_utf8_lossy(via));
+            }
+        }
+    }
+
+    /// `contacts()` (with its single-line fast path) gives what the per-line loop gives.
+    #[test]
+    fn contacts_fast_path_agrees_with_the_loop() {
+        let contacts: [&[u8]; 9] = [
+            b"Contact: <sip:alice@192.0.2.10:5060>\r\n",
+            b"Contact: \"A, B\" <sip:a@b>;expires=60\r\n",
+            b"Contact: <sip:a@b>, <sip:c@d>\r\n",
+            b"Contact: sip:a@b;x=\"1,2\"\r\n",
+            b"Contact: *\r\n",
+            b"Contact: <sip:a@b>\r\nm: <sip:c@d>\r\n",
+            b"Contact: <sip:a@b\r\n",
+            b"Contact: sip:a@b,\r\n",
+            b"Contact: <sip:a@b>;q=1,*\r\n",
+        ];
+        for contact in contacts {
+            for max_list_values in [0, 1, 8] {
+                let mut msg = b"OPTIONS sip:a@b SIP/2.0\r\n".to_vec();
+                msg.extend_from_slice(contact);
+                msg.extend_from_slice(b"Content-Length: 0\r\n\r\n");
+                let limits = Limits {
+                    max_list_values,
+                    ..Limits::default()
+                };
+                let m = Message::parse(&msg, Transport::Datagram, &limits).unwrap();
+                let mut m2 = m.clone();
+                // Without the hot index the lookup is not a single header: the loop answers.
+                m2.hot = HotIndex::WHOLE;
+                assert_eq!(
+                    m.contacts(),
+                    m2.contacts(),
+                    "{:?}",
+                    String::from_utf8_lossy(contact)
+                );
+            }
+        }
     }
 
     #[test]

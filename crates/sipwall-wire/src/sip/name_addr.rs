@@ -103,7 +103,17 @@ impl<'a> NameAddr<'a> {
         match t.first() {
             None => return Err(bad(0)),
             Some(b'"') => {
-                let (content, end) = parse_quoted_string(t, 0)?;
+                // The usual display name (`"Alice"`: printable ASCII, no `\`) inline; every
+                // other quoted-string takes the full parser (a call cost ~120 instructions).
+                let body = t.get(1..).unwrap_or(&[]);
+                let n = body
+                    .iter()
+                    .take_while(|&&c| (0x20..=0x7e).contains(&c) && c != b'"' && c != b'\\')
+                    .count();
+                let (content, end) = match body.get(n) {
+                    Some(b'"') => (body.get(..n).unwrap_or(&[]), n + 2),
+                    _ => parse_quoted_string(t, 0)?,
+                };
                 let p = skip_lws(t, end);
                 if t.get(p) != Some(&b'<') {
                     return Err(bad(p));
@@ -137,37 +147,67 @@ impl<'a> NameAddr<'a> {
         }
 
         if let Some(lt) = laquot {
+            // The usual `<sip:...>` (parsed in the same pass that finds its `>`), then the
+            // usual `;tag=...` or nothing, in one tight loop: the value is built straight
+            // into the result, with no general path merged in (that merge cost a copy of
+            // the `Uri`, see `examples/parse_loop.rs`). Everything else: `angle_general`.
             let ustart = lt + 1;
             let rest = t.get(ustart..).unwrap_or(&[]);
-            // The usual `<sip:...>` is parsed in the same pass that finds its `>`.
-            let (uri, ulen) = match Uri::parse_sip_prefix_inline(rest, true) {
-                Some((uri, n)) if rest.get(n) == Some(&b'>') => (uri, n),
-                _ => angle_uri_general(rest, lt, ustart)?,
-            };
-            let pstart = ustart + ulen + 1;
-            // The usual `;tag=...` (or nothing: To, Contact) in one tight loop; what
-            // `Params::parse` gives for it, without the general lexer.
-            let tail = t.get(pstart..).unwrap_or(&[]);
-            let params = if let Some(p) = Params::parse_header_run_fast(tail, |_, _, _| true) {
-                p
-            } else {
-                let (params, used) = Params::parse(tail).map_err(|e| e.shifted(pstart))?;
-                let end = skip_lws(t, pstart + used);
-                if end != t.len() {
-                    return Err(bad(end));
+            if let Some((uri, n)) = Uri::parse_sip_prefix_inline(rest, true) {
+                if rest.get(n) == Some(&b'>') {
+                    let tail = t.get(ustart + n + 1..).unwrap_or(&[]);
+                    if let Some(p) = Params::parse_header_run_fast(tail, |_, _, _| true) {
+                        return Ok(NameAddr {
+                            raw: t,
+                            uri,
+                            display_name,
+                            params: Span::of(t, p.raw()),
+                            angle: true,
+                        });
+                    }
                 }
-                params
-            };
-            return Ok(NameAddr {
-                raw: t,
-                uri,
-                display_name,
-                params: Span::of(t, params.raw()),
-                angle: true,
-            });
+            }
+            return Self::angle_general(t, display_name, lt);
         }
 
         Self::addr_spec(t, scan_stop)
+    }
+
+    /// The `name-addr` form whose `<` is at `lt`, in general: the URI up to the first `>`
+    /// and any header parameters, with the error offsets. Out of line: the usual form is
+    /// taken in [`NameAddr::parse_trimmed`].
+    #[cold]
+    #[inline(never)]
+    fn angle_general(
+        t: &'a [u8],
+        display_name: Span,
+        lt: usize,
+    ) -> Result<NameAddr<'a>, ParseError> {
+        let ustart = lt + 1;
+        let rest = t.get(ustart..).unwrap_or(&[]);
+        let (uri, ulen) = match Uri::parse_sip_prefix_inline(rest, true) {
+            Some((uri, n)) if rest.get(n) == Some(&b'>') => (uri, n),
+            _ => angle_uri_general(rest, lt, ustart)?,
+        };
+        let pstart = ustart + ulen + 1;
+        let tail = t.get(pstart..).unwrap_or(&[]);
+        let params = if let Some(p) = Params::parse_header_run_fast(tail, |_, _, _| true) {
+            p
+        } else {
+            let (params, used) = Params::parse(tail).map_err(|e| e.shifted(pstart))?;
+            let end = skip_lws(t, pstart + used);
+            if end != t.len() {
+                return Err(bad(end));
+            }
+            params
+        };
+        Ok(NameAddr {
+            raw: t,
+            uri,
+            display_name,
+            params: Span::of(t, params.raw()),
+            angle: true,
+        })
     }
 
     /// The `addr-spec` form (no `<>`) of a trimmed element, or the error of a display name
@@ -301,6 +341,21 @@ mod tests {
         ParseError::new(kind, offset)
     }
 
+    proptest::proptest! {
+        /// What `Message::contacts` relies on: a value `NameAddr::parse` accepts is one list
+        /// element, its trimmed self.
+        #[test]
+        fn accepted_elements_are_one_list_element(
+            v in "[ ]{0,1}(\"[a,<>\\\\ ]{0,4}\"|[a ]{0,3})[ ]{0,1}(<sip:[a,@>\";=]{1,6}>|sip:[a,@\";=]{1,6})(;[a,=\"<>]{0,5}){0,2}[ ]{0,1}"
+        ) {
+            let v = v.as_bytes();
+            if NameAddr::parse(v).is_ok() {
+                let elems: Vec<&[u8]> = crate::sip::text::split_list(v).collect();
+                proptest::prop_assert_eq!(elems, vec![trim_lws(v)]);
+            }
+        }
+    }
+
     #[test]
     fn wsinv_to_and_from() {
         // RFC 4475 wsinv `TO :` value: addr-spec with LWS around `;` and `=`, folded.
@@ -321,6 +376,59 @@ mod tests {
         assert_eq!(na.uri.user(), Some(&b"jdrosen"[..]));
         assert_eq!(na.tag(), Some(&b"98asjd8"[..]));
         assert_eq!(offset_in(v, na.display_name().unwrap()), Some(1));
+    }
+
+    /// The inline plain display name and the quoted-string parser it falls back to give the
+    /// same name (printable ASCII inline; escapes, TAB, folds, UTF-8, errors through the parser).
+    #[test]
+    fn quoted_display_name_fast_path_and_fallbacks() {
+        let cases: [(&[u8], &[u8]); 5] = [
+            (b"\"Alice\" <sip:a@b>", b"Alice"),
+            (b"\"\" <sip:a@b>", b""),
+            (b"\"A\\\"b\" <sip:a@b>", b"A\\\"b"),
+            (b"\"A\tb\"<sip:a@b>", b"A\tb"),
+            ("\"Zoë\" <sip:a@b>".as_bytes(), "Zoë".as_bytes()),
+        ];
+        for (v, name) in cases {
+            let na = NameAddr::parse(v).unwrap();
+            assert_eq!(na.display_name(), Some(name));
+            let (content, _) = parse_quoted_string(v, 0).unwrap();
+            assert_eq!(na.display_name(), Some(content));
+        }
+        assert_eq!(
+            NameAddr::parse(b"\"Alice <sip:a@b>").unwrap_err(),
+            e(ErrorKind::BadQuotedString, 0)
+        );
+        assert_eq!(
+            NameAddr::parse(b"\"A\x01\" <sip:a@b>").unwrap_err(),
+            e(ErrorKind::BadQuotedString, 2)
+        );
+    }
+
+    /// The inline `<sip:...>;params` form gives what the general name-addr path gives, and
+    /// every other form is left to it.
+    #[test]
+    fn angle_fast_path_agrees_with_the_general_path() {
+        let values: [&[u8]; 10] = [
+            b"<sip:a@b>",
+            b"<sip:alice@192.0.2.10:5060>",
+            b"<sip:a@b.example.com>;tag=9fxced76sl",
+            b"<sip:a@b;lr>;q=0.5;expires=60",
+            b"<sip:a@b> ;tag=1",
+            b"<sips:a:pw@b>;x",
+            b"<tel:+1234>",
+            b"<sip:a@b",
+            b"<sip:a@b>x",
+            b"<sip:a@b>;tag=\"q\"",
+        ];
+        for v in values {
+            assert_eq!(
+                NameAddr::parse_trimmed(v),
+                NameAddr::angle_general(v, Span::NONE, 0),
+                "{:?}",
+                String::from_utf8_lossy(v)
+            );
+        }
     }
 
     #[test]

@@ -143,12 +143,32 @@ fn via_param_ok(p: &Param<'_>) -> bool {
     }
 }
 
+/// `name` equals `lower` (at most 8 lowercase letters) ignoring ASCII case, as one word
+/// compare: `b | 0x20` maps exactly the two cases of a letter to its lowercase, and the zero
+/// padding maps to 0x20 on both sides. A byte loop cost ~40 instructions per name here.
+#[inline]
+fn eq_letters_ignore_case(name: &[u8], lower: &[u8]) -> bool {
+    const CASE: u64 = 0x2020_2020_2020_2020;
+    let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
+    match (a.get_mut(..name.len()), b.get_mut(..lower.len())) {
+        (Some(a), Some(b)) if name.len() == lower.len() => {
+            a.copy_from_slice(name);
+            b.copy_from_slice(lower);
+        }
+        _ => return false,
+    }
+    u64::from_le_bytes(a) | CASE == u64::from_le_bytes(b) | CASE
+}
+
 /// [`via_param_ok`] for a parameter lexed by [`Params::parse_header_run_fast`] (never
 /// quoted), with the branch's token check already done by the lexer.
 #[inline]
 fn via_param_ok_unquoted(name: &[u8], value: Option<&[u8]>, value_is_token: bool) -> bool {
-    if name.len() == 6 && eq_ignore_case(name, b"branch") {
+    if eq_letters_ignore_case(name, b"branch") {
         value.is_some() && value_is_token
+    } else if value.is_none() && eq_letters_ignore_case(name, b"rport") {
+        // The usual `;rport` flag (RFC 3581 §3), without a call to the other checkers.
+        true
     } else if matches!(name.len(), 3 | 5 | 8) {
         let p = Param {
             name,
@@ -238,11 +258,44 @@ impl<'a> Via<'a> {
         })
     }
 
+    #[inline]
     fn parse_trimmed(t: &'a [u8]) -> Result<Via<'a>, ParseError> {
-        let front = match Self::front_fast(t) {
-            Some(f) => f,
-            None => Self::front_general(t)?,
+        match Self::parse_fast(t) {
+            Some(v) => Ok(v),
+            None => Self::parse_slow(t),
+        }
+    }
+
+    /// The whole of `t` in the usual form: [`Via::front_fast`], then a `;branch=...;rport`
+    /// run that [`Params::parse_header_run_fast`] takes. Gives exactly what
+    /// [`Via::parse_trimmed`] gives, or `None` ("use the general path", not an error). Such a
+    /// `t` holds no `,` (no byte class of those scans has it) and no white space at its ends,
+    /// so a list header value it takes is one element, itself: `Message::vias` relies on
+    /// that. Out of line so that both share one copy of the hot code.
+    #[inline(never)]
+    pub(crate) fn parse_fast(t: &'a [u8]) -> Option<Via<'a>> {
+        let front = Self::front_fast(t)?;
+        let params = Params::parse_header_run_fast(t.get(front.pos..)?, via_param_ok_unquoted)?;
+        Some(Self::assemble(t, front, params))
+    }
+
+    /// Every other form, with the error offsets.
+    #[cold]
+    #[inline(never)]
+    fn parse_slow(t: &'a [u8]) -> Result<Via<'a>, ParseError> {
+        // `front_general` gives what `front_fast` gives where that answers (proptest
+        // `front_fast_matches_the_general_path`), so `front_fast` keeps one caller, inlined.
+        let front = Self::front_general(t)?;
+        let rest = t.get(front.pos..).unwrap_or(&[]);
+        let params = match Params::parse_header_run_fast(rest, via_param_ok_unquoted) {
+            Some(p) => p,
+            None => Self::params_general(t, front.pos)?,
         };
+        Ok(Self::assemble(t, front, params))
+    }
+
+    #[inline]
+    fn assemble(t: &'a [u8], front: Front, params: Params<'a>) -> Via<'a> {
         let Front {
             protocol_name,
             protocol_version,
@@ -251,16 +304,9 @@ impl<'a> Via<'a> {
             host_raw,
             port,
             port_raw,
-            pos,
+            pos: _,
         } = front;
-        let rest = t.get(pos..).unwrap_or(&[]);
-        // The usual `;branch=...;rport` run lexed and checked in one loop; anything else (LWS,
-        // quotes, errors) takes the general pass below.
-        let params = match Params::parse_header_run_fast(rest, via_param_ok_unquoted) {
-            Some(p) => p,
-            None => Self::params_general(t, pos)?,
-        };
-        Ok(Via {
+        Via {
             raw: t,
             port,
             host,
@@ -270,7 +316,7 @@ impl<'a> Via<'a> {
             host_raw,
             port_raw,
             params: Span::of(t, params.raw()),
-        })
+        }
     }
 
     /// The via-params of `t` from `pos` in general, with the error offsets; `t` must end
@@ -429,6 +475,71 @@ mod tests {
 
     fn e(kind: ErrorKind, offset: usize) -> ParseError {
         ParseError::new(kind, offset)
+    }
+
+    /// The lexer-side checker (with its inline `branch` and `rport` cases) agrees with
+    /// `via_param_ok` on unquoted parameters.
+    #[test]
+    fn unquoted_param_check_agrees_with_the_general_one() {
+        let names: [&[u8]; 8] = [
+            b"branch",
+            b"rport",
+            b"RPort",
+            b"received",
+            b"maddr",
+            b"ttl",
+            b"rports",
+            b"x",
+        ];
+        let values: [Option<&[u8]>; 5] = [
+            None,
+            Some(b"5060"),
+            Some(b"z9hG4bK1"),
+            Some(b"1.2.3.4"),
+            Some(b"70000"),
+        ];
+        for name in names {
+            for value in values {
+                let p = Param {
+                    name,
+                    value,
+                    value_raw: value,
+                };
+                let is_token = value.is_some_and(is_token);
+                assert_eq!(
+                    via_param_ok_unquoted(name, value, is_token),
+                    via_param_ok(&p),
+                    "{name:?} {value:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn letters_ignore_case_matches_eq_ignore_case() {
+        for name in [
+            &b"branch"[..],
+            b"BRANCH",
+            b"bRaNcH",
+            b"branc",
+            b"branchx",
+            b"bran\xe3h",
+            b"br@nch",
+            b"rport",
+            b"RPORT",
+            b"rpor",
+            b"",
+            b"rportxyz",
+            b"rportxyzw",
+        ] {
+            for lower in [&b"branch"[..], b"rport"] {
+                assert_eq!(
+                    eq_letters_ignore_case(name, lower),
+                    eq_ignore_case(name, lower),
+                    "{name:?} {lower:?}"
+                );
+            }
+        }
     }
 
     #[test]
