@@ -938,7 +938,8 @@ pub(crate) fn parse_head<'a>(
             }
             continue;
         };
-        let (Some(name_raw), Some(after)) = (rest.get(..name_len), rest.get(name_len + 1..)) else {
+        // One bounds check: the name and its colon, then the rest.
+        let Some(([name_raw @ .., _colon], after)) = rest.split_at_checked(name_len + 1) else {
             let e = err(ErrorKind::BadHeaderLine, pos);
             return Err(sec.fail(bytes, limits, e, false));
         };
