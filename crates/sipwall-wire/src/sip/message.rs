@@ -947,8 +947,10 @@ pub(crate) fn parse_head<'a>(
             return Err(sec.fail(bytes, limits, no_lf(bytes, pos, limits), false));
         };
         // The line's content ends before CRLF (or a bare LF); the CR cannot be the colon.
-        let raw = after.get(..lf).unwrap_or_default();
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let raw = match after.get(..lf) {
+            Some([raw @ .., b'\r']) | Some(raw) => raw,
+            None => &[],
+        };
         if name_raw.len() + 1 + raw.len() > limits.max_line_length {
             let e = err(ErrorKind::LineTooLong, pos);
             return Err(sec.fail(bytes, limits, e, false));
