@@ -833,7 +833,13 @@ fn first_line<'a>(
 /// its LF)`, or `None` for any other line.
 #[inline]
 fn request_line_fast(s: &[u8]) -> Option<(StartLine<'_>, usize, usize)> {
-    let n = token_len(s);
+    let (n, method) = match method_word(s) {
+        Some(known) => known,
+        None => {
+            let n = token_len(s);
+            (n, Method::from_token(s.get(..n)?))
+        }
+    };
     let (method_raw, after) = s.split_at_checked(n)?;
     let [b' ', after @ ..] = after else {
         return None;
@@ -852,7 +858,7 @@ fn request_line_fast(s: &[u8]) -> Option<(StartLine<'_>, usize, usize)> {
     };
     Some((
         StartLine::Request {
-            method: Method::from_token(method_raw),
+            method,
             method_raw,
             uri,
             version: rest.get(1..8)?,
@@ -860,6 +866,24 @@ fn request_line_fast(s: &[u8]) -> Option<(StartLine<'_>, usize, usize)> {
         content_len,
         lf,
     ))
+}
+
+/// The usual method, a known name of up to 8 bytes, found from the line's first word: its end
+/// (the first SP, or the word's end) by one SWAR test, the name by [`Method::from_token`]. A
+/// known name is a `token` (RFC 3261 §25.1), so when the caller then finds the SP after it,
+/// this gave what the byte-by-byte [`token_len`] scan and `from_token` give. `None` (an
+/// extension method, SUBSCRIBE, a line shorter than a word) sends the line to them.
+#[inline]
+fn method_word(s: &[u8]) -> Option<(usize, Method<'_>)> {
+    const SP: u64 = 0x2020_2020_2020_2020;
+    let w = u64::from_le_bytes(*s.first_chunk::<8>()?);
+    let sp = zero_bytes(w ^ SP);
+    // The lowest flag is exact (see `zero_bytes`).
+    let n = (sp.trailing_zeros() / 8) as usize;
+    match Method::from_token(s.get(..n)?) {
+        Method::Other(_) => None,
+        known => Some((n, known)),
+    }
 }
 
 /// [`first_line`] for every line: the LF found first, then [`parse_start_line`].
@@ -1743,6 +1767,42 @@ v=0\n";
                 max_list_values: 4,
             },
         ]
+    }
+
+    /// The method word finds the known methods a token scan finds, and leaves every other
+    /// method to the scan.
+    #[test]
+    fn method_word_and_fallback() {
+        for line in [
+            &b"INVITE sip:a SIP/2.0"[..],
+            b"ACK sip:a",
+            b"REGISTER sip:a",
+            b"OPTIONS x",
+        ] {
+            let n = token_len(line);
+            assert_eq!(
+                method_word(line),
+                Some((n, Method::from_token(&line[..n]))),
+                "{line:?}"
+            );
+        }
+        for line in [
+            &b"FOO sip:a SIP/2.0"[..],
+            b"INVITEX sip:a",
+            b"SUBSCRIBE sip:a",
+            b"BYE sip",
+            b"invite sip:a",
+        ] {
+            assert_eq!(method_word(line), None, "{line:?}");
+        }
+        // A known name that fills the word without a SP: the caller's SP test decides.
+        assert_eq!(method_word(b"REGISTERX sip:a"), Some((8, Method::Register)));
+        assert_eq!(request_line_fast(b"REGISTERX sip:a SIP/2.0\r\n"), None);
+        let fast = request_line_fast(b"REGISTER sip:a SIP/2.0\r\n").map(|(l, _, _)| l);
+        assert_eq!(
+            fast,
+            parse_start_line_general(b"REGISTER sip:a SIP/2.0", 0).ok()
+        );
     }
 
     /// The field checks run after the header section (or before a loop error): an error in
