@@ -571,6 +571,17 @@ fn offset_u32(at: usize) -> u32 {
     u32::try_from(at).unwrap_or(u32::MAX)
 }
 
+/// [`offset_u32`] of a position in the input, where `WIDE` is false only for an input of at
+/// most `u32::MAX` bytes: a plain cast, exact there (no compare and select per offset).
+#[inline(always)]
+fn line_offset<const WIDE: bool>(at: usize) -> u32 {
+    if WIDE {
+        offset_u32(at)
+    } else {
+        at as u32
+    }
+}
+
 /// Offset of `part`, a sub-slice of `bytes`, in `bytes` (what the header index stores as
 /// slices; the rare checks that report an offset recover it from the slice).
 #[inline]
@@ -715,7 +726,7 @@ const CR: u64 = 0x0d0d_0d0d_0d0d_0d0d;
 /// but CR (which folds onto `-`), and CR is ruled out here with the same words. Only an
 /// unknown name is checked byte by byte. Longer names and the last bytes of the input take
 /// [`header_name_long`].
-#[inline]
+#[inline(always)]
 fn header_name(line: &[u8]) -> Option<(usize, HeaderName)> {
     let Some(first) = line.first_chunk::<16>() else {
         return header_name_long(line);
@@ -935,6 +946,34 @@ pub(crate) fn parse_head<'a>(
     transport: Transport,
     cut_at_body: bool,
 ) -> Result<Message<'a>, ParseError> {
+    if bytes.len() > u32::MAX as usize {
+        return parse_head_wide(bytes, limits, transport, cut_at_body);
+    }
+    parse_head_in::<false>(bytes, limits, transport, cut_at_body)
+}
+
+/// [`parse_head`] of an input longer than `u32::MAX` bytes (possible only when the limits
+/// allow such a message): the header offsets saturate at `u32::MAX`. A separate copy so that
+/// the usual one converts offsets with a plain cast: every offset of a shorter input fits.
+#[cold]
+#[inline(never)]
+fn parse_head_wide<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    transport: Transport,
+    cut_at_body: bool,
+) -> Result<Message<'a>, ParseError> {
+    parse_head_in::<true>(bytes, limits, transport, cut_at_body)
+}
+
+/// The body of [`parse_head`]; `WIDE` is false only when every offset in `bytes` fits a `u32`.
+#[inline(always)]
+fn parse_head_in<'a, const WIDE: bool>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    transport: Transport,
+    cut_at_body: bool,
+) -> Result<Message<'a>, ParseError> {
     let start = leading_crlf(bytes);
     let (start_line, first_nl) = first_line(bytes, start, limits)?;
 
@@ -985,8 +1024,8 @@ pub(crate) fn parse_head<'a>(
             name,
             name_raw,
             value,
-            line_start: offset_u32(pos),
-            line_end: offset_u32(next),
+            line_start: line_offset::<WIDE>(pos),
+            line_end: line_offset::<WIDE>(next),
         });
         pos = next;
     };
@@ -1767,6 +1806,35 @@ v=0\n";
                 max_list_values: 4,
             },
         ]
+    }
+
+    /// The copy for inputs over `u32::MAX` bytes gives what the usual one gives on the inputs
+    /// a test can hold (it differs only in saturating offsets past `u32::MAX`).
+    #[test]
+    fn wide_copy_agrees() {
+        let inputs: [&[u8]; 4] = [
+            include_bytes!("../../benches/data/invite.sip"),
+            b"SIP/2.0 200 OK\r\nl: 0\r\nX: a\r\n b\r\n\r\n",
+            b"A sip:a SIP/2.0\r\nX : 1\r\nl: x\r\n\r\n",
+            b"A sip:a SIP/2.0\r\nX: 1",
+        ];
+        for input in inputs {
+            for limits in &limit_sets() {
+                for t in [Transport::Datagram, Transport::Stream] {
+                    for cut in [false, true] {
+                        let usual = parse_head_in::<false>(input, limits, t, cut);
+                        let wide = parse_head_in::<true>(input, limits, t, cut);
+                        assert_eq!(
+                            usual.as_ref().map(|m| &m.headers),
+                            wide.as_ref().map(|m| &m.headers)
+                        );
+                        assert_eq!(usual.err(), wide.err());
+                    }
+                }
+            }
+        }
+        assert_eq!(line_offset::<true>(usize::MAX), u32::MAX);
+        assert_eq!(line_offset::<false>(17), 17);
     }
 
     /// The method word finds the known methods a token scan finds, and leaves every other
