@@ -571,6 +571,17 @@ fn offset_u32(at: usize) -> u32 {
     u32::try_from(at).unwrap_or(u32::MAX)
 }
 
+/// [`offset_u32`] of a position in the input, where `WIDE` is false only for an input of at
+/// most `u32::MAX` bytes: a plain cast, exact there (no compare and select per offset).
+#[inline(always)]
+fn line_offset<const WIDE: bool>(at: usize) -> u32 {
+    if WIDE {
+        offset_u32(at)
+    } else {
+        at as u32
+    }
+}
+
 /// Offset of `part`, a sub-slice of `bytes`, in `bytes` (what the header index stores as
 /// slices; the rare checks that report an offset recover it from the slice).
 #[inline]
@@ -580,62 +591,67 @@ fn offset_in(bytes: &[u8], part: &[u8]) -> usize {
 
 /// The header index being built by [`parse_head`].
 ///
-/// Each header is pushed as soon as its first line is read; the checks that need the whole
-/// field (the header count, Content-Length) run in [`Section::finish`] when the next
-/// non-continuation line (or the end) arrives, which keeps the order in which errors are
-/// reported what it was when fields were collected first and pushed afterwards.
+/// Each header is pushed as soon as its first line is read; a fold may extend it. The checks
+/// that need whole fields (the header count, Content-Length) are not made per line: the usual
+/// message passes them, so they run once, after the header section
+/// ([`Section::content_length`]), and before any error the loop reports
+/// ([`Section::fail`]), which then reports what a per-field check would have found first.
+/// That keeps the order in which errors are reported what it was when each field was checked
+/// as soon as it was complete (the next non-continuation line, or the end), without a test
+/// per line.
 struct Section<'a> {
     headers: Vec<Header<'a>>,
-    content_length: Option<usize>,
     hot: HotIndex,
-    /// The last header still needs [`Section::finish_slow`]'s checks: it is a Content-Length,
-    /// or one header too many. Rare, so the loop tests one flag per line.
-    pending: bool,
 }
 
 impl<'a> Section<'a> {
     /// Add a header field (its first line; a fold may extend it).
     #[inline]
-    fn push(&mut self, header: Header<'a>, limits: &Limits) {
-        let name = header.name;
-        self.hot.record(name, self.headers.len());
+    fn push(&mut self, header: Header<'a>) {
+        self.hot.record(header.name, self.headers.len());
         self.headers.push(header);
-        // The two rare cases behind one flag.
-        self.pending |=
-            name == HeaderName::ContentLength || self.headers.len() > limits.max_headers;
     }
 
-    /// The checks on the last header, once its field is complete.
-    #[inline]
-    fn finish(&mut self, bytes: &[u8], limits: &Limits) -> Result<(), ParseError> {
-        if self.pending {
-            self.finish_slow(bytes, limits)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Content-Length is parsed as soon as its field is complete: the framing depends on it.
+    /// The checks on the complete header section: the Content-Length value, or the first
+    /// error [`check_fields`] finds. The usual message (at most one Content-Length, under the
+    /// header limit) is answered from the hot index.
     #[inline(never)]
-    fn finish_slow(&mut self, bytes: &[u8], limits: &Limits) -> Result<(), ParseError> {
-        self.pending = false;
-        let Some(h) = self.headers.last() else {
-            return Ok(());
-        };
-        let line = offset_in(bytes, h.name_raw);
-        if self.headers.len() > limits.max_headers {
-            return Err(err(ErrorKind::TooManyHeaders, line));
-        }
-        if h.name == HeaderName::ContentLength {
-            if self.content_length.is_some() {
-                // RFC 4475 §3.3.9 mcl01: which value is right cannot be known.
-                return Err(err(ErrorKind::RepeatedContentLength, line));
+    fn content_length(&self, bytes: &[u8], limits: &Limits) -> Result<Option<usize>, ParseError> {
+        let n = self.headers.len();
+        if n <= limits.max_headers && n <= HOT_MAX_HEADERS {
+            let slot = usize::from(hot_slot(HeaderName::ContentLength).0) & (HOT_SLOTS - 1);
+            let (first, last) = (self.hot.first[slot], self.hot.last[slot]);
+            if first == HOT_NONE {
+                return Ok(None);
             }
-            let value = h.value;
-            let at = offset_in(bytes, value);
-            self.content_length = Some(parse_content_length(value, at, limits)?);
+            if first == last {
+                if let Some(h) = self.headers.get(usize::from(first)) {
+                    let at = offset_in(bytes, h.value);
+                    return parse_content_length(h.value, at, limits).map(Some);
+                }
+            }
         }
-        Ok(())
+        check_fields(bytes, &self.headers, limits)
+    }
+
+    /// The error to report when the loop meets `e`: an error in a complete field comes first,
+    /// as it would have been found when the field was complete. The last header counts as
+    /// complete once a line after it that is not a continuation has been started to be read
+    /// (`last_complete`); an error found before that is reported before the last field's.
+    #[cold]
+    #[inline(never)]
+    fn fail(
+        &self,
+        bytes: &[u8],
+        limits: &Limits,
+        e: ParseError,
+        last_complete: bool,
+    ) -> ParseError {
+        let n = self.headers.len() - usize::from(!last_complete && !self.headers.is_empty());
+        match check_fields(bytes, self.headers.get(..n).unwrap_or_default(), limits) {
+            Err(first) => first,
+            Ok(_) => e,
+        }
     }
 
     /// A continuation line (RFC 3261 §7.3.1 folding) ending at `content_end`, followed by the
@@ -657,6 +673,34 @@ impl<'a> Section<'a> {
         h.line_end = offset_u32(next);
         Ok(())
     }
+}
+
+/// The checks on complete header fields, in message order (RFC 3261 §20.14, RFC 4475
+/// §3.3.9): no header past `Limits::max_headers`, at most one Content-Length, and its value.
+/// Returns the Content-Length value.
+#[cold]
+#[inline(never)]
+fn check_fields(
+    bytes: &[u8],
+    headers: &[Header<'_>],
+    limits: &Limits,
+) -> Result<Option<usize>, ParseError> {
+    let mut content_length = None;
+    for (i, h) in headers.iter().enumerate() {
+        let line = offset_in(bytes, h.name_raw);
+        if i >= limits.max_headers {
+            return Err(err(ErrorKind::TooManyHeaders, line));
+        }
+        if h.name == HeaderName::ContentLength {
+            if content_length.is_some() {
+                // RFC 4475 §3.3.9 mcl01: which value is right cannot be known.
+                return Err(err(ErrorKind::RepeatedContentLength, line));
+            }
+            let at = offset_in(bytes, h.value);
+            content_length = Some(parse_content_length(h.value, at, limits)?);
+        }
+    }
+    Ok(content_length)
 }
 
 /// Flags the zero bytes of `x` (bit 7 of each): the classic SWAR test. Only the lowest flag is
@@ -682,7 +726,7 @@ const CR: u64 = 0x0d0d_0d0d_0d0d_0d0d;
 /// but CR (which folds onto `-`), and CR is ruled out here with the same words. Only an
 /// unknown name is checked byte by byte. Longer names and the last bytes of the input take
 /// [`header_name_long`].
-#[inline]
+#[inline(always)]
 fn header_name(line: &[u8]) -> Option<(usize, HeaderName)> {
     let Some(first) = line.first_chunk::<16>() else {
         return header_name_long(line);
@@ -800,7 +844,13 @@ fn first_line<'a>(
 /// its LF)`, or `None` for any other line.
 #[inline]
 fn request_line_fast(s: &[u8]) -> Option<(StartLine<'_>, usize, usize)> {
-    let n = token_len(s);
+    let (n, method) = match method_word(s) {
+        Some(known) => known,
+        None => {
+            let n = token_len(s);
+            (n, Method::from_token(s.get(..n)?))
+        }
+    };
     let (method_raw, after) = s.split_at_checked(n)?;
     let [b' ', after @ ..] = after else {
         return None;
@@ -819,7 +869,7 @@ fn request_line_fast(s: &[u8]) -> Option<(StartLine<'_>, usize, usize)> {
     };
     Some((
         StartLine::Request {
-            method: Method::from_token(method_raw),
+            method,
             method_raw,
             uri,
             version: rest.get(1..8)?,
@@ -827,6 +877,24 @@ fn request_line_fast(s: &[u8]) -> Option<(StartLine<'_>, usize, usize)> {
         content_len,
         lf,
     ))
+}
+
+/// The usual method, a known name of up to 8 bytes, found from the line's first word: its end
+/// (the first SP, or the word's end) by one SWAR test, the name by [`Method::from_token`]. A
+/// known name is a `token` (RFC 3261 §25.1), so when the caller then finds the SP after it,
+/// this gave what the byte-by-byte [`token_len`] scan and `from_token` give. `None` (an
+/// extension method, SUBSCRIBE, a line shorter than a word) sends the line to them.
+#[inline]
+fn method_word(s: &[u8]) -> Option<(usize, Method<'_>)> {
+    const SP: u64 = 0x2020_2020_2020_2020;
+    let w = u64::from_le_bytes(*s.first_chunk::<8>()?);
+    let sp = zero_bytes(w ^ SP);
+    // The lowest flag is exact (see `zero_bytes`).
+    let n = (sp.trailing_zeros() / 8) as usize;
+    match Method::from_token(s.get(..n)?) {
+        Method::Other(_) => None,
+        known => Some((n, known)),
+    }
 }
 
 /// [`first_line`] for every line: the LF found first, then [`parse_start_line`].
@@ -878,19 +946,46 @@ pub(crate) fn parse_head<'a>(
     transport: Transport,
     cut_at_body: bool,
 ) -> Result<Message<'a>, ParseError> {
+    if bytes.len() > u32::MAX as usize {
+        return parse_head_wide(bytes, limits, transport, cut_at_body);
+    }
+    parse_head_in::<false>(bytes, limits, transport, cut_at_body)
+}
+
+/// [`parse_head`] of an input longer than `u32::MAX` bytes (possible only when the limits
+/// allow such a message): the header offsets saturate at `u32::MAX`. A separate copy so that
+/// the usual one converts offsets with a plain cast: every offset of a shorter input fits.
+#[cold]
+#[inline(never)]
+fn parse_head_wide<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    transport: Transport,
+    cut_at_body: bool,
+) -> Result<Message<'a>, ParseError> {
+    parse_head_in::<true>(bytes, limits, transport, cut_at_body)
+}
+
+/// The body of [`parse_head`]; `WIDE` is false only when every offset in `bytes` fits a `u32`.
+#[inline(always)]
+fn parse_head_in<'a, const WIDE: bool>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    transport: Transport,
+    cut_at_body: bool,
+) -> Result<Message<'a>, ParseError> {
     let start = leading_crlf(bytes);
     let (start_line, first_nl) = first_line(bytes, start, limits)?;
 
     let mut sec = Section {
         headers: Vec::with_capacity(16),
-        content_length: None,
         hot: HotIndex::EMPTY,
-        pending: false,
     };
     let mut pos = first_nl + 1;
     let body_start = loop {
         if pos > limits.max_message_size {
-            return Err(err(ErrorKind::MessageTooLarge, limits.max_message_size));
+            let e = err(ErrorKind::MessageTooLarge, limits.max_message_size);
+            return Err(sec.fail(bytes, limits, e, false));
         }
         // header-name HCOLON value (RFC 3261 §7.3.1, §25.1): the fast path takes a token name
         // directly followed by ":".
@@ -898,7 +993,6 @@ pub(crate) fn parse_head<'a>(
         let Some((name_len, name)) = header_name(rest) else {
             if rest.starts_with(b"\r\n") {
                 // The empty line: end of the header section (`other_line` takes bare LF).
-                sec.finish(bytes, limits)?;
                 break pos + 2;
             }
             match other_line(bytes, pos, limits, transport, &mut sec)? {
@@ -907,45 +1001,40 @@ pub(crate) fn parse_head<'a>(
             }
             continue;
         };
-        let (Some(name_raw), Some(after)) = (rest.get(..name_len), rest.get(name_len + 1..)) else {
-            return Err(err(ErrorKind::BadHeaderLine, pos));
+        // One bounds check: the name and its colon, then the rest.
+        let Some(([name_raw @ .., _colon], after)) = rest.split_at_checked(name_len + 1) else {
+            let e = err(ErrorKind::BadHeaderLine, pos);
+            return Err(sec.fail(bytes, limits, e, false));
         };
         let Some(lf) = line_lf(after) else {
-            return Err(no_lf(bytes, pos, limits));
+            return Err(sec.fail(bytes, limits, no_lf(bytes, pos, limits), false));
         };
         // The line's content ends before CRLF (or a bare LF); the CR cannot be the colon.
-        let raw = after.get(..lf).unwrap_or_default();
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let raw = match after.get(..lf) {
+            Some([raw @ .., b'\r']) | Some(raw) => raw,
+            None => &[],
+        };
         if name_raw.len() + 1 + raw.len() > limits.max_line_length {
-            return Err(err(ErrorKind::LineTooLong, pos));
+            let e = err(ErrorKind::LineTooLong, pos);
+            return Err(sec.fail(bytes, limits, e, false));
         }
-        sec.finish(bytes, limits)?;
         let value = trim_slice(raw);
         let next = pos + name_len + 1 + lf + 1;
-        sec.push(
-            Header {
-                name,
-                name_raw,
-                value,
-                line_start: offset_u32(pos),
-                line_end: offset_u32(next),
-            },
-            limits,
-        );
+        sec.push(Header {
+            name,
+            name_raw,
+            value,
+            line_start: line_offset::<WIDE>(pos),
+            line_end: line_offset::<WIDE>(next),
+        });
         pos = next;
     };
+    let content_length = sec.content_length(bytes, limits)?;
     if sec.headers.len() > HOT_MAX_HEADERS {
         sec.hot = HotIndex::WHOLE;
     }
     let input = if cut_at_body {
-        let end = message_end(
-            bytes,
-            start,
-            body_start,
-            sec.content_length,
-            transport,
-            limits,
-        )?;
+        let end = message_end(bytes, start, body_start, content_length, transport, limits)?;
         bytes.get(..end).unwrap_or(bytes)
     } else {
         bytes
@@ -956,7 +1045,7 @@ pub(crate) fn parse_head<'a>(
         start_line,
         headers: sec.headers,
         body_start,
-        content_length: sec.content_length,
+        content_length,
         hot: sec.hot,
         max_list_values: limits.max_list_values,
     })
@@ -1003,50 +1092,50 @@ fn other_line<'a>(
     let nl = match find_lf(bytes.get(pos..).unwrap_or_default()) {
         Some(i) => pos + i,
         None if pos == bytes.len() && transport == Transport::Datagram => {
-            sec.finish(bytes, limits)?;
             return Ok(Line::End(pos));
         }
-        None => return Err(no_lf(bytes, pos, limits)),
+        None => return Err(sec.fail(bytes, limits, no_lf(bytes, pos, limits), false)),
     };
     let content_end = strip_cr(bytes, pos, nl);
     if content_end - pos > limits.max_line_length {
-        return Err(err(ErrorKind::LineTooLong, pos));
+        let e = err(ErrorKind::LineTooLong, pos);
+        return Err(sec.fail(bytes, limits, e, false));
     }
     if content_end == pos {
         // The empty line: end of the header section.
-        sec.finish(bytes, limits)?;
         return Ok(Line::End(nl + 1));
     }
     let line = bytes.get(pos..content_end).unwrap_or_default();
     if line.first().is_some_and(|b| is_ws(*b)) {
-        sec.fold(bytes, pos, content_end, nl + 1)?;
+        if let Err(e) = sec.fold(bytes, pos, content_end, nl + 1) {
+            return Err(sec.fail(bytes, limits, e, false));
+        }
         return Ok(Line::Next(nl + 1));
     }
-    sec.finish(bytes, limits)?;
+    // From here the last field is complete: its errors come before this line's.
     // header-name HCOLON value: the name is a token; HCOLON = *( SP / HTAB ) ":" SWS.
     let name_len = token_len(line);
     if name_len == 0 {
-        return Err(err(ErrorKind::BadHeaderLine, pos));
+        let e = err(ErrorKind::BadHeaderLine, pos);
+        return Err(sec.fail(bytes, limits, e, true));
     }
     let mut i = name_len;
     while line.get(i).is_some_and(|b| is_ws(*b)) {
         i += 1;
     }
     if line.get(i) != Some(&b':') {
-        return Err(err(ErrorKind::BadHeaderLine, pos + i));
+        let e = err(ErrorKind::BadHeaderLine, pos + i);
+        return Err(sec.fail(bytes, limits, e, true));
     }
     let (vs, ve) = trim_value(bytes, pos + i + 1, content_end);
     let name = HeaderName::from_token(bytes.get(pos..pos + name_len).unwrap_or_default());
-    sec.push(
-        Header {
-            name,
-            name_raw: bytes.get(pos..pos + name_len).unwrap_or_default(),
-            value: bytes.get(vs..ve).unwrap_or_default(),
-            line_start: offset_u32(pos),
-            line_end: offset_u32(nl + 1),
-        },
-        limits,
-    );
+    sec.push(Header {
+        name,
+        name_raw: bytes.get(pos..pos + name_len).unwrap_or_default(),
+        value: bytes.get(vs..ve).unwrap_or_default(),
+        line_start: offset_u32(pos),
+        line_end: offset_u32(nl + 1),
+    });
     Ok(Line::Next(nl + 1))
 }
 
@@ -1748,6 +1837,154 @@ v=0\n";
                 max_list_values: 4,
             },
         ]
+    }
+
+    /// The copy for inputs over `u32::MAX` bytes gives what the usual one gives on the inputs
+    /// a test can hold (it differs only in saturating offsets past `u32::MAX`).
+    #[test]
+    fn wide_copy_agrees() {
+        let inputs: [&[u8]; 4] = [
+            include_bytes!("../../benches/data/invite.sip"),
+            b"SIP/2.0 200 OK\r\nl: 0\r\nX: a\r\n b\r\n\r\n",
+            b"A sip:a SIP/2.0\r\nX : 1\r\nl: x\r\n\r\n",
+            b"A sip:a SIP/2.0\r\nX: 1",
+        ];
+        for input in inputs {
+            for limits in &limit_sets() {
+                for t in [Transport::Datagram, Transport::Stream] {
+                    for cut in [false, true] {
+                        let usual = parse_head_in::<false>(input, limits, t, cut);
+                        let wide = parse_head_in::<true>(input, limits, t, cut);
+                        assert_eq!(
+                            usual.as_ref().map(|m| &m.headers),
+                            wide.as_ref().map(|m| &m.headers)
+                        );
+                        assert_eq!(usual.err(), wide.err());
+                    }
+                }
+            }
+        }
+        assert_eq!(line_offset::<true>(usize::MAX), u32::MAX);
+        assert_eq!(line_offset::<false>(17), 17);
+    }
+
+    /// The method word finds the known methods a token scan finds, and leaves every other
+    /// method to the scan.
+    #[test]
+    fn method_word_and_fallback() {
+        for line in [
+            &b"INVITE sip:a SIP/2.0"[..],
+            b"ACK sip:a",
+            b"REGISTER sip:a",
+            b"OPTIONS x",
+        ] {
+            let n = token_len(line);
+            assert_eq!(
+                method_word(line),
+                Some((n, Method::from_token(&line[..n]))),
+                "{line:?}"
+            );
+        }
+        for line in [
+            &b"FOO sip:a SIP/2.0"[..],
+            b"INVITEX sip:a",
+            b"SUBSCRIBE sip:a",
+            b"BYE sip",
+            b"invite sip:a",
+        ] {
+            assert_eq!(method_word(line), None, "{line:?}");
+        }
+        // A known name that fills the word without a SP: the caller's SP test decides.
+        assert_eq!(method_word(b"REGISTERX sip:a"), Some((8, Method::Register)));
+        assert_eq!(request_line_fast(b"REGISTERX sip:a SIP/2.0\r\n"), None);
+        let fast = request_line_fast(b"REGISTER sip:a SIP/2.0\r\n").map(|(l, _, _)| l);
+        assert_eq!(
+            fast,
+            parse_start_line_general(b"REGISTER sip:a SIP/2.0", 0).ok()
+        );
+    }
+
+    /// The field checks run after the header section (or before a loop error): an error in
+    /// a complete field is still reported before a later line's, a later line's error before
+    /// one in the field it may still continue, as the reference (which checks each field as
+    /// soon as it is complete) reports them.
+    #[test]
+    fn deferred_field_checks_keep_error_order() {
+        let small = Limits {
+            max_headers: 2,
+            max_line_length: 24,
+            ..Limits::default()
+        };
+        let cases: [(&[u8], &Limits, ErrorKind); 8] = [
+            // A bad Content-Length, then a bad line: the Content-Length is complete first.
+            (
+                b"A sip:a SIP/2.0\r\nl: x\r\nBad Line\r\n\r\n",
+                &small,
+                ErrorKind::BadContentLength,
+            ),
+            // A bad Content-Length, then a line too long: found before the field is complete.
+            (
+                b"A sip:a SIP/2.0\r\nl: x\r\nX: 0123456789012345678901234\r\n\r\n",
+                &small,
+                ErrorKind::LineTooLong,
+            ),
+            // A folded Content-Length is checked whole: "1 2" is not a number.
+            (
+                b"A sip:a SIP/2.0\r\nl: 1\r\n 2\r\n\r\n",
+                &small,
+                ErrorKind::BadContentLength,
+            ),
+            // Two Content-Length headers, the second one bad: repeated, at the second.
+            (
+                b"A sip:a SIP/2.0\r\nl: 1\r\nl: x\r\n\r\nab",
+                &small,
+                ErrorKind::RepeatedContentLength,
+            ),
+            // One header too many, then a bad line: the count first.
+            (
+                b"A sip:a SIP/2.0\r\nX: 1\r\nY: 2\r\nZ: 3\r\nBad Line\r\n\r\n",
+                &small,
+                ErrorKind::TooManyHeaders,
+            ),
+            // One header too many, then a line that ends nowhere: that line's error first
+            // (a field is complete only once a whole line follows it).
+            (
+                b"A sip:a SIP/2.0\r\nX: 1\r\nY: 2\r\nZ: 3\r\nW: 4",
+                &small,
+                ErrorKind::MissingEndOfHeaders,
+            ),
+            // The last header too many, then the end: the count.
+            (
+                b"A sip:a SIP/2.0\r\nX: 1\r\nY: 2\r\nZ: 3\r\n\r\n",
+                &small,
+                ErrorKind::TooManyHeaders,
+            ),
+            // A bad Content-Length at the end of a datagram without the empty line.
+            (
+                b"A sip:a SIP/2.0\r\nX: 1\r\nContent-Length: -1\r\n",
+                &small,
+                ErrorKind::BadContentLength,
+            ),
+        ];
+        for (input, limits, kind) in cases {
+            same_head(input, limits, Transport::Datagram);
+            same_head(input, limits, Transport::Stream);
+            let got = parse_head(input, limits, Transport::Datagram, false);
+            assert_eq!(
+                got.err().map(|e| e.kind),
+                Some(kind),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        // The usual message: one Content-Length, answered from the hot index.
+        let m = parse_head(
+            b"A sip:a SIP/2.0\r\nX: 1\r\nl: 2\r\n\r\nab",
+            &small,
+            Transport::Stream,
+            true,
+        );
+        assert_eq!(m.map(|m| m.content_length), Ok(Some(2)));
     }
 
     proptest::proptest! {
