@@ -1372,6 +1372,14 @@ impl<'a> Message<'a> {
                 }
             }
         }
+        self.vias_general()
+    }
+
+    /// [`Message::vias`] for anything but one usual hop on one line: out of line, so that the
+    /// list machinery stays out of the hot code (the whole full parse must fit the L1 i-cache,
+    /// see `examples/parse_loop.rs`).
+    #[inline(never)]
+    fn vias_general(&self) -> Result<super::via::ViaList<'a>, ParseError> {
         self.list(HeaderName::Via, ErrorKind::BadVia, Via::parse)
     }
 
@@ -1415,6 +1423,13 @@ impl<'a> Message<'a> {
                 }
             }
         }
+        self.contacts_general()
+    }
+
+    /// [`Message::contacts`] for anything but one usual name-addr on one line (several
+    /// contacts, `*`, errors): out of line, like [`Message::vias_general`].
+    #[inline(never)]
+    fn contacts_general(&self) -> Result<Option<Contact<'a>>, ParseError> {
         let mut star = None;
         let mut addrs = super::name_addr::NameAddrList::new();
         let mut any = false;
