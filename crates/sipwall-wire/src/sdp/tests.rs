@@ -612,6 +612,41 @@ fn tolerated_bytes_are_flagged() {
     assert_eq!(sd.session_name.len(), 61);
 }
 
+/// The one-pass IPv4 parse on the edge cases of RFC 8866 §9 `IP4-address`, against `std`.
+#[test]
+fn parse_ipv4_strict_edges() {
+    for v in [
+        &b"0.0.0.0"[..],
+        b"255.255.255.255",
+        b"192.0.2.10",
+        b"256.0.0.1",
+        b"1.2.3.04",
+        b"01.2.3.4",
+        b"1.2.3.0",
+        b"1.2.3",
+        b"1.2.3.4.",
+        b"1.2.3.4.5",
+        b".1.2.3",
+        b"1..2.3",
+        b"1.2.3.4 ",
+        b"1000.2.3.4",
+        b"0.0.0.00",
+        b"1.2.3.999",
+        b"12.34.56.7x",
+    ] {
+        let std = std::str::from_utf8(v)
+            .unwrap()
+            .parse::<std::net::Ipv4Addr>()
+            .ok();
+        assert_eq!(
+            parse_ipv4_strict(v),
+            std,
+            "{:?}",
+            String::from_utf8_lossy(v)
+        );
+    }
+}
+
 mod ip_prop {
     use super::*;
     use proptest::prelude::*;
