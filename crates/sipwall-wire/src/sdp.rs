@@ -1116,13 +1116,33 @@ fn decimal<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
     T::try_from(decimal_u64(b)?).ok()
 }
 
-/// [`decimal`] as `u64`: one out-of-line copy for every target type.
+/// [`decimal`] as `u64`: one out-of-line copy for every target type. Up to 19 digits cannot
+/// overflow a `u64`, so the usual short number is read without checked arithmetic.
 #[inline(never)]
 fn decimal_u64(b: &[u8]) -> Option<u64> {
     let digits = b.strip_prefix(b"+").unwrap_or(b);
     if digits.is_empty() {
         return None;
     }
+    if digits.len() > 19 {
+        return decimal_u64_long(digits);
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        let v = d.wrapping_sub(b'0');
+        if v > 9 {
+            return None;
+        }
+        // At most 19 digits: below 10^19 < u64::MAX, no overflow.
+        n = n * 10 + u64::from(v);
+    }
+    Some(n)
+}
+
+/// [`decimal_u64`] of more than 19 digits, with overflow checks: rare, out of line.
+#[cold]
+#[inline(never)]
+fn decimal_u64_long(digits: &[u8]) -> Option<u64> {
     let mut n: u64 = 0;
     for &d in digits {
         if !d.is_ascii_digit() {

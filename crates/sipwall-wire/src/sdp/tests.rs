@@ -647,6 +647,31 @@ fn parse_ipv4_strict_edges() {
     }
 }
 
+/// The short (unchecked) and long (checked) paths of `decimal_u64` read numbers as
+/// `str::parse::<u64>` does, at the 19/20-digit boundary and around `u64::MAX`.
+#[test]
+fn decimal_u64_edges() {
+    for v in [
+        &b"0"[..],
+        b"+7",
+        b"+",
+        b"",
+        b"49170",
+        b"1x",
+        b"-1",
+        b"9999999999999999999",
+        b"10000000000000000000",
+        b"18446744073709551615",
+        b"18446744073709551616",
+        b"99999999999999999999",
+        b"000000000000000000000000042",
+        b"00000000000000000000000004x",
+    ] {
+        let std = std::str::from_utf8(v).unwrap().parse::<u64>().ok();
+        assert_eq!(decimal_u64(v), std, "{:?}", String::from_utf8_lossy(v));
+    }
+}
+
 mod ip_prop {
     use super::*;
     use proptest::prelude::*;
@@ -656,6 +681,11 @@ mod ip_prop {
         #[test]
         fn parse_ip_is_std_parse(v in "[0-9.]{0,17}|[0-9a-f:.]{0,24}|[0-9a-z.-]{0,12}") {
             prop_assert_eq!(parse_ip(v.as_bytes()), v.parse::<IpAddr>().ok());
+        }
+
+        #[test]
+        fn decimal_u64_is_std_parse(v in "[+]?[0-9]{0,24}|[0-9+a-]{0,6}") {
+            prop_assert_eq!(decimal_u64(v.as_bytes()), v.parse::<u64>().ok());
         }
 
         #[test]
