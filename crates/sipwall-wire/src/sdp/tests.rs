@@ -1257,3 +1257,39 @@ fn word_compare_ignores_case_exactly() {
         );
     }
 }
+
+/// `Message::sdp` (which fills the model in its returned place through `parse_into`) gives
+/// what `parse` gives on the body, with errors moved to message offsets, and `None` without
+/// an SDP body.
+#[test]
+fn message_sdp_is_parse_of_body() {
+    use crate::sip::{Limits, Message, Transport};
+    let msg = |body: &[u8], ct: &str| {
+        let mut m = format!(
+            "INVITE sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n\
+             From: <sip:b@example.com>;tag=1\r\nTo: <sip:a@example.com>\r\nCall-ID: x@y\r\n\
+             CSeq: 1 INVITE\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        m.extend_from_slice(body);
+        m
+    };
+    let good = b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
+m=audio 4000 RTP/AVP 0\r\n";
+    let bad_body = b"v=0\r\ns=-\r\nm=audio x RTP/AVP 0\r\n";
+    let raw = msg(good, "application/sdp");
+    let m = Message::parse(&raw, Transport::Datagram, &Limits::default()).unwrap();
+    assert_eq!(m.sdp().unwrap().unwrap(), parse(good).unwrap());
+
+    let raw = msg(bad_body, "application/sdp");
+    let m = Message::parse(&raw, Transport::Datagram, &Limits::default()).unwrap();
+    let e = m.sdp().unwrap().unwrap_err();
+    let at = parse(bad_body).unwrap_err();
+    assert_eq!(e.kind, at.kind);
+    assert_eq!(e.offset, raw.len() - bad_body.len() + at.offset);
+
+    let raw = msg(b"hello", "text/plain");
+    let m = Message::parse(&raw, Transport::Datagram, &Limits::default()).unwrap();
+    assert!(m.sdp().is_none());
+}
