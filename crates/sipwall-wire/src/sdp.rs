@@ -686,24 +686,42 @@ pub fn parse_with<'a>(
 ) -> Result<SessionDescription<'a>, ParseError> {
     // Built in the place it is returned from (one local returned on every path): the model
     // is not copied on return.
-    let mut parsed = Ok(SessionDescription {
-        origin: None,
-        session_name: Text::default(),
-        connection: None,
-        bandwidths: Vec::new(),
-        direction: None,
-        fingerprints: Vec::new(),
-        attributes: Attributes::default(),
-        media: MediaList::new(),
-        normalized: false,
-    });
+    let mut parsed = Ok(SessionDescription::empty());
     // Filled in place: the line loop neither moves the model nor holds drop code for it.
     if let Ok(sd) = &mut parsed {
-        if let Err(e) = Scanner::new(body).run(limits, sd) {
+        if let Err(e) = parse_into(body, limits, sd) {
             parsed = Err(e);
         }
     }
     parsed
+}
+
+impl SessionDescription<'_> {
+    /// The model before any line is read, for [`parse_into`].
+    pub(crate) fn empty() -> Self {
+        SessionDescription {
+            origin: None,
+            session_name: Text::default(),
+            connection: None,
+            bandwidths: Vec::new(),
+            direction: None,
+            fingerprints: Vec::new(),
+            attributes: Attributes::default(),
+            media: MediaList::new(),
+            normalized: false,
+        }
+    }
+}
+
+/// [`parse_with`] into a model the caller placed ([`SessionDescription::empty`]), so that a
+/// caller wrapping the result (`Message::sdp` returns an `Option` of it) builds it in its
+/// return place: each move of the 640-byte model is a `memcpy` call on the hot path.
+pub(crate) fn parse_into<'a>(
+    body: &'a [u8],
+    limits: &SdpLimits,
+    sd: &mut SessionDescription<'a>,
+) -> Result<(), ParseError> {
+    Scanner::new(body).run(limits, sd)
 }
 
 /// Strict check by the `sdp-types` parser (RFC 8866 §9 as that crate reads it): `Ok` when it
@@ -1098,13 +1116,33 @@ fn decimal<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
     T::try_from(decimal_u64(b)?).ok()
 }
 
-/// [`decimal`] as `u64`: one out-of-line copy for every target type.
+/// [`decimal`] as `u64`: one out-of-line copy for every target type. Up to 19 digits cannot
+/// overflow a `u64`, so the usual short number is read without checked arithmetic.
 #[inline(never)]
 fn decimal_u64(b: &[u8]) -> Option<u64> {
     let digits = b.strip_prefix(b"+").unwrap_or(b);
     if digits.is_empty() {
         return None;
     }
+    if digits.len() > 19 {
+        return decimal_u64_long(digits);
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        let v = d.wrapping_sub(b'0');
+        if v > 9 {
+            return None;
+        }
+        // At most 19 digits: below 10^19 < u64::MAX, no overflow.
+        n = n * 10 + u64::from(v);
+    }
+    Some(n)
+}
+
+/// [`decimal_u64`] of more than 19 digits, with overflow checks: rare, out of line.
+#[cold]
+#[inline(never)]
+fn decimal_u64_long(digits: &[u8]) -> Option<u64> {
     let mut n: u64 = 0;
     for &d in digits {
         if !d.is_ascii_digit() {

@@ -612,6 +612,66 @@ fn tolerated_bytes_are_flagged() {
     assert_eq!(sd.session_name.len(), 61);
 }
 
+/// The one-pass IPv4 parse on the edge cases of RFC 8866 §9 `IP4-address`, against `std`.
+#[test]
+fn parse_ipv4_strict_edges() {
+    for v in [
+        &b"0.0.0.0"[..],
+        b"255.255.255.255",
+        b"192.0.2.10",
+        b"256.0.0.1",
+        b"1.2.3.04",
+        b"01.2.3.4",
+        b"1.2.3.0",
+        b"1.2.3",
+        b"1.2.3.4.",
+        b"1.2.3.4.5",
+        b".1.2.3",
+        b"1..2.3",
+        b"1.2.3.4 ",
+        b"1000.2.3.4",
+        b"0.0.0.00",
+        b"1.2.3.999",
+        b"12.34.56.7x",
+    ] {
+        let std = std::str::from_utf8(v)
+            .unwrap()
+            .parse::<std::net::Ipv4Addr>()
+            .ok();
+        assert_eq!(
+            parse_ipv4_strict(v),
+            std,
+            "{:?}",
+            String::from_utf8_lossy(v)
+        );
+    }
+}
+
+/// The short (unchecked) and long (checked) paths of `decimal_u64` read numbers as
+/// `str::parse::<u64>` does, at the 19/20-digit boundary and around `u64::MAX`.
+#[test]
+fn decimal_u64_edges() {
+    for v in [
+        &b"0"[..],
+        b"+7",
+        b"+",
+        b"",
+        b"49170",
+        b"1x",
+        b"-1",
+        b"9999999999999999999",
+        b"10000000000000000000",
+        b"18446744073709551615",
+        b"18446744073709551616",
+        b"99999999999999999999",
+        b"000000000000000000000000042",
+        b"00000000000000000000000004x",
+    ] {
+        let std = std::str::from_utf8(v).unwrap().parse::<u64>().ok();
+        assert_eq!(decimal_u64(v), std, "{:?}", String::from_utf8_lossy(v));
+    }
+}
+
 mod ip_prop {
     use super::*;
     use proptest::prelude::*;
@@ -621,6 +681,11 @@ mod ip_prop {
         #[test]
         fn parse_ip_is_std_parse(v in "[0-9.]{0,17}|[0-9a-f:.]{0,24}|[0-9a-z.-]{0,12}") {
             prop_assert_eq!(parse_ip(v.as_bytes()), v.parse::<IpAddr>().ok());
+        }
+
+        #[test]
+        fn decimal_u64_is_std_parse(v in "[+]?[0-9]{0,24}|[0-9+a-]{0,6}") {
+            prop_assert_eq!(decimal_u64(v.as_bytes()), v.parse::<u64>().ok());
         }
 
         #[test]
@@ -1191,4 +1256,40 @@ fn word_compare_ignores_case_exactly() {
             "{b}"
         );
     }
+}
+
+/// `Message::sdp` (which fills the model in its returned place through `parse_into`) gives
+/// what `parse` gives on the body, with errors moved to message offsets, and `None` without
+/// an SDP body.
+#[test]
+fn message_sdp_is_parse_of_body() {
+    use crate::sip::{Limits, Message, Transport};
+    let msg = |body: &[u8], ct: &str| {
+        let mut m = format!(
+            "INVITE sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n\
+             From: <sip:b@example.com>;tag=1\r\nTo: <sip:a@example.com>\r\nCall-ID: x@y\r\n\
+             CSeq: 1 INVITE\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        m.extend_from_slice(body);
+        m
+    };
+    let good = b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
+m=audio 4000 RTP/AVP 0\r\n";
+    let bad_body = b"v=0\r\ns=-\r\nm=audio x RTP/AVP 0\r\n";
+    let raw = msg(good, "application/sdp");
+    let m = Message::parse(&raw, Transport::Datagram, &Limits::default()).unwrap();
+    assert_eq!(m.sdp().unwrap().unwrap(), parse(good).unwrap());
+
+    let raw = msg(bad_body, "application/sdp");
+    let m = Message::parse(&raw, Transport::Datagram, &Limits::default()).unwrap();
+    let e = m.sdp().unwrap().unwrap_err();
+    let at = parse(bad_body).unwrap_err();
+    assert_eq!(e.kind, at.kind);
+    assert_eq!(e.offset, raw.len() - bad_body.len() + at.offset);
+
+    let raw = msg(b"hello", "text/plain");
+    let m = Message::parse(&raw, Transport::Datagram, &Limits::default()).unwrap();
+    assert!(m.sdp().is_none());
 }

@@ -210,14 +210,18 @@ impl<'a> Message<'a> {
 
     /// The decoded SDP, if the message carries one; errors are at message offsets.
     pub fn sdp(&self) -> Option<Result<SessionDescription<'a>, ParseError>> {
-        let b = self.sdp_bytes()?;
-        // The error is fixed up in place: a `map_err` here made the compiler copy the whole
-        // (large) result once more on the success path.
-        let mut r = sdp::parse(b);
-        if let Err(e) = &mut r {
-            *e = self.locate(b, *e);
+        // Built in the returned place and filled there: moving the (large) model into an
+        // `Option` after the parse cost a copy or two of it on every call.
+        let b = self.sdp_bytes();
+        let mut out = b.map(|_| Ok(SessionDescription::empty()));
+        if let (Some(b), Some(r)) = (b, &mut out) {
+            if let Ok(sd) = r {
+                if let Err(e) = sdp::parse_into(b, &sdp::SdpLimits::default(), sd) {
+                    *r = Err(self.locate(b, e));
+                }
+            }
         }
-        Some(r)
+        out
     }
 
     /// Is this a request with this method?
