@@ -15,6 +15,7 @@ fuzz_target!(|data: &[u8]| {
         if let Some(o) = &s.origin {
             in_bounds(&o.address_span, data.len());
             in_bounds(&o.line, data.len());
+            let _ = o.ip();
         }
         if let Some(c) = &s.connection {
             in_bounds(&c.address_span, data.len());

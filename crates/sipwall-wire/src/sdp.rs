@@ -350,7 +350,11 @@ fn serialize_media<S: serde::Serializer>(m: &MediaList<'_>, s: S) -> Result<S::O
 
 /// `o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>`
 /// (RFC 8866 §5.2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// The address is parsed on demand ([`Origin::ip`]): the ALG rewrites it as text through
+/// `address_span` and rarely needs its value, and parsing it costs as much as the rest of the
+/// line.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin<'a> {
     /// `-` when the user name is not given.
     pub username: Text<'a>,
@@ -360,12 +364,37 @@ pub struct Origin<'a> {
     pub addrtype: Text<'a>,
     /// Address as written (IP literal or FQDN).
     pub address: Text<'a>,
-    /// Parsed address; `None` for a host name (left unresolved).
-    pub ip: Option<IpAddr>,
     /// Byte range of the address token within the SDP body.
     pub address_span: Range<usize>,
     /// Byte range of the whole `o=` line (without its line end).
     pub line: Range<usize>,
+}
+
+impl Origin<'_> {
+    /// The parsed address (the same reading as the `ip` of [`Connection`]); `None` for a host
+    /// name (left unresolved).
+    pub fn ip(&self) -> Option<IpAddr> {
+        parse_ip(self.address.as_bytes())
+    }
+}
+
+/// Serialised with the parsed `ip` beside `address`, as the model showed it before `ip`
+/// became a method (`sipwall sip parse --json` keeps its shape).
+impl Serialize for Origin<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut o = s.serialize_struct("Origin", 9)?;
+        o.serialize_field("username", &self.username)?;
+        o.serialize_field("sess_id", &self.sess_id)?;
+        o.serialize_field("sess_version", &self.sess_version)?;
+        o.serialize_field("nettype", &self.nettype)?;
+        o.serialize_field("addrtype", &self.addrtype)?;
+        o.serialize_field("address", &self.address)?;
+        o.serialize_field("ip", &self.ip())?;
+        o.serialize_field("address_span", &self.address_span)?;
+        o.serialize_field("line", &self.line)?;
+        o.end()
+    }
 }
 
 /// A `c=` line, or the address part of `a=rtcp` (RFC 8866 §5.7, RFC 3605 §2.1).
@@ -1640,7 +1669,6 @@ impl<'a> Scanner<'a> {
             sess_version,
             nettype: self.text(nettype),
             addrtype: self.text(addrtype),
-            ip: parse_ip(address_text.as_bytes()),
             address: address_text,
             address_span: address,
             line,

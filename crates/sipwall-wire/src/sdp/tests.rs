@@ -28,7 +28,7 @@ fn g711_offer() {
     assert_eq!(o.sess_version, 2890844526);
     assert_eq!(o.nettype, "IN");
     assert_eq!(o.addrtype, "IP4");
-    assert_eq!(o.ip, Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10))));
+    assert_eq!(o.ip(), Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10))));
     assert_eq!(at(G711, &o.address_span), "192.0.2.10");
     assert_eq!(
         at(G711, &o.line),
@@ -246,7 +246,7 @@ fn rfc5118_ipv6_in_sdp() {
     let body = sip_body(msg);
     let sd = parse(body).unwrap();
     let v6: IpAddr = "2001:db8::20".parse::<Ipv6Addr>().unwrap().into();
-    assert_eq!(sd.origin.as_ref().unwrap().ip, Some(v6));
+    assert_eq!(sd.origin.as_ref().unwrap().ip(), Some(v6));
     let c = sd.connection.as_ref().unwrap();
     assert_eq!(c.addrtype, "IP6");
     assert_eq!(c.ip, Some(v6));
@@ -264,7 +264,7 @@ fn rfc5118_mult_ip_in_sdp() {
     let sd = parse(body).unwrap();
     let o = sd.origin.as_ref().unwrap();
     assert_eq!(o.address, "host.example.com");
-    assert_eq!(o.ip, None);
+    assert_eq!(o.ip(), None);
     assert!(sd.connection.is_none());
     assert_eq!(
         sd.media[0].connections[0].ip,
