@@ -25,10 +25,11 @@
 //! are [`Text`] spans of the body (no UTF-8 check per field, no drop code; converted, lossily,
 //! only when shown); the lists the ALG rarely reads, [`Attributes`] and [`Formats`], are spans
 //! split on demand, and the first media section is stored inline ([`MediaList`]), so the
-//! common one-section parse allocates nothing; the line loop calls one small out-of-line
-//! function per line type, rare forms (fingerprints, `a=ike-setup`, `a=rtcp` with an
-//! address, multicast suffixes, IPv6, irregular blanks) are cold; the line ends and fields
-//! are found eight bytes at a time, stray bytes 32 at a time.
+//! common one-section parse allocates nothing; the `o=` address is parsed on demand
+//! ([`Origin::ip`]); the line loop calls one small out-of-line function per line type, rare
+//! forms (fingerprints, `a=ike-setup`, `a=rtcp` with an address, multicast suffixes, IPv6,
+//! irregular blanks) are cold; the line ends and fields are found eight bytes at a time,
+//! stray bytes 32 at a time.
 //!
 //! # What the scanner accepts (RFC 8866 §5, §9)
 //!
