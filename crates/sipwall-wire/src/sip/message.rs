@@ -17,6 +17,7 @@ use super::framing::Transport;
 use super::header::{Header, HeaderName};
 use super::method::Method;
 use super::name_addr::{Contact, NameAddr};
+use super::text::zero_bytes;
 use super::uri::Uri;
 use super::via::Via;
 use crate::error::{ErrorKind, ParseError};
@@ -500,39 +501,8 @@ fn is_value_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// Position of the first LF in `hay`. Header lines are short (20 to 80 bytes), where a
-/// `memchr` call per line costs more than it saves: this tests 16 bytes per step as two words
-/// with [`zero_bytes`] on `word ^ LF`, whose lowest flagged byte is exact.
-#[inline]
-fn find_lf(hay: &[u8]) -> Option<usize> {
-    const LF: u64 = 0x0a0a_0a0a_0a0a_0a0a;
-    let word = |w: &[u8; 8]| zero_bytes(u64::from_le_bytes(*w) ^ LF);
-    let mut at = 0;
-    while let Some(chunk) = hay.get(at..at + 16) {
-        if let (Some(lo), Some(hi)) = (chunk.first_chunk::<8>(), chunk.last_chunk::<8>()) {
-            let (zl, zh) = (word(lo), word(hi));
-            if zl | zh != 0 {
-                let (base, z) = if zl != 0 { (at, zl) } else { (at + 8, zh) };
-                return Some(base + (z.trailing_zeros() / 8) as usize);
-            }
-        }
-        at += 16;
-    }
-    if let Some(w) = hay.get(at..at + 8).and_then(|c| c.first_chunk::<8>()) {
-        let z = word(w);
-        if z != 0 {
-            return Some(at + (z.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    hay.get(at..)?
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|i| at + i)
-}
-
-/// Position of the first LF in `hay`, the rest of a header line after its colon. One vector
-/// search per line: 16 bytes per compare, inlined (SSE2 is part of the x86-64 baseline, so
+/// Position of the first LF in `hay` (the rest of a header line, after its colon on the fast
+/// path, from its start in [`other_line`]). One vector search per line: 16 bytes per compare, inlined (SSE2 is part of the x86-64 baseline, so
 /// `memchr`'s SSE2 searcher needs neither a run-time check nor an indirect call), which beats
 /// both a word-at-a-time scan and a `memchr` call even on 20-byte lines.
 #[inline]
@@ -701,16 +671,6 @@ fn check_fields(
         }
     }
     Ok(content_length)
-}
-
-/// Flags the zero bytes of `x` (bit 7 of each): the classic SWAR test. Only the lowest flag is
-/// exact (a borrow can flag the byte above a zero byte), which is all the callers use: every
-/// flag at or below the lowest true zero byte is true.
-#[inline]
-fn zero_bytes(x: u64) -> u64 {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    x.wrapping_sub(LO) & !x & HI
 }
 
 const COLON: u64 = 0x3a3a_3a3a_3a3a_3a3a;
@@ -1089,7 +1049,7 @@ fn other_line<'a>(
     transport: Transport,
     sec: &mut Section<'a>,
 ) -> Result<Line, ParseError> {
-    let nl = match find_lf(bytes.get(pos..).unwrap_or_default()) {
+    let nl = match line_lf(bytes.get(pos..).unwrap_or_default()) {
         Some(i) => pos + i,
         None if pos == bytes.len() && transport == Transport::Datagram => {
             return Ok(Line::End(pos));
@@ -1712,18 +1672,18 @@ v=0\n";
     }
 
     #[test]
-    fn find_lf_matches_a_byte_scan() {
+    fn line_lf_matches_a_byte_scan() {
         // Bytes next to LF in value (0x0b, 0x09, 0x8a, 0x0a ^ 0x80) must not be taken for it.
         for len in 0..40 {
             for fill in [b'a', 0x0b, 0x09, 0x8a, 0x00, 0xff] {
                 let mut hay = vec![fill; len];
-                assert_eq!(find_lf(&hay), None);
+                assert_eq!(line_lf(&hay), None);
                 for at in 0..len {
                     hay[at] = b'\n';
-                    assert_eq!(find_lf(&hay), Some(at), "len {len} fill {fill} at {at}");
+                    assert_eq!(line_lf(&hay), Some(at), "len {len} fill {fill} at {at}");
                     if at + 1 < len {
                         hay[at + 1] = b'\n';
-                        assert_eq!(find_lf(&hay), Some(at));
+                        assert_eq!(line_lf(&hay), Some(at));
                         hay[at + 1] = fill;
                     }
                     hay[at] = fill;

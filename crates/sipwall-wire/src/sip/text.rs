@@ -317,22 +317,35 @@ fn list_cut(s: &[u8]) -> usize {
     s.len()
 }
 
-/// Position of the first of three bytes in `hay`, reading 8 bytes at a time (the classic
-/// "has a zero byte" test on `word ^ needle`, whose lowest flagged byte is exact; the lowest
-/// flag of the three masks ORed is then the first match of any). Header values are short,
-/// where a `memchr3` call costs more than this.
+/// Flags the zero bytes of `x` (bit 7 of each): the classic SWAR "has a zero byte" test.
+/// Only the lowest flag is exact (a borrow can flag the byte above a zero byte), which is all
+/// its users need: every flag at or below the lowest true zero byte is true. The one copy for
+/// the word-at-a-time scans of the header index, the list splitter and the SDP scanner.
 #[inline]
-pub(crate) fn find_byte3(hay: &[u8], a: u8, b: u8, c: u8) -> Option<usize> {
+pub(crate) fn zero_bytes(x: u64) -> u64 {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let (ma, mb, mc) = (LO * u64::from(a), LO * u64::from(b), LO * u64::from(c));
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// `b` in every byte of a word, for [`zero_bytes`] on `word ^ splat(b)`.
+#[inline]
+pub(crate) const fn splat(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// Position of the first of three bytes in `hay`, reading 8 bytes at a time ([`zero_bytes`]
+/// on `word ^ needle`; the lowest flag of the three masks ORed is the first match of any).
+/// Header values are short, where a `memchr3` call costs more than this.
+#[inline]
+pub(crate) fn find_byte3(hay: &[u8], a: u8, b: u8, c: u8) -> Option<usize> {
+    let (ma, mb, mc) = (splat(a), splat(b), splat(c));
     let mut at = 0;
     while let Some(chunk) = hay.get(at..at + 8) {
         let mut w = [0u8; 8];
         w.copy_from_slice(chunk);
         let w = u64::from_le_bytes(w);
-        let z = zero(w ^ ma) | zero(w ^ mb) | zero(w ^ mc);
+        let z = zero_bytes(w ^ ma) | zero_bytes(w ^ mb) | zero_bytes(w ^ mc);
         if z != 0 {
             return Some(at + (z.trailing_zeros() / 8) as usize);
         }
@@ -344,24 +357,27 @@ pub(crate) fn find_byte3(hay: &[u8], a: u8, b: u8, c: u8) -> Option<usize> {
         .map(|i| at + i)
 }
 
-/// Position of the first `a` in `hay`, 8 bytes at a time (see [`find_byte3`]).
+/// Position of the first `a` in `hay`, 8 bytes at a time (see [`find_byte3`]). Also the SDP
+/// scanner's line-end search: its lines are short too.
 #[inline]
 pub(crate) fn find_byte(hay: &[u8], a: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let ma = LO * u64::from(a);
-    let mut at = 0;
-    while let Some(chunk) = hay.get(at..at + 8) {
+    let ma = splat(a);
+    let mut chunks = hay.chunks_exact(8);
+    let mut at = 0usize;
+    for c in &mut chunks {
         let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(w) ^ ma;
-        let z = x.wrapping_sub(LO) & !x & HI;
+        w.copy_from_slice(c);
+        let z = zero_bytes(u64::from_le_bytes(w) ^ ma);
         if z != 0 {
             return Some(at + (z.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
-    hay.get(at..)?.iter().position(|&x| x == a).map(|i| at + i)
+    chunks
+        .remainder()
+        .iter()
+        .position(|&x| x == a)
+        .map(|i| at + i)
 }
 
 /// The elements of a list header. Almost every Via, Contact or Route header line holds one
