@@ -69,7 +69,7 @@ fn skip_reason() -> Option<String> {
     if !is_root() {
         return Some("not root".into());
     }
-    for tool in ["ip", "iptables", "nft", "sipp", "python3"] {
+    for tool in ["ip", "iptables", "nft", "sipp", "python3", "sysctl"] {
         if !have(tool) {
             return Some(format!("`{tool}` not found"));
         }
