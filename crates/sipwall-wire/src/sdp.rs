@@ -57,7 +57,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::error::{ErrorKind, ParseError};
-use crate::sip::text::zero_bytes;
+use crate::sip::text::{word_eq_ignore_case, zero_bytes};
 
 /// Default maximum number of `m=` sections.
 pub const DEFAULT_MAX_MEDIA: usize = 32;
@@ -1014,21 +1014,6 @@ fn ipv4_octet(b: &[u8], i: usize) -> Option<(u32, usize)> {
         },
     };
     (v <= 255).then_some((v, n))
-}
-
-/// `s` equals `lower` (lowercase, 8 bytes at most) ignoring ASCII case, as one word compare:
-/// bit 5 is set in `s`'s bytes where `lower` has a letter, and a byte that then equals a
-/// lowercase letter was that letter in either case.
-fn word_eq_ignore_case(s: &[u8], lower: &[u8]) -> bool {
-    fn word(b: &[u8]) -> Option<u64> {
-        let mut a = [0u8; 8];
-        a.get_mut(..b.len())?.copy_from_slice(b);
-        Some(u64::from_le_bytes(a))
-    }
-    let case = lower.iter().rev().fold(0u64, |m, &b| {
-        m << 8 | if b.is_ascii_lowercase() { 0x20 } else { 0 }
-    });
-    s.len() == lower.len() && matches!((word(s), word(lower)), (Some(a), Some(b)) if a | case == b)
 }
 
 /// The `k` bytes of `b` at `at` (8 at most) as a little-endian word, the bytes beyond them

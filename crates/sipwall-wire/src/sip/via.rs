@@ -3,7 +3,9 @@
 use std::net::IpAddr;
 
 use super::params::{Param, Params};
-use super::text::{eq_ignore_case, is_token, offset_in, skip_lws, token_end, trim_lws, Span};
+use super::text::{
+    eq_ignore_case, is_token, offset_in, skip_lws, token_end, trim_lws, word_eq_ignore_case, Span,
+};
 use super::uri::{host_kind_prefix, parse_port, Host, HostKind};
 use crate::error::{ErrorKind, ParseError};
 
@@ -143,30 +145,13 @@ fn via_param_ok(p: &Param<'_>) -> bool {
     }
 }
 
-/// `name` equals `lower` (at most 8 lowercase letters) ignoring ASCII case, as one word
-/// compare: `b | 0x20` maps exactly the two cases of a letter to its lowercase, and the zero
-/// padding maps to 0x20 on both sides. A byte loop cost ~40 instructions per name here.
-#[inline]
-fn eq_letters_ignore_case(name: &[u8], lower: &[u8]) -> bool {
-    const CASE: u64 = 0x2020_2020_2020_2020;
-    let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
-    match (a.get_mut(..name.len()), b.get_mut(..lower.len())) {
-        (Some(a), Some(b)) if name.len() == lower.len() => {
-            a.copy_from_slice(name);
-            b.copy_from_slice(lower);
-        }
-        _ => return false,
-    }
-    u64::from_le_bytes(a) | CASE == u64::from_le_bytes(b) | CASE
-}
-
 /// [`via_param_ok`] for a parameter lexed by [`Params::parse_header_run_fast`] (never
 /// quoted), with the branch's token check already done by the lexer.
 #[inline]
 fn via_param_ok_unquoted(name: &[u8], value: Option<&[u8]>, value_is_token: bool) -> bool {
-    if eq_letters_ignore_case(name, b"branch") {
+    if word_eq_ignore_case(name, b"branch") {
         value.is_some() && value_is_token
-    } else if value.is_none() && eq_letters_ignore_case(name, b"rport") {
+    } else if value.is_none() && word_eq_ignore_case(name, b"rport") {
         // The usual `;rport` flag (RFC 3581 §3), without a call to the other checkers.
         true
     } else if matches!(name.len(), 3 | 5 | 8) {
@@ -516,7 +501,7 @@ mod tests {
     }
 
     #[test]
-    fn letters_ignore_case_matches_eq_ignore_case() {
+    fn word_eq_ignore_case_matches_eq_ignore_case() {
         for name in [
             &b"branch"[..],
             b"BRANCH",
@@ -534,7 +519,7 @@ mod tests {
         ] {
             for lower in [&b"branch"[..], b"rport"] {
                 assert_eq!(
-                    eq_letters_ignore_case(name, lower),
+                    word_eq_ignore_case(name, lower),
                     eq_ignore_case(name, lower),
                     "{name:?} {lower:?}"
                 );
