@@ -514,6 +514,28 @@ fn line_lf(hay: &[u8]) -> Option<usize> {
     memchr(b'\n', hay)
 }
 
+/// [`line_lf`] for the rest of a header line after its colon: the search first looks at
+/// most [`SHORT_LINE`] bytes, which `memchr`'s SSE2 searcher covers 16 bytes at a time, and
+/// only a longer line goes on to its 64-byte loop (which would read past the usual line).
+#[inline(always)]
+fn line_lf_short(hay: &[u8]) -> Option<usize> {
+    match hay.split_at_checked(SHORT_LINE) {
+        Some((head, tail)) => match line_lf(head) {
+            Some(lf) => Some(lf),
+            None => line_lf_after(tail),
+        },
+        None => line_lf(hay),
+    }
+}
+
+/// Bytes [`line_lf_short`] searches first: below 64, `memchr`'s loop size.
+const SHORT_LINE: usize = 63;
+
+#[inline(never)]
+fn line_lf_after(tail: &[u8]) -> Option<usize> {
+    line_lf(tail).map(|lf| lf + SHORT_LINE)
+}
+
 /// The error for a line at `pos` with no LF after it: too long already, or cut short.
 #[cold]
 #[inline(never)]
@@ -966,7 +988,7 @@ fn parse_head_in<'a, const WIDE: bool>(
             let e = err(ErrorKind::BadHeaderLine, pos);
             return Err(sec.fail(bytes, limits, e, false));
         };
-        let Some(lf) = line_lf(after) else {
+        let Some(lf) = line_lf_short(after) else {
             return Err(sec.fail(bytes, limits, no_lf(bytes, pos, limits), false));
         };
         // The line's content ends before CRLF (or a bare LF); the CR cannot be the colon.
