@@ -267,6 +267,27 @@ struct Known {
     key: Key,
     len: usize,
     name: HeaderName,
+    /// `0x20` in each of the first 16 bytes that is `-` in the name: the only byte a CR
+    /// (0x0d) can pass for under the key's `| 0x20` fold, so a name whose bytes there all
+    /// have that bit holds no CR ([`HeaderName::from_line_words`]).
+    dash: (u64, u64),
+}
+
+/// [`Known::dash`] of a known name.
+const fn dash_mask(s: &[u8]) -> (u64, u64) {
+    let (mut lo, mut hi) = (0u64, 0u64);
+    let mut i = 0;
+    while i < s.len() && i < 16 {
+        if s[i] == b'-' {
+            if i < 8 {
+                lo |= 0x20 << (8 * i);
+            } else {
+                hi |= 0x20 << (8 * (i - 8));
+            }
+        }
+        i += 1;
+    }
+    (lo, hi)
 }
 
 /// `KNOWN_SLOTS[slot]` is 1 + the index in [`KNOWN_ENTRIES`] of the name hashed there, or 0.
@@ -293,6 +314,7 @@ static KNOWN_ENTRIES: [Known; 66] = {
             key: (0, 0, 0),
             len: 0,
             name: HeaderName::Other,
+            dash: (0, 0),
         }
     }; 66];
     let mut i = 0;
@@ -301,6 +323,7 @@ static KNOWN_ENTRIES: [Known; 66] = {
             key: name_key(KNOWN[i].0),
             len: KNOWN[i].0.len(),
             name: KNOWN[i].1,
+            dash: dash_mask(KNOWN[i].0),
         };
         i += 1;
     }
@@ -375,9 +398,11 @@ impl HeaderName {
     /// the caller has already loaded as two little-endian words `w0`, `w1` to find the colon:
     /// the key of [`runtime_key`] is those words under one mask, so the header loop reads
     /// each short name once and classifies it without a branch on its length. Same result as
-    /// `from_token` on those `n` bytes for `n` from 1 to 15 (test
-    /// `from_line_words_agrees_with_from_token`); other lengths are `Other` here.
-    #[inline]
+    /// [`HeaderName::from_bytes`] on those `n` bytes for `n` from 1 to 15, CR included (a
+    /// name with a CR is `Other`, so the caller needs no CR test of its own; tests
+    /// `from_line_words_agrees_with_from_token` and `from_line_words_rejects_cr`); other
+    /// lengths are `Other` here.
+    #[inline(always)]
     pub(crate) fn from_line_words(w0: u64, w1: u64, n: usize) -> HeaderName {
         /// `NAME_MASKS[n]` keeps the first `n` bytes of two words.
         static NAME_MASKS: [(u64, u64); 16] = {
@@ -395,7 +420,13 @@ impl HeaderName {
         };
         match (n, NAME_MASKS.get(n)) {
             (1, _) => Self::compact(w0.to_le_bytes()[0]),
-            (2.., Some(&(lo, hi))) => Self::lookup(((w0 & lo) | FOLD, (w1 & hi) | FOLD, FOLD), n),
+            (2.., Some(&(lo, hi))) => {
+                match Self::entry(((w0 & lo) | FOLD, (w1 & hi) | FOLD, FOLD), n) {
+                    // A CR folds onto `-`: the name is known only if each `-` is one.
+                    Some(e) if (!w0 & e.dash.0) | (!w1 & e.dash.1) == 0 => e.name,
+                    _ => HeaderName::Other,
+                }
+            }
             _ => HeaderName::Other,
         }
     }
@@ -403,11 +434,16 @@ impl HeaderName {
     /// The known name with key `k` and length `n`, or `Other`.
     #[inline]
     fn lookup(k: Key, n: usize) -> HeaderName {
+        Self::entry(k, n).map_or(HeaderName::Other, |e| e.name)
+    }
+
+    /// The entry of the known name with key `k` and length `n`.
+    #[inline(always)]
+    fn entry(k: Key, n: usize) -> Option<&'static Known> {
         let at = KNOWN_SLOTS.get(slot(k, n)).copied().unwrap_or(0);
-        match KNOWN_ENTRIES.get(usize::from(at).wrapping_sub(1)) {
-            Some(e) if e.len == n && e.key == k => e.name,
-            _ => HeaderName::Other,
-        }
+        KNOWN_ENTRIES
+            .get(usize::from(at).wrapping_sub(1))
+            .filter(|e| e.len == n && e.key == k)
     }
 
     /// The oracle the hash table is tested against, stated as [`HeaderName::from_token`]'s
@@ -638,6 +674,37 @@ mod tests {
                         String::from_utf8_lossy(name)
                     );
                 }
+            }
+        }
+    }
+
+    /// A CR folds onto `-` under the key's `| 0x20`: the words classifier finds no known name
+    /// in a name with a CR anywhere, as `from_bytes` does, and still finds the name when the
+    /// CR is outside it.
+    #[test]
+    fn from_line_words_rejects_cr() {
+        for (n, _) in KNOWN.iter().filter(|(n, _)| n.len() <= 15) {
+            for at in 0..n.len() {
+                let mut line = [b'z'; 16];
+                line[..n.len()].copy_from_slice(n);
+                line[n.len()] = b':';
+                let clean = line;
+                line[at] = b'\r';
+                let w0 = u64::from_le_bytes(line[..8].try_into().unwrap());
+                let w1 = u64::from_le_bytes(line[8..].try_into().unwrap());
+                let got = HeaderName::from_line_words(w0, w1, n.len());
+                assert_eq!(got, HeaderName::from_bytes(&line[..n.len()]));
+                assert_eq!(got, HeaderName::Other, "{:?}", String::from_utf8_lossy(n));
+                let mut after = clean;
+                if n.len() + 1 < 16 {
+                    after[n.len() + 1] = b'\r';
+                }
+                let w0 = u64::from_le_bytes(after[..8].try_into().unwrap());
+                let w1 = u64::from_le_bytes(after[8..].try_into().unwrap());
+                assert_eq!(
+                    HeaderName::from_line_words(w0, w1, n.len()),
+                    HeaderName::from_bytes(n)
+                );
             }
         }
     }

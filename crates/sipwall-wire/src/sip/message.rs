@@ -704,8 +704,8 @@ const CR: u64 = 0x0d0d_0d0d_0d0d_0d0d;
 ///
 /// The usual name is shorter than 16 bytes: the line's first 16 bytes are read as two words
 /// once, to find the colon and to classify the name ([`HeaderName::from_line_words`]). A known
-/// name is then also a token: the classifier matches case-folded words, exact for every byte
-/// but CR (which folds onto `-`), and CR is ruled out here with the same words. Only an
+/// name is then also a token: the classifier matches case-folded words and is exact for every
+/// byte (a CR, which folds onto `-`, is ruled out there by the name's `-` positions). Only an
 /// unknown name is checked byte by byte. Longer names and the last bytes of the input take
 /// [`header_name_long`].
 #[inline(always)]
@@ -717,29 +717,33 @@ fn header_name(line: &[u8]) -> Option<(usize, HeaderName)> {
         return None;
     };
     let (w0, w1) = (u64::from_le_bytes(*lo), u64::from_le_bytes(*hi));
-    let (c0, c1) = (zero_bytes(w0 ^ COLON), zero_bytes(w1 ^ COLON));
-    let r0 = zero_bytes(w0 ^ CR);
-    // A CR before the colon (below its lowest flag, exact) makes the line a slow one.
-    let (len, cr_before) = if c0 != 0 {
-        (
-            (c0.trailing_zeros() / 8) as usize,
-            r0 & ((c0 & c0.wrapping_neg()) - 1),
-        )
-    } else if c1 != 0 {
-        let r1 = zero_bytes(w1 ^ CR);
-        let below = r1 & ((c1 & c1.wrapping_neg()) - 1);
-        (8 + (c1.trailing_zeros() / 8) as usize, r0 | below)
-    } else {
+    let Some(len) = colon_in_16(first) else {
+        if w0 as u16 == u16::from_le_bytes(*b"\r\n") {
+            // The empty line: the caller ends the header section.
+            return None;
+        }
         return header_name_long(line);
     };
-    if len == 0 || cr_before != 0 {
+    if len == 0 {
         return None;
     }
+    // Exact for every byte, CR included: a known name holds none.
     let name = HeaderName::from_line_words(w0, w1, len);
     if name == HeaderName::Other && token_len(first.get(..len)?) != len {
         return None;
     }
     Some((len, name))
+}
+
+/// Position of the first colon in 16 bytes: one SSE2 compare where available (see
+/// [`line_lf`]).
+#[inline(always)]
+fn colon_in_16(s: &[u8; 16]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(colon) = memchr::arch::x86_64::sse2::memchr::One::new(b':') {
+        return colon.find(s);
+    }
+    memchr(b':', s)
 }
 
 /// [`header_name`] for a colon in bytes 16 to 23 of the line, or a line with fewer than 16
