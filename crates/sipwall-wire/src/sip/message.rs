@@ -848,9 +848,14 @@ fn request_line_fast(s: &[u8]) -> Option<(StartLine<'_>, usize, usize)> {
     }
     // Content: method, SP, URI, " SIP/2.0"; then CRLF or LF.
     let content_len = n + 1 + u + 8;
-    let lf = match rest {
-        [b' ', b'S', b'I', b'P', b'/', b'2', b'.', b'0', b'\r', b'\n', ..] => content_len + 1,
-        [b' ', b'S', b'I', b'P', b'/', b'2', b'.', b'0', b'\n', ..] => content_len,
+    // One word compare for " SIP/2.0", then the terminator.
+    let (version_word, end) = rest.split_first_chunk::<8>()?;
+    if *version_word != *b" SIP/2.0" {
+        return None;
+    }
+    let lf = match end {
+        [b'\r', b'\n', ..] => content_len + 1,
+        [b'\n', ..] => content_len,
         _ => return None,
     };
     Some((
