@@ -1771,6 +1771,84 @@ v=0\n";
             .collect()
     }
 
+    /// The header loop's searches give what a plain search gives: the LF after a colon on
+    /// both sides of the first [`SHORT_LINE`] bytes, and the colon in a line's first 16.
+    #[test]
+    fn short_searches_agree_with_plain_search() {
+        for len in 0..140 {
+            for at in (0..len).chain([usize::MAX]) {
+                let mut hay = vec![b'x'; len];
+                if let Some(b) = hay.get_mut(at) {
+                    *b = b'\n';
+                }
+                let plain = hay.iter().position(|b| *b == b'\n');
+                assert_eq!(line_lf_short(&hay), plain, "{len} {at}");
+                assert_eq!(line_lf(&hay), plain, "{len} {at}");
+            }
+        }
+        for at in (0..16).chain([usize::MAX]) {
+            let mut line = [b'a'; 16];
+            if let Some(b) = line.get_mut(at) {
+                *b = b':';
+            }
+            line[15] = if at == 15 { b':' } else { b'\r' };
+            let plain = line.iter().position(|b| *b == b':');
+            assert_eq!(colon_in_16(&line), plain, "{at}");
+        }
+    }
+
+    /// Lines on the edges of the fast path agree with the reference parser: values that end
+    /// around [`SHORT_LINE`] bytes after the colon, names whose colon is at byte 14 to 17,
+    /// and a CR (or LF) in place of each byte of a known name (a CR folds onto `-`).
+    #[test]
+    fn fast_path_edges_agree_with_reference() {
+        let limits = Limits::default();
+        let head = b"OPTIONS sip:a@b SIP/2.0\r\n";
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for n in 55..75 {
+            for name in [
+                &b"Subject"[..],
+                b"Content-Length",
+                b"X-Very-Long-Name",
+                b"v",
+            ] {
+                let value = vec![b'a'; n];
+                let line = [name, b": ", &value, b"\r\n"].concat();
+                inputs.push([&head[..], &line, b"Call-ID: 1\r\n\r\n"].concat());
+                let bare = [name, b":", &value, b"\n"].concat();
+                inputs.push([&head[..], &bare, b"\r\n"].concat());
+            }
+        }
+        for name in [
+            &b"Call-ID"[..],
+            b"Max-Forwards",
+            b"Content-Type",
+            b"Content-Length",
+            b"Min-SE",
+            b"User-Agent",
+            b"Via",
+        ] {
+            for at in 0..name.len() {
+                for bad in [b'\r', b'\n', b' ', b'-'] {
+                    let mut n = name.to_vec();
+                    n[at] = bad;
+                    inputs.push([&head[..], &n, b": 5\r\nTo: <sip:x@y>\r\n\r\n"].concat());
+                }
+            }
+        }
+        for pad in 12..20 {
+            let name = vec![b'k'; pad];
+            inputs.push([&head[..], &name, b":x\r\n\r\n"].concat());
+            inputs.push([&head[..], &name, b":x\r\n"].concat());
+        }
+        inputs.push([&head[..], b"\r\nv=0\r\no=- 1 1 IN IP4 a\r\n"].concat());
+        for input in &inputs {
+            for transport in [Transport::Datagram, Transport::Stream] {
+                same_head(input, &limits, transport);
+            }
+        }
+    }
+
     fn same_head(input: &[u8], limits: &Limits, transport: Transport) {
         let new = parse_head(input, limits, transport, false);
         let old = reference::parse_head(input, limits, transport);
