@@ -41,9 +41,16 @@ impl<'a> CSeq<'a> {
     /// that is not a token, or trailing bytes.
     #[inline]
     pub fn parse(input: &'a [u8]) -> Result<CSeq<'a>, ParseError> {
+        Self::parse_at(input, 0)
+    }
+
+    /// [`CSeq::parse`] with the error offset shifted by `base` (where `input` lies in the
+    /// message), for `Message::cseq`.
+    #[inline]
+    pub(crate) fn parse_at(input: &'a [u8], base: usize) -> Result<CSeq<'a>, ParseError> {
         match Self::parse_fast(input) {
             Some(c) => Ok(c),
-            None => Self::parse_general(input),
+            None => Self::parse_general(input).map_err(|e| e.shifted(base)),
         }
     }
 

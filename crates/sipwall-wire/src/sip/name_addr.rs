@@ -85,23 +85,28 @@ impl<'a> NameAddr<'a> {
     /// regbadct), `BadQuotedString` (RFC 4475 §3.1.2.6 quotbal), and URI/param errors.
     #[inline]
     pub fn parse(input: &'a [u8]) -> Result<NameAddr<'a>, ParseError> {
-        let t = trim_lws(input);
-        let lead = offset_in(input, t).unwrap_or(0);
-        // The error is fixed up in place: a `map_err` would copy the `Ok` value.
-        let mut r = Self::parse_trimmed(t);
-        if let Err(e) = &mut r {
-            *e = e.shifted(lead);
-        }
-        r
+        Self::parse_at(input, 0)
     }
 
-    fn parse_trimmed(t: &'a [u8]) -> Result<NameAddr<'a>, ParseError> {
+    /// [`NameAddr::parse`] with every error offset shifted by `base` (where `input` lies in
+    /// the message). The parser shifts its own errors, so its result is returned as it is:
+    /// a fix-up by the caller would copy the large `Ok` value (~20 instructions a call, see
+    /// `examples/parse_loop.rs`).
+    #[inline]
+    pub(crate) fn parse_at(input: &'a [u8], base: usize) -> Result<NameAddr<'a>, ParseError> {
+        let t = trim_lws(input);
+        let lead = offset_in(input, t).unwrap_or(0);
+        Self::parse_trimmed(t, base.saturating_add(lead))
+    }
+
+    /// One trimmed element; errors are shifted by `shift`.
+    fn parse_trimmed(t: &'a [u8], shift: usize) -> Result<NameAddr<'a>, ParseError> {
         // Locate the `<` of a name-addr and the display name before it, if any.
         let mut display_name = Span::NONE;
         let mut laquot = None;
         let mut scan_stop = 0;
         match t.first() {
-            None => return Err(bad(0)),
+            None => return Err(bad(shift)),
             Some(b'"') => {
                 // The usual display name (`"Alice"`: printable ASCII, no `\`) inline; every
                 // other quoted-string takes the full parser (a call cost ~120 instructions).
@@ -112,11 +117,11 @@ impl<'a> NameAddr<'a> {
                     .count();
                 let (content, end) = match body.get(n) {
                     Some(b'"') => (body.get(..n).unwrap_or(&[]), n + 2),
-                    _ => parse_quoted_string(t, 0)?,
+                    _ => parse_quoted_string(t, 0).map_err(|e| e.shifted(shift))?,
                 };
                 let p = skip_lws(t, end);
                 if t.get(p) != Some(&b'<') {
-                    return Err(bad(p));
+                    return Err(bad(p).shifted(shift));
                 }
                 display_name = Span::of(t, content);
                 laquot = Some(p);
@@ -167,18 +172,28 @@ impl<'a> NameAddr<'a> {
                     }
                 }
             }
-            return Self::angle_general(t, display_name, lt);
+            return Self::angle_general(t, display_name, lt, shift);
         }
 
-        Self::addr_spec(t, scan_stop)
+        Self::addr_spec(t, scan_stop, shift)
     }
 
     /// The `name-addr` form whose `<` is at `lt`, in general: the URI up to the first `>`
     /// and any header parameters, with the error offsets. Out of line: the usual form is
-    /// taken in [`NameAddr::parse_trimmed`].
+    /// taken in [`NameAddr::parse_trimmed`]. Errors are shifted by `shift`.
     #[cold]
     #[inline(never)]
     fn angle_general(
+        t: &'a [u8],
+        display_name: Span,
+        lt: usize,
+        shift: usize,
+    ) -> Result<NameAddr<'a>, ParseError> {
+        Self::angle_general_unshifted(t, display_name, lt).map_err(|e| e.shifted(shift))
+    }
+
+    /// [`NameAddr::angle_general`] with offsets in `t`.
+    fn angle_general_unshifted(
         t: &'a [u8],
         display_name: Span,
         lt: usize,
@@ -213,9 +228,10 @@ impl<'a> NameAddr<'a> {
     /// The `addr-spec` form (no `<>`) of a trimmed element, or the error of a display name
     /// that had a non-token byte before a `<` (`scan_stop`: where the display-name scan
     /// stopped). Out of line: the `<...>` form is the usual one, and this path would double
-    /// the hot function's machine code (see `examples/parse_loop.rs`).
+    /// the hot function's machine code (see `examples/parse_loop.rs`). Errors are shifted by
+    /// `shift`.
     #[inline(never)]
-    fn addr_spec(t: &'a [u8], scan_stop: usize) -> Result<NameAddr<'a>, ParseError> {
+    fn addr_spec(t: &'a [u8], scan_stop: usize, shift: usize) -> Result<NameAddr<'a>, ParseError> {
         // addr-spec: the URI runs to the first LWS or `;` (RFC 3261 §20.10).
         let addr_spec = || -> Result<NameAddr<'a>, ParseError> {
             let ulen = t
@@ -247,11 +263,7 @@ impl<'a> NameAddr<'a> {
         };
         addr_spec().map_err(|e| {
             // A `<` later on means the display name had a non-token byte (RFC 4475 baddn).
-            if t.contains(&b'<') {
-                bad(scan_stop)
-            } else {
-                e
-            }
+            if t.contains(&b'<') { bad(scan_stop) } else { e }.shifted(shift)
         })
     }
 
@@ -423,11 +435,44 @@ mod tests {
         ];
         for v in values {
             assert_eq!(
-                NameAddr::parse_trimmed(v),
-                NameAddr::angle_general(v, Span::NONE, 0),
+                NameAddr::parse_trimmed(v, 0),
+                NameAddr::angle_general(v, Span::NONE, 0, 0),
                 "{:?}",
                 String::from_utf8_lossy(v)
             );
+        }
+    }
+
+    /// `Message::from`/`to`/`cseq` hand the value's offset to `parse_at`: their errors are
+    /// the value's own errors shifted to the message, on every error path (empty value,
+    /// quoted display name, the `<...>` general path, the addr-spec path, CSeq's).
+    #[test]
+    fn message_accessors_shift_errors_to_message_offsets() {
+        use crate::sip::{CSeq, Limits, Message, Transport};
+        let at = |m: &[u8], v: &[u8]| offset_in(m, v).unwrap();
+        for (from, to, cseq) in [
+            (&b"\"x\" sip:a@b"[..], &b"<sip:a@b> x"[..], &b"x INVITE"[..]),
+            (b"\"A\x01\" <sip:a@b>", b"Bell, A <sip:a@b>", b"1  INVITE x"),
+            (b"   ", b"sip:a@b,sip:c@d", b"99999999999 INVITE"),
+            (b"<sip:a@b>;;", b"\"Alice <sip:a@b>", b"1"),
+        ] {
+            let mut m = b"INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: ".to_vec();
+            m.extend_from_slice(from);
+            m.extend_from_slice(b"\r\nTo: ");
+            m.extend_from_slice(to);
+            m.extend_from_slice(b"\r\nCSeq: ");
+            m.extend_from_slice(cseq);
+            m.extend_from_slice(b"\r\nCall-ID: 1\r\n\r\n");
+            let msg = Message::parse(&m, Transport::Datagram, &Limits::default()).unwrap();
+            let fv = msg.header_value(crate::sip::HeaderName::From).unwrap();
+            let tv = msg.header_value(crate::sip::HeaderName::To).unwrap();
+            let cv = msg.header_value(crate::sip::HeaderName::CSeq).unwrap();
+            let fe = NameAddr::parse(fv).unwrap_err();
+            assert_eq!(msg.from().unwrap_err(), fe.shifted(at(&m, fv)));
+            let te = NameAddr::parse(tv).unwrap_err();
+            assert_eq!(msg.to().unwrap_err(), te.shifted(at(&m, tv)));
+            let ce = CSeq::parse(cv).unwrap_err();
+            assert_eq!(msg.cseq().unwrap_err(), ce.shifted(at(&m, cv)));
         }
     }
 

@@ -6,7 +6,7 @@ use super::params::{Param, Params};
 use super::text::{
     eq_ignore_case, is_token, offset_in, skip_lws, token_end, trim_lws, word_eq_ignore_case, Span,
 };
-use super::uri::{host_kind_prefix, parse_port, Host, HostKind};
+use super::uri::{host_kind_prefix, parse_port, port_prefix, Host, HostKind};
 use crate::error::{ErrorKind, ParseError};
 
 /// One `via-parm` (RFC 3261 §25.1):
@@ -219,13 +219,8 @@ impl<'a> Via<'a> {
             None | Some(b';') => {}
             Some(b':') => {
                 let ps = pos + 1;
-                let plen = t
-                    .get(ps..)?
-                    .iter()
-                    .take_while(|b| b.is_ascii_digit())
-                    .count();
-                let raw = t.get(ps..ps + plen)?;
-                port = Some(parse_port(raw).ok()?);
+                let (p, plen) = port_prefix(t.get(ps..)?)?;
+                port = Some(p);
                 port_raw = Span::at(ps, plen);
                 pos = ps + plen;
             }
