@@ -915,14 +915,53 @@ fn body_flags_short(body: &[u8]) -> u8 {
     flags
 }
 
-/// The position of the first LF of `hay`, the end of the line starting it.
-///
-/// SDP lines are short (20 to 60 bytes), where a `memchr` call per line costs more than it
-/// saves: the header parser's 8-bytes-at-a-time search, kept out of line (one copy of its
-/// loop in the i-cache, whatever calls it).
-#[inline(never)]
-fn find_lf(hay: &[u8]) -> Option<usize> {
-    crate::sip::text::find_byte(hay, b'\n')
+/// The LFs of a body in order (RFC 8866 §5 line ends), read once, eight bytes at a time:
+/// the next line starts in the word where the last one ended, so keeping the word's
+/// remaining LFs saves reading it again, and the search is inlined in the line loop (a call
+/// per line cost ~40 instructions for ~20-byte lines).
+struct LineEnds<'a> {
+    body: &'a [u8],
+    /// Offset of the word whose LFs `mask` holds.
+    base: usize,
+    /// Bit 7 of each byte of that word that is an LF not yet returned.
+    mask: u64,
+}
+
+impl<'a> LineEnds<'a> {
+    fn new(body: &'a [u8]) -> LineEnds<'a> {
+        LineEnds {
+            body,
+            base: 0,
+            mask: lf_mask(body, 0),
+        }
+    }
+
+    /// The position of the next LF.
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.mask == 0 {
+            self.base += 8;
+            if self.base >= self.body.len() {
+                return None;
+            }
+            self.mask = lf_mask(self.body, self.base);
+        }
+        let i = self.base + (self.mask.trailing_zeros() / 8) as usize;
+        self.mask &= self.mask - 1;
+        Some(i)
+    }
+}
+
+/// Bit 7 of each LF byte of the word of `body` at `at` (0 past the end), exactly (no carry
+/// from one byte into the next).
+fn lf_mask(body: &[u8], at: usize) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    if at >= body.len() {
+        return 0;
+    }
+    let (w, valid) = line_word(body, at);
+    let x = w ^ 0x0a0a_0a0a_0a0a_0a0a;
+    !(((x & LOW7) + LOW7) | x | LOW7) & valid
 }
 
 /// Length of the field starting `s`: the position of its first separator, or `s.len()`.
@@ -978,42 +1017,29 @@ fn parse_ipv6(b: &[u8]) -> Option<IpAddr> {
 
 /// RFC 8866 §9 `IP4-address = b1 3("." decimal-uchar)` with `decimal-uchar` 0 to 255 written
 /// without leading zeros, as `std`'s parser reads it (a proptest holds the two equal).
-/// Octet by octet: at most three digit tests each, no per-byte state to carry.
+/// One pass over the bytes, with no lookahead: a digit after a lone `0` is a leading zero,
+/// and a fourth digit makes the octet above 255 (no leading zero), so one bound covers both.
 fn parse_ipv4_strict(b: &[u8]) -> Option<std::net::Ipv4Addr> {
-    let mut addr = 0u32;
-    let mut i = 0usize;
-    for k in 0..4 {
-        if k > 0 {
-            if b.get(i) != Some(&b'.') {
+    let (mut addr, mut octet, mut digits, mut dots) = (0u32, 0u32, 0u32, 0u32);
+    for &c in b {
+        let d = u32::from(c.wrapping_sub(b'0'));
+        if d < 10 {
+            if digits != 0 && octet == 0 {
+                return None; // a leading zero
+            }
+            octet = octet * 10 + d;
+            digits += 1;
+            if octet > 255 {
                 return None;
             }
-            i += 1;
+        } else if c == b'.' && digits != 0 && dots < 3 {
+            addr = addr << 8 | octet;
+            (octet, digits, dots) = (0, 0, dots + 1);
+        } else {
+            return None;
         }
-        let (v, n) = ipv4_octet(b, i)?;
-        addr = addr << 8 | v;
-        i += n;
     }
-    (i == b.len()).then(|| std::net::Ipv4Addr::from(addr))
-}
-
-/// One `decimal-uchar` at `b[i..]` (RFC 8866 §9: no leading zero, at most 255) and its
-/// length. A leading zero or a fourth digit is left for the caller, which then refuses
-/// what follows (it wants a dot or the end).
-fn ipv4_octet(b: &[u8], i: usize) -> Option<(u32, usize)> {
-    let digit = |i: usize| {
-        b.get(i)
-            .map(|c| u32::from(c.wrapping_sub(b'0')))
-            .filter(|&d| d < 10)
-    };
-    let d0 = digit(i)?;
-    let (v, n) = match (d0, digit(i + 1)) {
-        (0, _) | (_, None) => (d0, 1),
-        (_, Some(d1)) => match digit(i + 2) {
-            None => (d0 * 10 + d1, 2),
-            Some(d2) => (d0 * 100 + d1 * 10 + d2, 3),
-        },
-    };
-    (v <= 255).then_some((v, n))
+    (dots == 3 && digits != 0).then(|| std::net::Ipv4Addr::from(addr << 8 | octet))
 }
 
 /// The `k` bytes of `b` at `at` (8 at most) as a little-endian word, the bytes beyond them
@@ -1040,6 +1066,29 @@ fn word_at(b: &[u8], at: usize, k: usize) -> u64 {
         let valid = (1u64 << (8 * k)) - 1;
         (w & valid) | (FILL & !valid)
     }
+}
+
+/// The 8 bytes of `line` at `at` (`at < line.len()`) as a little-endian word, and a mask of
+/// its bytes that are in the line (`0x80` in each). Past the last full word, the line's last
+/// 8 bytes are read and shifted (no byte loop) when it has 8; the bytes beyond the line are
+/// zero and outside the mask.
+fn line_word(line: &[u8], at: usize) -> (u64, u64) {
+    if let Some(c) = line.get(at..at + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        return (u64::from_le_bytes(a), HI);
+    }
+    let rest = line.len().saturating_sub(at).min(7);
+    let drop = 8 * (8 - rest as u32);
+    let w = match line.get(line.len().wrapping_sub(8)..) {
+        Some(c) if line.len() >= 8 => {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            u64::from_le_bytes(a) >> drop
+        }
+        _ => word_at(line, at, rest),
+    };
+    (w, HI >> drop)
 }
 
 /// Position of `needle` in a short field (a few bytes: cheaper than a `memchr` call).
@@ -1268,28 +1317,31 @@ impl<'a> Scanner<'a> {
         out: &mut [Range<usize>; MAX_FIELDS],
     ) -> Option<usize> {
         const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-        const SP: u64 = 0x2020_2020_2020_2020;
         // Adding 0x5F carries into bit 7 exactly for the low seven bits >= 0x21.
         const TO_21: u64 = 0x5f5f_5f5f_5f5f_5f5f;
-        if r.is_empty() || self.body.get(r.end - 1) == Some(&b' ') {
+        let line = self.bytes(r.clone());
+        if line.last().is_none_or(|&b| b == b' ') {
             return None;
         }
-        let line = self.bytes(r.clone());
         let mut n = 0usize;
         let mut field_start = r.start;
-        // A space at the very start counts as a double space (irregular).
-        let mut space_before = true;
-        let mut word = |w: u64, at: usize| -> bool {
-            let x = w ^ SP;
-            let spaces = !(((x & LOW7) + LOW7) | x | LOW7);
-            let below_21 = !(((w & LOW7) + TO_21) | w | LOW7);
-            let pairs = spaces & ((spaces << 8) | u64::from(space_before) << 7);
+        // Bit 7 set: a space "before" the line, so that a leading space counts as a double
+        // space (irregular).
+        let mut space_before = 0x80u64;
+        let mut at = 0usize;
+        while at < line.len() {
+            let (w, valid) = line_word(line, at);
+            // Bit 7 of each byte below 0x21 (bytes >= 0x80 have bit 7 set in `w`: never).
+            let below_21 = !(((w & LOW7) + TO_21) | w | LOW7) & valid;
+            // Of the bytes below 0x21, only SP has bit 5 set: shifted to bit 7.
+            let spaces = below_21 & (w << 2);
+            let pairs = spaces & ((spaces << 8) | space_before);
             if below_21 != spaces || pairs != 0 {
-                return false;
+                return None;
             }
             let mut bits = spaces;
             while bits != 0 {
-                let j = at + (bits.trailing_zeros() / 8) as usize;
+                let j = r.start + at + (bits.trailing_zeros() / 8) as usize;
                 if let Some(slot) = out.get_mut(n) {
                     *slot = field_start..j;
                 }
@@ -1297,22 +1349,8 @@ impl<'a> Scanner<'a> {
                 field_start = j + 1;
                 bits &= bits - 1;
             }
-            space_before = spaces >> 63 != 0;
-            true
-        };
-        let mut chunks = line.chunks_exact(8);
-        let mut at = r.start;
-        for c in &mut chunks {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(c);
-            if !word(u64::from_le_bytes(a), at) {
-                return None;
-            }
+            space_before = spaces >> 56;
             at += 8;
-        }
-        let rest = chunks.remainder().len();
-        if rest > 0 && !word(word_at(self.body, at, rest), at) {
-            return None;
         }
         if let Some(slot) = out.get_mut(n) {
             *slot = field_start..r.end;
@@ -1383,10 +1421,11 @@ impl<'a> Scanner<'a> {
         let mut level_start = 0usize;
         let mut lines = 0usize;
         let mut pos = 0usize;
+        let mut ends = LineEnds::new(body);
         while pos < body.len() {
             // RFC 8866 §5: lines end in CRLF; LF alone is accepted (as sdp-types does).
-            let (line_end, next) = match find_lf(self.bytes(pos..body.len())) {
-                Some(i) => (pos + i, pos + i + 1),
+            let (line_end, next) = match ends.next() {
+                Some(i) => (i, i + 1),
                 None => (body.len(), body.len()),
             };
             let end = match body.get(pos..line_end) {
@@ -1411,13 +1450,6 @@ impl<'a> Scanner<'a> {
             }
             lines += 1;
             let value = start + 2..end;
-            // `o=`, `c=`, `m=` are checked by `fields` as they are split (but `o=` in a media
-            // section, which is not read).
-            if (is_checked_whole(key) || (key == b'o' && !sd.media.is_empty()))
-                && irregular_blanks(self.bytes(value.clone()))
-            {
-                sd.normalized = true;
-            }
             let line = start..end;
 
             if lines == 1 {
@@ -1425,8 +1457,12 @@ impl<'a> Scanner<'a> {
                 if key != b'v' {
                     return Err(bad(0));
                 }
-                if self.bytes(self.trim(value)) != b"0" {
-                    return Err(bad(start));
+                let v = self.bytes(value.clone());
+                if v != b"0" {
+                    if self.bytes(self.trim(value)) != b"0" {
+                        return Err(bad(start));
+                    }
+                    sd.normalized |= irregular_blanks(v);
                 }
                 continue;
             }
@@ -1450,10 +1486,19 @@ impl<'a> Scanner<'a> {
                     media_seen = 0;
                     level_start = next;
                 }
-                _ => match sd.media.last_mut() {
-                    Some(m) => self.media_level_line(m, &mut media_seen, key, value, line)?,
-                    None => self.session_line(sd, &mut session_seen, key, value, line)?,
-                },
+                _ => {
+                    // `o=`, `c=` are checked by `fields` as they are split (but `o=` in a
+                    // media section, which is not read); `a=` values are free text.
+                    if (is_checked_whole(key) || (key == b'o' && !sd.media.is_empty()))
+                        && irregular_blanks(self.bytes(value.clone()))
+                    {
+                        sd.normalized = true;
+                    }
+                    match sd.media.last_mut() {
+                        Some(m) => self.media_level_line(m, &mut media_seen, key, value, line)?,
+                        None => self.session_line(sd, &mut session_seen, key, value, line)?,
+                    }
+                }
             }
         }
         if lines == 0 {

@@ -633,6 +633,15 @@ fn parse_ipv4_strict_edges() {
         b"0.0.0.00",
         b"1.2.3.999",
         b"12.34.56.7x",
+        b"",
+        b"0",
+        b"1.2.3.",
+        b"1.2.3.4\0",
+        b"25.0.0.256",
+        b"00.0.0.0",
+        b"1.2.3.4.5.6.7.8",
+        b"255.255.255.2555",
+        b"99999999999999999999.1.1.1",
     ] {
         let std = std::str::from_utf8(v)
             .unwrap()
@@ -1116,8 +1125,26 @@ mod swar_proptests {
         }
 
         #[test]
-        fn find_lf_is_first_lf(v in bytes()) {
-            prop_assert_eq!(find_lf(&v), v.iter().position(|&b| b == b'\n'));
+        /// Bodies of several words (the last one partial or not), LF-only and CRLF lines.
+        fn line_ends_of_long_bodies(
+            v in proptest::collection::vec(
+                prop_oneof![8 => Just(b'a'), 2 => Just(b'\n'), 1 => Just(b'\r'), 1 => any::<u8>()],
+                0..200,
+            )
+        ) {
+            let mut ends = LineEnds::new(&v);
+            let got: Vec<usize> = std::iter::from_fn(|| ends.next()).collect();
+            let want: Vec<usize> = (0..v.len()).filter(|&i| v[i] == b'\n').collect();
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn line_ends_are_the_lfs(v in bytes()) {
+            let mut ends = LineEnds::new(&v);
+            let got: Vec<usize> = std::iter::from_fn(|| ends.next()).collect();
+            let want: Vec<usize> = (0..v.len()).filter(|&i| v[i] == b'\n').collect();
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(ends.next(), None);
         }
 
         #[test]
