@@ -915,53 +915,14 @@ fn body_flags_short(body: &[u8]) -> u8 {
     flags
 }
 
-/// The LFs of a body in order (RFC 8866 §5 line ends), read once, eight bytes at a time:
-/// the next line starts in the word where the last one ended, so keeping the word's
-/// remaining LFs saves reading it again, and the search is inlined in the line loop (a call
-/// per line cost ~40 instructions for ~20-byte lines).
-struct LineEnds<'a> {
-    body: &'a [u8],
-    /// Offset of the word whose LFs `mask` holds.
-    base: usize,
-    /// Bit 7 of each byte of that word that is an LF not yet returned.
-    mask: u64,
-}
-
-impl<'a> LineEnds<'a> {
-    fn new(body: &'a [u8]) -> LineEnds<'a> {
-        LineEnds {
-            body,
-            base: 0,
-            mask: lf_mask(body, 0),
-        }
-    }
-
-    /// The position of the next LF.
-    #[inline]
-    fn next(&mut self) -> Option<usize> {
-        while self.mask == 0 {
-            self.base += 8;
-            if self.base >= self.body.len() {
-                return None;
-            }
-            self.mask = lf_mask(self.body, self.base);
-        }
-        let i = self.base + (self.mask.trailing_zeros() / 8) as usize;
-        self.mask &= self.mask - 1;
-        Some(i)
-    }
-}
-
-/// Bit 7 of each LF byte of the word of `body` at `at` (0 past the end), exactly (no carry
-/// from one byte into the next).
-fn lf_mask(body: &[u8], at: usize) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    if at >= body.len() {
-        return 0;
-    }
-    let (w, valid) = line_word(body, at);
-    let x = w ^ 0x0a0a_0a0a_0a0a_0a0a;
-    !(((x & LOW7) + LOW7) | x | LOW7) & valid
+/// The position of the first LF of `body` from `at`, where fewer than 8 bytes are left, or
+/// `body.len()` without one: the end of the last line or two, out of line.
+#[inline(never)]
+fn lf_in_tail(body: &[u8], at: usize) -> usize {
+    let tail = body.get(at..).unwrap_or_default();
+    tail.iter()
+        .position(|&b| b == b'\n')
+        .map_or(body.len(), |i| at + i)
 }
 
 /// Length of the field starting `s`: the position of its first separator, or `s.len()`.
@@ -1017,29 +978,42 @@ fn parse_ipv6(b: &[u8]) -> Option<IpAddr> {
 
 /// RFC 8866 §9 `IP4-address = b1 3("." decimal-uchar)` with `decimal-uchar` 0 to 255 written
 /// without leading zeros, as `std`'s parser reads it (a proptest holds the two equal).
-/// One pass over the bytes, with no lookahead: a digit after a lone `0` is a leading zero,
-/// and a fourth digit makes the octet above 255 (no leading zero), so one bound covers both.
+/// Octet by octet: at most three digit tests each, no per-byte state to carry.
 fn parse_ipv4_strict(b: &[u8]) -> Option<std::net::Ipv4Addr> {
-    let (mut addr, mut octet, mut digits, mut dots) = (0u32, 0u32, 0u32, 0u32);
-    for &c in b {
-        let d = u32::from(c.wrapping_sub(b'0'));
-        if d < 10 {
-            if digits != 0 && octet == 0 {
-                return None; // a leading zero
-            }
-            octet = octet * 10 + d;
-            digits += 1;
-            if octet > 255 {
+    let mut addr = 0u32;
+    let mut i = 0usize;
+    for k in 0..4 {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
                 return None;
             }
-        } else if c == b'.' && digits != 0 && dots < 3 {
-            addr = addr << 8 | octet;
-            (octet, digits, dots) = (0, 0, dots + 1);
-        } else {
-            return None;
+            i += 1;
         }
+        let (v, n) = ipv4_octet(b, i)?;
+        addr = addr << 8 | v;
+        i += n;
     }
-    (dots == 3 && digits != 0).then(|| std::net::Ipv4Addr::from(addr << 8 | octet))
+    (i == b.len()).then(|| std::net::Ipv4Addr::from(addr))
+}
+
+/// One `decimal-uchar` at `b[i..]` (RFC 8866 §9: no leading zero, at most 255) and its
+/// length. A leading zero or a fourth digit is left for the caller, which then refuses
+/// what follows (it wants a dot or the end).
+fn ipv4_octet(b: &[u8], i: usize) -> Option<(u32, usize)> {
+    let digit = |i: usize| {
+        b.get(i)
+            .map(|c| u32::from(c.wrapping_sub(b'0')))
+            .filter(|&d| d < 10)
+    };
+    let d0 = digit(i)?;
+    let (v, n) = match (d0, digit(i + 1)) {
+        (0, _) | (_, None) => (d0, 1),
+        (_, Some(d1)) => match digit(i + 2) {
+            None => (d0 * 10 + d1, 2),
+            Some(d2) => (d0 * 100 + d1 * 10 + d2, 3),
+        },
+    };
+    (v <= 255).then_some((v, n))
 }
 
 /// The `k` bytes of `b` at `at` (8 at most) as a little-endian word, the bytes beyond them
@@ -1421,13 +1395,26 @@ impl<'a> Scanner<'a> {
         let mut level_start = 0usize;
         let mut lines = 0usize;
         let mut pos = 0usize;
-        let mut ends = LineEnds::new(body);
         while pos < body.len() {
             // RFC 8866 §5: lines end in CRLF; LF alone is accepted (as sdp-types does).
-            let (line_end, next) = match ends.next() {
-                Some(i) => (i, i + 1),
-                None => (body.len(), body.len()),
+            // The first LF from `pos`, eight bytes at a time, inlined: a search call per
+            // line cost ~70 instructions with its set-up for ~20-byte lines. The lowest byte
+            // `zero_bytes` flags is exact.
+            let mut words = body.get(pos..).unwrap_or_default().chunks_exact(8);
+            let mut i = pos;
+            let line_end = loop {
+                let Some(c) = words.next() else {
+                    break lf_in_tail(body, i);
+                };
+                let mut w = [0u8; 8];
+                w.copy_from_slice(c);
+                let z = zero_bytes(u64::from_le_bytes(w) ^ 0x0a0a_0a0a_0a0a_0a0a);
+                if z != 0 {
+                    break i + (z.trailing_zeros() / 8) as usize;
+                }
+                i += 8;
             };
+            let next = (line_end + 1).min(body.len());
             let end = match body.get(pos..line_end) {
                 // The usual CRLF end after a non-blank byte: nothing to trim or flag.
                 Some([.., b, b'\r']) if next > line_end && !is_blank(*b) && *b != b'\r' => {
@@ -1699,6 +1686,24 @@ impl<'a> Scanner<'a> {
         line: Range<usize>,
         out: &mut Option<Connection<'a>>,
     ) -> Result<(), ParseError> {
+        // The usual `IN IP4 <IPv4 literal>`: three fields separated by single spaces (the
+        // literal holds digits and dots only), so what `fields` would find is known.
+        if let Some(addr) = self.bytes(value.clone()).strip_prefix(b"IN IP4 ") {
+            if let Some(v4) = parse_ipv4_strict(addr) {
+                let at = value.start;
+                *out = Some(Connection {
+                    nettype: self.text(at..at + 2),
+                    addrtype: self.text(at + 3..at + 6),
+                    address: Text(addr),
+                    ip: Some(IpAddr::V4(v4)),
+                    ttl: None,
+                    count: None,
+                    address_span: at + 7..value.end,
+                    line,
+                });
+                return Ok(());
+            }
+        }
         let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
         if self.fields(value, &mut f, true) != 3 {
             return Err(bad(line.start));
