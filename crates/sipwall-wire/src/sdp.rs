@@ -925,6 +925,46 @@ fn lf_in_tail(body: &[u8], at: usize) -> usize {
         .map_or(body.len(), |i| at + i)
 }
 
+/// The state of [`Scanner::regular_fields`] between words.
+struct Split {
+    /// Fields ended so far.
+    n: usize,
+    field_start: usize,
+    /// Bit 7 set when the byte before the word is a space.
+    space_before: u64,
+}
+
+impl Split {
+    /// One word of the line at `at`, `valid` marking its bytes in the line: records the
+    /// fields that end in it; `false` for a byte below 0x21 other than a single space.
+    #[inline(always)]
+    fn word(&mut self, w: u64, valid: u64, at: usize, out: &mut [Range<usize>; MAX_FIELDS]) -> bool {
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        // Adding 0x5F carries into bit 7 exactly for the low seven bits >= 0x21.
+        const TO_21: u64 = 0x5f5f_5f5f_5f5f_5f5f;
+        // Bit 7 of each byte below 0x21 (bytes >= 0x80 have bit 7 set in `w`: never).
+        let below_21 = !(((w & LOW7) + TO_21) | w | LOW7) & valid;
+        // Of the bytes below 0x21, only SP has bit 5 set: shifted to bit 7.
+        let spaces = below_21 & (w << 2);
+        let pairs = spaces & ((spaces << 8) | self.space_before);
+        if below_21 != spaces || pairs != 0 {
+            return false;
+        }
+        let mut bits = spaces;
+        while bits != 0 {
+            let j = at + (bits.trailing_zeros() / 8) as usize;
+            if let Some(slot) = out.get_mut(self.n) {
+                *slot = self.field_start..j;
+            }
+            self.n += 1;
+            self.field_start = j + 1;
+            bits &= bits - 1;
+        }
+        self.space_before = spaces >> 56;
+        true
+    }
+}
+
 /// Length of the field starting `s`: the position of its first separator, or `s.len()`.
 /// Fields are short but many (`o=` has six); this reads 8 bytes at a time looking for a byte
 /// below 0x21 (all separators are), then checks that byte (another control byte is part of
@@ -1290,44 +1330,37 @@ impl<'a> Scanner<'a> {
         r: Range<usize>,
         out: &mut [Range<usize>; MAX_FIELDS],
     ) -> Option<usize> {
-        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-        // Adding 0x5F carries into bit 7 exactly for the low seven bits >= 0x21.
-        const TO_21: u64 = 0x5f5f_5f5f_5f5f_5f5f;
         let line = self.bytes(r.clone());
         if line.last().is_none_or(|&b| b == b' ') {
             return None;
         }
-        let mut n = 0usize;
-        let mut field_start = r.start;
-        // Bit 7 set: a space "before" the line, so that a leading space counts as a double
-        // space (irregular).
-        let mut space_before = 0x80u64;
-        let mut at = 0usize;
-        while at < line.len() {
-            let (w, valid) = line_word(line, at);
-            // Bit 7 of each byte below 0x21 (bytes >= 0x80 have bit 7 set in `w`: never).
-            let below_21 = !(((w & LOW7) + TO_21) | w | LOW7) & valid;
-            // Of the bytes below 0x21, only SP has bit 5 set: shifted to bit 7.
-            let spaces = below_21 & (w << 2);
-            let pairs = spaces & ((spaces << 8) | space_before);
-            if below_21 != spaces || pairs != 0 {
+        let mut split = Split {
+            n: 0,
+            field_start: r.start,
+            // Bit 7 set: a space "before" the line, so that a leading space counts as a
+            // double space (irregular).
+            space_before: 0x80,
+        };
+        let mut words = line.chunks_exact(8);
+        let mut at = r.start;
+        for c in &mut words {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            if !split.word(u64::from_le_bytes(a), HI, at, out) {
                 return None;
             }
-            let mut bits = spaces;
-            while bits != 0 {
-                let j = r.start + at + (bits.trailing_zeros() / 8) as usize;
-                if let Some(slot) = out.get_mut(n) {
-                    *slot = field_start..j;
-                }
-                n += 1;
-                field_start = j + 1;
-                bits &= bits - 1;
-            }
-            space_before = spaces >> 56;
             at += 8;
         }
+        let rest = words.remainder().len();
+        if rest > 0 {
+            let (w, valid) = line_word(line, line.len() - rest);
+            if !split.word(w, valid, at, out) {
+                return None;
+            }
+        }
+        let n = split.n;
         if let Some(slot) = out.get_mut(n) {
-            *slot = field_start..r.end;
+            *slot = split.field_start..r.end;
         }
         Some((n + 1).min(MAX_FIELDS + 1))
     }
