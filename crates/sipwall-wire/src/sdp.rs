@@ -1747,7 +1747,9 @@ impl<'a> Scanner<'a> {
     }
 
     /// The address may carry `/ttl[/count]` (IP4) or `/count` (IP6) (RFC 8866 §5.7);
-    /// `address_span` is the address without them.
+    /// `address_span` is the address without them. One out-of-line copy for the callers
+    /// (code size).
+    #[inline(never)]
     fn make_connection(
         &self,
         nettype: Range<usize>,
