@@ -938,7 +938,13 @@ impl Split {
     /// One word of the line at `at`, `valid` marking its bytes in the line: records the
     /// fields that end in it; `false` for a byte below 0x21 other than a single space.
     #[inline(always)]
-    fn word(&mut self, w: u64, valid: u64, at: usize, out: &mut [Range<usize>; MAX_FIELDS]) -> bool {
+    fn word(
+        &mut self,
+        w: u64,
+        valid: u64,
+        at: usize,
+        out: &mut [Range<usize>; MAX_FIELDS],
+    ) -> bool {
         const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
         // Adding 0x5F carries into bit 7 exactly for the low seven bits >= 0x21.
         const TO_21: u64 = 0x5f5f_5f5f_5f5f_5f5f;
