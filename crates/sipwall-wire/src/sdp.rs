@@ -915,14 +915,60 @@ fn body_flags_short(body: &[u8]) -> u8 {
     flags
 }
 
-/// The position of the first LF of `hay`, the end of the line starting it.
-///
-/// SDP lines are short (20 to 60 bytes), where a `memchr` call per line costs more than it
-/// saves: the header parser's 8-bytes-at-a-time search, kept out of line (one copy of its
-/// loop in the i-cache, whatever calls it).
+/// The position of the first LF of `body` from `at`, where fewer than 8 bytes are left, or
+/// `body.len()` without one: the end of the last line or two, out of line.
 #[inline(never)]
-fn find_lf(hay: &[u8]) -> Option<usize> {
-    crate::sip::text::find_byte(hay, b'\n')
+fn lf_in_tail(body: &[u8], at: usize) -> usize {
+    let tail = body.get(at..).unwrap_or_default();
+    tail.iter()
+        .position(|&b| b == b'\n')
+        .map_or(body.len(), |i| at + i)
+}
+
+/// The state of [`Scanner::regular_fields`] between words.
+struct Split {
+    /// Fields ended so far.
+    n: usize,
+    field_start: usize,
+    /// Bit 7 set when the byte before the word is a space.
+    space_before: u64,
+}
+
+impl Split {
+    /// One word of the line at `at`, `valid` marking its bytes in the line: records the
+    /// fields that end in it; `false` for a byte below 0x21 other than a single space.
+    #[inline(always)]
+    fn word(
+        &mut self,
+        w: u64,
+        valid: u64,
+        at: usize,
+        out: &mut [Range<usize>; MAX_FIELDS],
+    ) -> bool {
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        // Adding 0x5F carries into bit 7 exactly for the low seven bits >= 0x21.
+        const TO_21: u64 = 0x5f5f_5f5f_5f5f_5f5f;
+        // Bit 7 of each byte below 0x21 (bytes >= 0x80 have bit 7 set in `w`: never).
+        let below_21 = !(((w & LOW7) + TO_21) | w | LOW7) & valid;
+        // Of the bytes below 0x21, only SP has bit 5 set: shifted to bit 7.
+        let spaces = below_21 & (w << 2);
+        let pairs = spaces & ((spaces << 8) | self.space_before);
+        if below_21 != spaces || pairs != 0 {
+            return false;
+        }
+        let mut bits = spaces;
+        while bits != 0 {
+            let j = at + (bits.trailing_zeros() / 8) as usize;
+            if let Some(slot) = out.get_mut(self.n) {
+                *slot = self.field_start..j;
+            }
+            self.n += 1;
+            self.field_start = j + 1;
+            bits &= bits - 1;
+        }
+        self.space_before = spaces >> 56;
+        true
+    }
 }
 
 /// Length of the field starting `s`: the position of its first separator, or `s.len()`.
@@ -1040,6 +1086,29 @@ fn word_at(b: &[u8], at: usize, k: usize) -> u64 {
         let valid = (1u64 << (8 * k)) - 1;
         (w & valid) | (FILL & !valid)
     }
+}
+
+/// The 8 bytes of `line` at `at` (`at < line.len()`) as a little-endian word, and a mask of
+/// its bytes that are in the line (`0x80` in each). Past the last full word, the line's last
+/// 8 bytes are read and shifted (no byte loop) when it has 8; the bytes beyond the line are
+/// zero and outside the mask.
+fn line_word(line: &[u8], at: usize) -> (u64, u64) {
+    if let Some(c) = line.get(at..at + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        return (u64::from_le_bytes(a), HI);
+    }
+    let rest = line.len().saturating_sub(at).min(7);
+    let drop = 8 * (8 - rest as u32);
+    let w = match line.get(line.len().wrapping_sub(8)..) {
+        Some(c) if line.len() >= 8 => {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            u64::from_le_bytes(a) >> drop
+        }
+        _ => word_at(line, at, rest),
+    };
+    (w, HI >> drop)
 }
 
 /// Position of `needle` in a short field (a few bytes: cheaper than a `memchr` call).
@@ -1267,55 +1336,37 @@ impl<'a> Scanner<'a> {
         r: Range<usize>,
         out: &mut [Range<usize>; MAX_FIELDS],
     ) -> Option<usize> {
-        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-        const SP: u64 = 0x2020_2020_2020_2020;
-        // Adding 0x5F carries into bit 7 exactly for the low seven bits >= 0x21.
-        const TO_21: u64 = 0x5f5f_5f5f_5f5f_5f5f;
-        if r.is_empty() || self.body.get(r.end - 1) == Some(&b' ') {
+        let line = self.bytes(r.clone());
+        if line.last().is_none_or(|&b| b == b' ') {
             return None;
         }
-        let line = self.bytes(r.clone());
-        let mut n = 0usize;
-        let mut field_start = r.start;
-        // A space at the very start counts as a double space (irregular).
-        let mut space_before = true;
-        let mut word = |w: u64, at: usize| -> bool {
-            let x = w ^ SP;
-            let spaces = !(((x & LOW7) + LOW7) | x | LOW7);
-            let below_21 = !(((w & LOW7) + TO_21) | w | LOW7);
-            let pairs = spaces & ((spaces << 8) | u64::from(space_before) << 7);
-            if below_21 != spaces || pairs != 0 {
-                return false;
-            }
-            let mut bits = spaces;
-            while bits != 0 {
-                let j = at + (bits.trailing_zeros() / 8) as usize;
-                if let Some(slot) = out.get_mut(n) {
-                    *slot = field_start..j;
-                }
-                n += 1;
-                field_start = j + 1;
-                bits &= bits - 1;
-            }
-            space_before = spaces >> 63 != 0;
-            true
+        let mut split = Split {
+            n: 0,
+            field_start: r.start,
+            // Bit 7 set: a space "before" the line, so that a leading space counts as a
+            // double space (irregular).
+            space_before: 0x80,
         };
-        let mut chunks = line.chunks_exact(8);
+        let mut words = line.chunks_exact(8);
         let mut at = r.start;
-        for c in &mut chunks {
+        for c in &mut words {
             let mut a = [0u8; 8];
             a.copy_from_slice(c);
-            if !word(u64::from_le_bytes(a), at) {
+            if !split.word(u64::from_le_bytes(a), HI, at, out) {
                 return None;
             }
             at += 8;
         }
-        let rest = chunks.remainder().len();
-        if rest > 0 && !word(word_at(self.body, at, rest), at) {
-            return None;
+        let rest = words.remainder().len();
+        if rest > 0 {
+            let (w, valid) = line_word(line, line.len() - rest);
+            if !split.word(w, valid, at, out) {
+                return None;
+            }
         }
+        let n = split.n;
         if let Some(slot) = out.get_mut(n) {
-            *slot = field_start..r.end;
+            *slot = split.field_start..r.end;
         }
         Some((n + 1).min(MAX_FIELDS + 1))
     }
@@ -1385,10 +1436,24 @@ impl<'a> Scanner<'a> {
         let mut pos = 0usize;
         while pos < body.len() {
             // RFC 8866 §5: lines end in CRLF; LF alone is accepted (as sdp-types does).
-            let (line_end, next) = match find_lf(self.bytes(pos..body.len())) {
-                Some(i) => (pos + i, pos + i + 1),
-                None => (body.len(), body.len()),
+            // The first LF from `pos`, eight bytes at a time, inlined: a search call per
+            // line cost ~70 instructions with its set-up for ~20-byte lines. The lowest byte
+            // `zero_bytes` flags is exact.
+            let mut words = body.get(pos..).unwrap_or_default().chunks_exact(8);
+            let mut i = pos;
+            let line_end = loop {
+                let Some(c) = words.next() else {
+                    break lf_in_tail(body, i);
+                };
+                let mut w = [0u8; 8];
+                w.copy_from_slice(c);
+                let z = zero_bytes(u64::from_le_bytes(w) ^ 0x0a0a_0a0a_0a0a_0a0a);
+                if z != 0 {
+                    break i + (z.trailing_zeros() / 8) as usize;
+                }
+                i += 8;
             };
+            let next = (line_end + 1).min(body.len());
             let end = match body.get(pos..line_end) {
                 // The usual CRLF end after a non-blank byte: nothing to trim or flag.
                 Some([.., b, b'\r']) if next > line_end && !is_blank(*b) && *b != b'\r' => {
@@ -1411,13 +1476,6 @@ impl<'a> Scanner<'a> {
             }
             lines += 1;
             let value = start + 2..end;
-            // `o=`, `c=`, `m=` are checked by `fields` as they are split (but `o=` in a media
-            // section, which is not read).
-            if (is_checked_whole(key) || (key == b'o' && !sd.media.is_empty()))
-                && irregular_blanks(self.bytes(value.clone()))
-            {
-                sd.normalized = true;
-            }
             let line = start..end;
 
             if lines == 1 {
@@ -1425,8 +1483,12 @@ impl<'a> Scanner<'a> {
                 if key != b'v' {
                     return Err(bad(0));
                 }
-                if self.bytes(self.trim(value)) != b"0" {
-                    return Err(bad(start));
+                let v = self.bytes(value.clone());
+                if v != b"0" {
+                    if self.bytes(self.trim(value)) != b"0" {
+                        return Err(bad(start));
+                    }
+                    sd.normalized |= irregular_blanks(v);
                 }
                 continue;
             }
@@ -1450,10 +1512,19 @@ impl<'a> Scanner<'a> {
                     media_seen = 0;
                     level_start = next;
                 }
-                _ => match sd.media.last_mut() {
-                    Some(m) => self.media_level_line(m, &mut media_seen, key, value, line)?,
-                    None => self.session_line(sd, &mut session_seen, key, value, line)?,
-                },
+                _ => {
+                    // `o=`, `c=` are checked by `fields` as they are split (but `o=` in a
+                    // media section, which is not read); `a=` values are free text.
+                    if (is_checked_whole(key) || (key == b'o' && !sd.media.is_empty()))
+                        && irregular_blanks(self.bytes(value.clone()))
+                    {
+                        sd.normalized = true;
+                    }
+                    match sd.media.last_mut() {
+                        Some(m) => self.media_level_line(m, &mut media_seen, key, value, line)?,
+                        None => self.session_line(sd, &mut session_seen, key, value, line)?,
+                    }
+                }
             }
         }
         if lines == 0 {
@@ -1654,6 +1725,24 @@ impl<'a> Scanner<'a> {
         line: Range<usize>,
         out: &mut Option<Connection<'a>>,
     ) -> Result<(), ParseError> {
+        // The usual `IN IP4 <IPv4 literal>`: three fields separated by single spaces (the
+        // literal holds digits and dots only), so what `fields` would find is known.
+        if let Some(addr) = self.bytes(value.clone()).strip_prefix(b"IN IP4 ") {
+            if let Some(v4) = parse_ipv4_strict(addr) {
+                let at = value.start;
+                *out = Some(Connection {
+                    nettype: self.text(at..at + 2),
+                    addrtype: self.text(at + 3..at + 6),
+                    address: Text(addr),
+                    ip: Some(IpAddr::V4(v4)),
+                    ttl: None,
+                    count: None,
+                    address_span: at + 7..value.end,
+                    line,
+                });
+                return Ok(());
+            }
+        }
         let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
         if self.fields(value, &mut f, true) != 3 {
             return Err(bad(line.start));
@@ -1664,7 +1753,9 @@ impl<'a> Scanner<'a> {
     }
 
     /// The address may carry `/ttl[/count]` (IP4) or `/count` (IP6) (RFC 8866 §5.7);
-    /// `address_span` is the address without them.
+    /// `address_span` is the address without them. One out-of-line copy for the callers
+    /// (code size).
+    #[inline(never)]
     fn make_connection(
         &self,
         nettype: Range<usize>,

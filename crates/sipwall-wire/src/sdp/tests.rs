@@ -633,6 +633,15 @@ fn parse_ipv4_strict_edges() {
         b"0.0.0.00",
         b"1.2.3.999",
         b"12.34.56.7x",
+        b"",
+        b"0",
+        b"1.2.3.",
+        b"1.2.3.4\0",
+        b"25.0.0.256",
+        b"00.0.0.0",
+        b"1.2.3.4.5.6.7.8",
+        b"255.255.255.2555",
+        b"99999999999999999999.1.1.1",
     ] {
         let std = std::str::from_utf8(v)
             .unwrap()
@@ -1116,8 +1125,9 @@ mod swar_proptests {
         }
 
         #[test]
-        fn find_lf_is_first_lf(v in bytes()) {
-            prop_assert_eq!(find_lf(&v), v.iter().position(|&b| b == b'\n'));
+        fn lf_in_tail_is_first_lf(v in bytes(), at in 0usize..48) {
+            let want = v.iter().skip(at).position(|&b| b == b'\n').map_or(v.len(), |i| at + i);
+            prop_assert_eq!(lf_in_tail(&v, at), want);
         }
 
         #[test]
@@ -1292,4 +1302,84 @@ m=audio 4000 RTP/AVP 0\r\n";
     let raw = msg(b"hello", "text/plain");
     let m = Message::parse(&raw, Transport::Datagram, &Limits::default()).unwrap();
     assert!(m.sdp().is_none());
+}
+
+/// The bench INVITE's structured lines take the word-at-a-time split.
+#[test]
+fn bench_lines_are_regular() {
+    let body =
+        b"alice 2890844526 1 IN IP4 192.0.2.10 IN IP4 192.0.2.10 audio 49170 RTP/AVP 0 8 101";
+    let s = Scanner::new(body);
+    let mut f: [Range<usize>; MAX_FIELDS] = Default::default();
+    assert_eq!(s.regular_fields(0..36, &mut f), Some(6));
+    assert_eq!(s.regular_fields(37..54, &mut f), Some(3));
+    assert_eq!(s.regular_fields(55..body.len(), &mut f), Some(6));
+}
+
+/// The `c=IN IP4 <literal>` fast path and every way out of it to the field split: the model
+/// and the `normalized` flag are the reference's.
+#[test]
+fn connection_fast_path_and_fallbacks() {
+    for c in [
+        "IN IP4 192.0.2.10",
+        "IN IP4 0.0.0.0",
+        "IN IP4  192.0.2.10",
+        "IN IP4 192.0.2.10 ",
+        "IN IP4 192.0.2.10 x",
+        "IN IP4 224.2.1.1/127/3",
+        "IN IP4 host.example.com",
+        "IN IP4 192.0.2.010",
+        "IN IP4 ",
+        "IN IP4",
+        "IN\tIP4 192.0.2.10",
+        "in ip4 192.0.2.10",
+        "IN IP6 ::1",
+        "IN IP4 192.0.2.10\0",
+    ] {
+        for media_level in [false, true] {
+            let body = if media_level {
+                format!("v=0\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\nc={c}\r\n")
+            } else {
+                format!("v=0\r\ns=-\r\nc={c}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
+            };
+            same_as_reference(body.as_bytes(), DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES)
+                .unwrap_or_else(|e| panic!("{c:?}: {e}"));
+        }
+    }
+    let sd = parse(b"v=0\r\nc=IN IP4 192.0.2.10\r\n").unwrap();
+    let c = sd.connection.unwrap();
+    assert_eq!(
+        (c.nettype, c.addrtype, c.address),
+        (Text(b"IN"), Text(b"IP4"), Text(b"192.0.2.10"))
+    );
+    assert_eq!((c.address_span, c.line), (14..24, 5..24));
+    assert!(!sd.normalized);
+}
+
+/// Line ends found by the inlined word search and its byte tail: LF-only and CRLF lines, a
+/// last line without LF, lines shorter and longer than a word, blank lines, CR-only.
+#[test]
+fn line_ends_everywhere_in_the_word() {
+    let lines = [
+        "v=0",
+        "o=- 1 2 IN IP4 192.0.2.1",
+        "s=-",
+        "c=IN IP4 192.0.2.1",
+        "t=0 0",
+        "m=audio 4000 RTP/AVP 0 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28",
+        "a=rtpmap:0 PCMU/8000",
+        "a=x",
+        "a=sendonly",
+    ];
+    for pad in 0..9 {
+        for ends in ["\r\n", "\n"] {
+            for last in ["", "\r\n", "\n", "\r", "  ", "\r\n\r\n", "\n\n \n"] {
+                let mut body = lines.join(ends);
+                body.insert_str(body.find("s=").unwrap() + 2, &"x".repeat(pad));
+                body.push_str(last);
+                same_as_reference(body.as_bytes(), DEFAULT_MAX_MEDIA, DEFAULT_MAX_LINES)
+                    .unwrap_or_else(|e| panic!("{body:?}: {e}"));
+            }
+        }
+    }
 }
