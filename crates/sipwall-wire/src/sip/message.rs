@@ -998,9 +998,9 @@ fn parse_head_in<'a, const WIDE: bool>(
         }
         // header-name HCOLON value (RFC 3261 §7.3.1, §25.1): the fast path takes a token name
         // directly followed by ":".
-        let rest = bytes.get(pos..).unwrap_or_default();
-        let Some((name_len, name)) = header_name(rest) else {
-            if rest.starts_with(b"\r\n") {
+        let line = bytes.get(pos..).and_then(|rest| Some((rest, header_name(rest)?)));
+        let Some((rest, (name_len, name))) = line else {
+            if bytes.get(pos..pos + 2) == Some(b"\r\n") {
                 // The empty line: end of the header section (`other_line` takes bare LF).
                 break pos + 2;
             }
