@@ -446,22 +446,31 @@ fn parse_start_line_general(line: &[u8], base: usize) -> Result<StartLine<'_>, P
 /// overflowing values are rejected; so is one larger than the message-size limit, because such
 /// a length would make the framer wait for (or misread) bytes that are not part of the message.
 fn parse_content_length(value: &[u8], offset: usize, limits: &Limits) -> Result<usize, ParseError> {
-    // Up to 9 digits cannot overflow: one plain loop that checks and accumulates together,
-    // and the checked one below for errors (and what this one does not take).
-    if (1..=9).contains(&value.len()) {
-        let (mut n, mut digits) = (0u64, true);
-        for &b in value {
-            let d = b.wrapping_sub(b'0');
-            digits &= d < 10;
-            n = n.wrapping_mul(10).wrapping_add(u64::from(d));
-        }
-        if let (true, Ok(n)) = (digits, usize::try_from(n)) {
-            if n <= limits.max_message_size {
-                return Ok(n);
-            }
-        }
+    match content_length_fast(value, limits) {
+        Some(n) => Ok(n),
+        None => content_length_slow(value, offset, limits),
     }
-    content_length_slow(value, offset, limits)
+}
+
+/// [`parse_content_length`] of the usual value, up to 9 digits (which cannot overflow) and
+/// within the limit: one plain loop. `None` sends every other value, and every error, to the
+/// checked loop of [`content_length_slow`], which gives the same number for what this takes.
+#[inline]
+fn content_length_fast(value: &[u8], limits: &Limits) -> Option<usize> {
+    if !(1..=9).contains(&value.len()) {
+        return None;
+    }
+    let mut n = 0u32;
+    for &b in value {
+        let d = b.wrapping_sub(b'0');
+        if d >= 10 {
+            return None;
+        }
+        n = n * 10 + u32::from(d);
+    }
+    usize::try_from(n)
+        .ok()
+        .filter(|n| *n <= limits.max_message_size)
 }
 
 #[cold]
@@ -636,8 +645,11 @@ impl<'a> Section<'a> {
             }
             if first == last {
                 if let Some(h) = self.headers.get(usize::from(first)) {
+                    if let Some(n) = content_length_fast(h.value, limits) {
+                        return Ok(Some(n));
+                    }
                     let at = offset_in(bytes, h.value);
-                    return parse_content_length(h.value, at, limits).map(Some);
+                    return content_length_slow(h.value, at, limits).map(Some);
                 }
             }
         }
