@@ -277,7 +277,7 @@ fn token_len(s: &[u8]) -> usize {
 
 /// Length of the Request-URI at the start of `s` on the fast path: up to the first byte that
 /// is SP (the element separator) or that [`parse_start_line_general`] might reject inside a
-/// URI (every byte below 0x21, which covers HTAB, CR and NUL, and `<`, `>`), eight bytes at a
+/// URI (every byte below 0x21, which covers HTAB, CR and NUL, and `<`, `>`), two words at a
 /// time. A stop byte other than SP sends the line to the general parser.
 #[inline]
 fn uri_len(s: &[u8]) -> Option<usize> {
@@ -286,15 +286,18 @@ fn uri_len(s: &[u8]) -> Option<usize> {
     // `<` (0x3c) and `>` (0x3e) differ only in bit 1.
     const BIT1: u64 = 0x0202_0202_0202_0202;
     const ANGLE: u64 = 0x3e3e_3e3e_3e3e_3e3e;
+    // Both tests flag their lowest matching byte exactly (see `zero_bytes`).
+    let stops = |x: u64| (x.wrapping_sub(BELOW_21) & !x & HI) | zero_bytes((x | BIT1) ^ ANGLE);
     let mut at = 0;
-    while let Some(w) = s.get(at..at + 8).and_then(|c| c.first_chunk::<8>()) {
-        let x = u64::from_le_bytes(*w);
-        // Both tests flag their lowest matching byte exactly (see `zero_bytes`).
-        let stop = (x.wrapping_sub(BELOW_21) & !x & HI) | zero_bytes((x | BIT1) ^ ANGLE);
-        if stop != 0 {
-            return Some(at + (stop.trailing_zeros() / 8) as usize);
+    // Two words per step: one branch per 16 bytes of the usual 20- to 40-byte URI.
+    while let Some(w) = s.get(at..at + 16).and_then(|c| c.first_chunk::<16>()) {
+        let x = u128::from_le_bytes(*w);
+        let (lo, hi) = (stops(x as u64), stops((x >> 64) as u64));
+        if lo | hi != 0 {
+            let (word, stop) = if lo != 0 { (0, lo) } else { (8, hi) };
+            return Some(at + word + (stop.trailing_zeros() / 8) as usize);
         }
-        at += 8;
+        at += 16;
     }
     s.get(at..)?
         .iter()
@@ -1010,7 +1013,9 @@ fn parse_head_in<'a, const WIDE: bool>(
         }
         // header-name HCOLON value (RFC 3261 §7.3.1, §25.1): the fast path takes a token name
         // directly followed by ":".
-        let line = bytes.get(pos..).and_then(|rest| Some((rest, header_name(rest)?)));
+        let line = bytes
+            .get(pos..)
+            .and_then(|rest| Some((rest, header_name(rest)?)));
         let Some((rest, (name_len, name))) = line else {
             if bytes.get(pos..pos + 2) == Some(b"\r\n") {
                 // The empty line: end of the header section (`other_line` takes bare LF).
@@ -2299,8 +2304,18 @@ v=0\n";
 
     #[test]
     fn word_scans_match_byte_scans() {
-        // Every byte value at every position of lines up to 30 bytes long.
-        for len in 0..30 {
+        // The first of two stop bytes, in the same word, in both words of a 16-byte step, or
+        // in two steps.
+        for i in 0..40 {
+            for j in i..40 {
+                let mut line = vec![b'a'; 40];
+                line[j] = b'>';
+                line[i] = b' ';
+                assert_eq!(uri_len(&line), Some(i), "{i} {j}");
+            }
+        }
+        // Every byte value at every position of lines up to 40 bytes long.
+        for len in 0..40 {
             for at in 0..len {
                 for b in 0..=255u8 {
                     let mut line = vec![b'a'; len];
