@@ -637,7 +637,7 @@ impl<'a> Section<'a> {
     /// The checks on the complete header section: the Content-Length value, or the first
     /// error [`check_fields`] finds. The usual message (at most one Content-Length, under the
     /// header limit) is answered from the hot index.
-    #[inline(never)]
+    #[inline]
     fn content_length(&self, bytes: &[u8], limits: &Limits) -> Result<Option<usize>, ParseError> {
         let n = self.headers.len();
         if n <= limits.max_headers && n <= HOT_MAX_HEADERS {
