@@ -965,8 +965,9 @@ enum Line {
 /// line is required, since more bytes may follow.
 ///
 /// One tight loop handles the usual header line, `token ":" value CRLF`: a token scan, the
-/// colon, the LF search over the same first 16 bytes (then 16 at a time), the name classified once and the field pushed. Every
-/// other line (the empty line, folding, whitespace before the colon, errors) goes to
+/// colon, the LF search over the same first 16 bytes (then 16 at a time), the name
+/// classified once and the field pushed. Every other line (the empty line, folding,
+/// whitespace before the colon, errors) goes to
 /// [`other_line`], kept out of line because the i-cache footprint of the whole parse matters
 /// (see `examples/parse_loop.rs`).
 pub(crate) fn parse_head<'a>(
