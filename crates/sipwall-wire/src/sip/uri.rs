@@ -10,7 +10,7 @@ use super::params::{
     check_escapes, class, classes, Params, ALPHA, DOT, HEADER_CHAR, LABEL, PARAMCHAR, PASSWORD,
     URIC, USER, USER_PLAIN,
 };
-use super::text::{trim_lws, Span};
+use super::text::{run_end, trim_lws, Span};
 use crate::error::{ErrorKind, ParseError};
 
 /// URI scheme (compared case-insensitively, RFC 3261 §19.1.4; RFC 3966 §3).
@@ -405,24 +405,18 @@ fn host_prefix_labels(s: &[u8]) -> Option<(HostKind, usize)> {
     // One loop with one table load per byte; the label rules (RFC 3261 §25.1 `domainlabel`:
     // not empty, neither starts nor ends with '-') are checked only at the dots, where a
     // label ends (a scan per label cost more at its edges than it saved: see benches).
-    let mut i = 0;
     let mut start = 0; // first byte of the current label
     let mut top = 0; // first byte of the last non-empty label (the toplabel)
     let n = loop {
-        let Some(&b) = s.get(i) else { break i };
-        if class(b, LABEL) {
-            i += 1;
-            continue;
-        }
-        if b != b'.' {
+        let i = run_end(s, start, |b| class(b, LABEL));
+        if s.get(i) != Some(&b'.') {
             break i;
         }
         if !label_ok(s, start, i) {
             return None;
         }
         top = start;
-        i += 1;
-        start = i;
+        start = i + 1;
     };
     if n > start {
         if !label_ok(s, start, n) {
@@ -754,11 +748,7 @@ impl<'a> Uri<'a> {
         // (password) stops the run, and the general path takes it.
         let mut user = Span::NONE;
         let mut hstart = base;
-        let u_end = base
-            + s.get(base..)?
-                .iter()
-                .take_while(|&&b| class(b, USER_PLAIN))
-                .count();
+        let u_end = run_end(s, base, |b| class(b, USER_PLAIN));
         if s.get(u_end) == Some(&b'@') {
             if u_end == base {
                 return None;
