@@ -2,9 +2,7 @@
 //! (RFC 3261 §20.10, §20.20, §20.34, §20.39, §25.1; RFC 3515 §2.1).
 
 use super::params::Params;
-use super::text::{
-    is_wsp, offset_in, parse_quoted_string, run_end, skip_lws, token_run_end, trim_lws, Span,
-};
+use super::text::{is_wsp, offset_in, parse_quoted_string, skip_lws, token_end, trim_lws, Span};
 use super::uri::Uri;
 use crate::error::{ErrorKind, ParseError};
 
@@ -113,9 +111,11 @@ impl<'a> NameAddr<'a> {
                 // The usual display name (`"Alice"`: printable ASCII, no `\`) inline; every
                 // other quoted-string takes the full parser (a call cost ~120 instructions).
                 let body = t.get(1..).unwrap_or(&[]);
-                let n = run_end(body, 0, |c| {
-                    (0x20..=0x7e).contains(&c) && c != b'"' && c != b'\\'
-                });
+                // A plain byte loop: display names are short, and this keeps the hot code small.
+                let n = body
+                    .iter()
+                    .take_while(|&&c| (0x20..=0x7e).contains(&c) && c != b'"' && c != b'\\')
+                    .count();
                 let (content, end) = match body.get(n) {
                     Some(b'"') => (body.get(..n).unwrap_or(&[]), n + 2),
                     _ => parse_quoted_string(t, 0).map_err(|e| e.shifted(shift))?,
@@ -132,7 +132,7 @@ impl<'a> NameAddr<'a> {
                 // display-name = *(token LWS), the last LWS optional before `<`.
                 let mut p = 0;
                 loop {
-                    let te = token_run_end(t, p);
+                    let te = token_end(t, p);
                     if te == p {
                         scan_stop = p;
                         break;

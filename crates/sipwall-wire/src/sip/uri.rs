@@ -739,10 +739,16 @@ impl<'a> Uri<'a> {
         s: &'a [u8],
         uri_params: bool,
     ) -> Option<(Uri<'a>, usize)> {
-        let (scheme, base) = match s {
-            [b's' | b'S', b'i' | b'I', b'p' | b'P', b':', ..] => (Scheme::Sip, 4),
-            [b's' | b'S', b'i' | b'I', b'p' | b'P', b's' | b'S', b':', ..] => (Scheme::Sips, 5),
-            _ => return None,
+        // `sip:` in any case as one word compare: setting bit 5 maps exactly `S`/`s` to `s`
+        // (and `I`, `P` likewise); the `:` is compared as it is.
+        let head = u32::from_le_bytes(*s.first_chunk::<4>()?);
+        let (scheme, base) = if head | 0x0020_2020 == u32::from_le_bytes(*b"sip:") {
+            (Scheme::Sip, 4)
+        } else {
+            match s {
+                [b's' | b'S', b'i' | b'I', b'p' | b'P', b's' | b'S', b':', ..] => (Scheme::Sips, 5),
+                _ => return None,
+            }
         };
         // userinfo: a run of `user` bytes ended by '@' (else that run was the host). A ':'
         // (password) stops the run, and the general path takes it.
@@ -1310,6 +1316,51 @@ mod tests {
             }
         }
         assert_eq!(host_fast(b"[::1]"), None);
+    }
+
+    /// The scheme word compare of the fast path takes `sip:` in every case and nothing else
+    /// (any other head is the general path's), and `sips:` still by its pattern.
+    #[test]
+    fn scheme_word_compare_and_fallback() {
+        for v in [
+            &b"sip:a@h"[..],
+            b"SIP:a@h",
+            b"sIp:a@h",
+            b"SiP:h",
+            b"sips:a@h",
+            b"SIPS:h",
+            b"sIpS:h:5060",
+        ] {
+            let (u, n) = Uri::parse_sip_prefix(v, true).expect("fast path");
+            assert_eq!(n, v.len());
+            assert!(same_uri(&u, &Uri::parse_general(v).unwrap()));
+        }
+        for v in [
+            &b"sip"[..],
+            b"sips",
+            b"sip;a@h",
+            b"sip\x1a@h",
+            b"s\x09p:a@h",
+            b"Sjp:a@h",
+            b"sop:a@h",
+            b"sip\x3a@h",
+            b"\x53IP:h",
+            b"sipx:h",
+            b"sips;h",
+            b"s\x49ps:h",
+        ] {
+            let fast = Uri::parse_sip_prefix(v, true);
+            let general = Uri::parse_general(v);
+            match (fast, general) {
+                (None, _) => {}
+                (Some((u, n)), Ok(g)) if n == v.len() => assert!(same_uri(&u, &g)),
+                (Some(_), _) => panic!("fast path took {}", String::from_utf8_lossy(v)),
+            }
+        }
+        // Bytes that differ from `s`, `i`, `p`, `:` in a bit other than bit 5 are not taken.
+        for v in [&b"\x13ip:h"[..], b"s\x09p:h", b"si\x10:h", b"sip\x1a h"] {
+            assert!(Uri::parse_sip_prefix(v, true).is_none());
+        }
     }
 
     #[test]
