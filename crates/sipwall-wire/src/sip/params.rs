@@ -416,7 +416,7 @@ impl<'a> Params<'a> {
                 return None;
             }
             let ns = p + 1;
-            let ne = token_run_end(input, ns);
+            let ne = token_end(input, ns);
             if ne == ns {
                 return None;
             }
