@@ -1351,8 +1351,12 @@ impl<'a> Message<'a> {
         let Some(v) = self.header_value(name) else {
             return Err(ParseError::new(ErrorKind::MissingHeader, self.start));
         };
-        // What `locate` adds: a header value always lies in the message.
-        f(v, self.span_of(v).map_or(0, |r| r.start))
+        // What `locate` adds, without its range checks: a header value always lies in the
+        // message (`self.headers` index `self.input`), so its offset is the address difference.
+        f(
+            v,
+            (v.as_ptr() as usize).wrapping_sub(self.input.as_ptr() as usize),
+        )
     }
 
     /// The value of an optional single-value header, decoded by `f`.

@@ -111,6 +111,7 @@ impl<'a> NameAddr<'a> {
                 // The usual display name (`"Alice"`: printable ASCII, no `\`) inline; every
                 // other quoted-string takes the full parser (a call cost ~120 instructions).
                 let body = t.get(1..).unwrap_or(&[]);
+                // A plain byte loop: display names are short, and this keeps the hot code small.
                 let n = body
                     .iter()
                     .take_while(|&&c| (0x20..=0x7e).contains(&c) && c != b'"' && c != b'\\')

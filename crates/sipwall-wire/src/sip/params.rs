@@ -4,7 +4,7 @@
 //! A [`Params`] is a validated view over the bytes of the run; iteration re-lexes them lazily,
 //! so nothing is allocated. Every slice handed out is a sub-slice of the parsed input.
 
-use super::text::{eq_ignore_case, parse_quoted_string, skip_lws, token_end};
+use super::text::{eq_ignore_case, parse_quoted_string, skip_lws, token_end, token_run_end};
 use crate::error::{ErrorKind, ParseError};
 
 /// One parameter.
@@ -426,7 +426,7 @@ impl<'a> Params<'a> {
                     // A token run, then any host bytes (`:`, `[`, `]`) of a gen-value: the
                     // value is a token exactly when the second run is empty.
                     let vs = ne + 1;
-                    let vt = token_end(input, vs);
+                    let vt = token_run_end(input, vs);
                     let ve = vt
                         + input
                             .get(vt..)?

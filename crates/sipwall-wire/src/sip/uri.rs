@@ -10,7 +10,7 @@ use super::params::{
     check_escapes, class, classes, Params, ALPHA, DOT, HEADER_CHAR, LABEL, PARAMCHAR, PASSWORD,
     URIC, USER, USER_PLAIN,
 };
-use super::text::{trim_lws, Span};
+use super::text::{run_end, trim_lws, Span};
 use crate::error::{ErrorKind, ParseError};
 
 /// URI scheme (compared case-insensitively, RFC 3261 §19.1.4; RFC 3966 §3).
@@ -405,24 +405,18 @@ fn host_prefix_labels(s: &[u8]) -> Option<(HostKind, usize)> {
     // One loop with one table load per byte; the label rules (RFC 3261 §25.1 `domainlabel`:
     // not empty, neither starts nor ends with '-') are checked only at the dots, where a
     // label ends (a scan per label cost more at its edges than it saved: see benches).
-    let mut i = 0;
     let mut start = 0; // first byte of the current label
     let mut top = 0; // first byte of the last non-empty label (the toplabel)
     let n = loop {
-        let Some(&b) = s.get(i) else { break i };
-        if class(b, LABEL) {
-            i += 1;
-            continue;
-        }
-        if b != b'.' {
+        let i = run_end(s, start, |b| class(b, LABEL));
+        if s.get(i) != Some(&b'.') {
             break i;
         }
         if !label_ok(s, start, i) {
             return None;
         }
         top = start;
-        i += 1;
-        start = i;
+        start = i + 1;
     };
     if n > start {
         if !label_ok(s, start, n) {
@@ -745,20 +739,22 @@ impl<'a> Uri<'a> {
         s: &'a [u8],
         uri_params: bool,
     ) -> Option<(Uri<'a>, usize)> {
-        let (scheme, base) = match s {
-            [b's' | b'S', b'i' | b'I', b'p' | b'P', b':', ..] => (Scheme::Sip, 4),
-            [b's' | b'S', b'i' | b'I', b'p' | b'P', b's' | b'S', b':', ..] => (Scheme::Sips, 5),
-            _ => return None,
+        // `sip:` in any case as one word compare: setting bit 5 maps exactly `S`/`s` to `s`
+        // (and `I`, `P` likewise); the `:` is compared as it is.
+        let head = u32::from_le_bytes(*s.first_chunk::<4>()?);
+        let (scheme, base) = if head | 0x0020_2020 == u32::from_le_bytes(*b"sip:") {
+            (Scheme::Sip, 4)
+        } else {
+            match s {
+                [b's' | b'S', b'i' | b'I', b'p' | b'P', b's' | b'S', b':', ..] => (Scheme::Sips, 5),
+                _ => return None,
+            }
         };
         // userinfo: a run of `user` bytes ended by '@' (else that run was the host). A ':'
         // (password) stops the run, and the general path takes it.
         let mut user = Span::NONE;
         let mut hstart = base;
-        let u_end = base
-            + s.get(base..)?
-                .iter()
-                .take_while(|&&b| class(b, USER_PLAIN))
-                .count();
+        let u_end = run_end(s, base, |b| class(b, USER_PLAIN));
         if s.get(u_end) == Some(&b'@') {
             if u_end == base {
                 return None;
@@ -1320,6 +1316,51 @@ mod tests {
             }
         }
         assert_eq!(host_fast(b"[::1]"), None);
+    }
+
+    /// The scheme word compare of the fast path takes `sip:` in every case and nothing else
+    /// (any other head is the general path's), and `sips:` still by its pattern.
+    #[test]
+    fn scheme_word_compare_and_fallback() {
+        for v in [
+            &b"sip:a@h"[..],
+            b"SIP:a@h",
+            b"sIp:a@h",
+            b"SiP:h",
+            b"sips:a@h",
+            b"SIPS:h",
+            b"sIpS:h:5060",
+        ] {
+            let (u, n) = Uri::parse_sip_prefix(v, true).expect("fast path");
+            assert_eq!(n, v.len());
+            assert!(same_uri(&u, &Uri::parse_general(v).unwrap()));
+        }
+        for v in [
+            &b"sip"[..],
+            b"sips",
+            b"sip;a@h",
+            b"sip\x1a@h",
+            b"s\x09p:a@h",
+            b"Sjp:a@h",
+            b"sop:a@h",
+            b"sip\x3a@h",
+            b"\x53IP:h",
+            b"sipx:h",
+            b"sips;h",
+            b"s\x49ps:h",
+        ] {
+            let fast = Uri::parse_sip_prefix(v, true);
+            let general = Uri::parse_general(v);
+            match (fast, general) {
+                (None, _) => {}
+                (Some((u, n)), Ok(g)) if n == v.len() => assert!(same_uri(&u, &g)),
+                (Some(_), _) => panic!("fast path took {}", String::from_utf8_lossy(v)),
+            }
+        }
+        // Bytes that differ from `s`, `i`, `p`, `:` in a bit other than bit 5 are not taken.
+        for v in [&b"\x13ip:h"[..], b"s\x09p:h", b"si\x10:h", b"sip\x1a h"] {
+            assert!(Uri::parse_sip_prefix(v, true).is_none());
+        }
     }
 
     #[test]

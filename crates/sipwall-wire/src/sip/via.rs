@@ -4,7 +4,8 @@ use std::net::IpAddr;
 
 use super::params::{Param, Params};
 use super::text::{
-    eq_ignore_case, is_token, offset_in, skip_lws, token_end, trim_lws, word_eq_ignore_case, Span,
+    eq_ignore_case, is_token, offset_in, skip_lws, token_end, token_run_end, trim_lws,
+    word_eq_ignore_case, Span,
 };
 use super::uri::{host_kind_prefix, parse_port, port_prefix, Host, HostKind};
 use crate::error::{ErrorKind, ParseError};
@@ -206,7 +207,7 @@ impl<'a> Via<'a> {
     #[inline]
     fn front_fast(t: &'a [u8]) -> Option<Front> {
         let tail = t.strip_prefix(b"SIP/2.0/")?;
-        let tlen = token_end(tail, 0);
+        let tlen = token_run_end(tail, 0);
         let after = tail.get(tlen..)?;
         if tlen == 0 {
             return None;
