@@ -35,7 +35,7 @@ fn main() {
                     .expect("fixture parses");
                 headers(&m);
                 if let Some(s) = m.sdp() {
-                    let _ = black_box(s.expect("fixture SDP parses"));
+                    let _ = black_box(&s.expect("fixture SDP parses"));
                 }
             }
             "index+headers" => {
@@ -47,7 +47,7 @@ fn main() {
                 let m = Message::parse(black_box(input), Transport::Datagram, &limits)
                     .expect("fixture parses");
                 if let Some(s) = m.sdp() {
-                    let _ = black_box(s.expect("fixture SDP parses"));
+                    let _ = black_box(&s.expect("fixture SDP parses"));
                 }
             }
             "index" => {
@@ -59,7 +59,7 @@ fn main() {
             }
             "headers" => headers(black_box(&parsed)),
             "sdp" => {
-                let _ = black_box(sipwall_wire::sdp::parse(black_box(sdp)));
+                let _ = black_box(&sipwall_wire::sdp::parse(black_box(sdp)));
             }
             _ => {}
         }
