@@ -1274,6 +1274,22 @@ fn trim_slow(b: &[u8], r: Range<usize>) -> Range<usize> {
     s..e
 }
 
+/// An `a=` value (the line after `a=`) whose attribute the model does not read at either
+/// level: `name:value` with a name that needs no trimming and whose length is none of the
+/// read ones (4 `rtcp`, 8 `rtcp-mux` and the directions, 9 `ike-setup`, 11 `fingerprint`,
+/// 15 `psk-fingerprint`; see [`Scanner::media_attribute`], [`Scanner::session_attribute`]).
+/// Most `a=` lines (`rtpmap`, `fmtp`, `ptime`...) are such: they are skipped without
+/// [`split_attribute`] and the attribute dispatch, ~70 instructions each.
+fn unread_attribute(v: &[u8]) -> bool {
+    let Some(i) = find_colon(v) else {
+        return false;
+    };
+    // Trimmed bytes are all below 0x21: a name whose ends are above it is as written.
+    let as_written = matches!((v.first(), i.checked_sub(1).and_then(|j| v.get(j))),
+        (Some(&a), Some(&b)) if a > b' ' && b > b' ');
+    as_written && !matches!(i, 4 | 8 | 9 | 11 | 15)
+}
+
 /// RFC 8866 §5.13: `a=<attribute>` or `a=<attribute>:<value>`; the name ends at the first
 /// colon. Trimmed ranges within `v` (the line after `a=`); shared by the parser and
 /// [`AttributeIter`] so that both read the same names and values.
@@ -1495,7 +1511,11 @@ impl<'a> Scanner<'a> {
 
             match key {
                 b'a' => {
-                    let (name, v) = split_attribute(self.bytes(value.clone()));
+                    let v = self.bytes(value.clone());
+                    if unread_attribute(v) {
+                        continue;
+                    }
+                    let (name, v) = split_attribute(v);
                     let shift = |r: Range<usize>| value.start + r.start..value.start + r.end;
                     let (name, v) = (shift(name), v.map(shift));
                     match sd.media.last_mut() {
@@ -1512,6 +1532,15 @@ impl<'a> Scanner<'a> {
                     media_seen = 0;
                     level_start = next;
                 }
+                // RFC 8866 §5.3: `s=<session name>`, free text, once (§5); read here rather
+                // than through `session_line` (a call for a store).
+                b's' if sd.media.is_empty() => {
+                    if session_seen & key_bit(b's') != 0 {
+                        return Err(bad(start));
+                    }
+                    session_seen |= key_bit(b's');
+                    sd.session_name = self.text(value);
+                }
                 _ => {
                     // `o=`, `c=` are checked by `fields` as they are split (but `o=` in a
                     // media section, which is not read); `a=` values are free text.
@@ -1519,6 +1548,10 @@ impl<'a> Scanner<'a> {
                         && irregular_blanks(self.bytes(value.clone()))
                     {
                         sd.normalized = true;
+                    }
+                    // Lines neither level reads (`t=`, `r=`, `e=`, `p=`...): no call.
+                    if !matches!(key, b'o' | b's' | b'i' | b'u' | b'c' | b'z' | b'k' | b'b') {
+                        continue;
                     }
                     match sd.media.last_mut() {
                         Some(m) => self.media_level_line(m, &mut media_seen, key, value, line)?,
@@ -1629,7 +1662,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A line before the first `m=` (RFC 8866 §5.2–§5.12), but `a=`.
+    /// A line before the first `m=` (RFC 8866 §5.2–§5.12), but `a=` and `s=` (read by
+    /// [`Scanner::run`]).
     #[inline(never)]
     fn session_line(
         &self,
@@ -1640,7 +1674,7 @@ impl<'a> Scanner<'a> {
         line: Range<usize>,
     ) -> Result<(), ParseError> {
         // RFC 8866 §5: these appear at most once at session level.
-        if matches!(key, b'o' | b's' | b'i' | b'u' | b'c' | b'z' | b'k') {
+        if matches!(key, b'o' | b'i' | b'u' | b'c' | b'z' | b'k') {
             if *seen & key_bit(key) != 0 {
                 return Err(bad(line.start));
             }
@@ -1648,8 +1682,6 @@ impl<'a> Scanner<'a> {
         }
         match key {
             b'o' => self.origin(value, line, &mut sd.origin)?,
-            // RFC 8866 §5.3: `s=<session name>`, free text.
-            b's' => sd.session_name = self.text(value),
             b'c' => self.connection(value, line, &mut sd.connection)?,
             b'b' => sd.bandwidths.push(self.bandwidth(value, line.start)?),
             _ => {}
