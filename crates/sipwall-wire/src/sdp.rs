@@ -57,7 +57,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::error::{ErrorKind, ParseError};
-use crate::sip::text::{word_eq_ignore_case, zero_bytes};
+use crate::sip::text::{splat, word_eq_ignore_case, zero_bytes};
 
 /// Default maximum number of `m=` sections.
 pub const DEFAULT_MAX_MEDIA: usize = 32;
@@ -496,19 +496,30 @@ pub enum MediaKind<'a> {
 }
 
 impl MediaKind<'_> {
-    /// A known `<media>` token (case-insensitive); `None` for another one. Told apart by
-    /// length and first letter, then one compare.
-    fn known(s: &[u8]) -> Option<MediaKind<'static>> {
-        let (name, kind): (&[u8], _) = match (s.len(), s.first().map(u8::to_ascii_lowercase)) {
-            (5, Some(b'a')) => (b"audio", MediaKind::Audio),
-            (5, Some(b'v')) => (b"video", MediaKind::Video),
-            (5, Some(b'i')) => (b"image", MediaKind::Image),
-            (11, _) => (b"application", MediaKind::Application),
-            (4, _) => (b"text", MediaKind::Text),
-            (7, _) => (b"message", MediaKind::Message),
+    /// A known `<media>` token (case-insensitive) of `len` bytes, `w` its first 8 bytes as a
+    /// little-endian word with any byte past `len` a letter (see [`word_at`]); `None` for
+    /// another token. One word compare: every known name is letters only, so setting bit 5 of
+    /// each byte lowercases the token and a byte then equal to a lowercase letter was that
+    /// letter in either case (as [`Direction::from_name`]).
+    fn known(len: usize, w: u64, token: &[u8]) -> Option<MediaKind<'static>> {
+        const fn word(s: &[u8; 8]) -> u64 {
+            u64::from_le_bytes(*s)
+        }
+        const AUDIO: u64 = word(b"audioxxx");
+        const VIDEO: u64 = word(b"videoxxx");
+        const IMAGE: u64 = word(b"imagexxx");
+        const TEXT: u64 = word(b"textxxxx");
+        const MESSAGE: u64 = word(b"messagex");
+        const APPLICAT: u64 = word(b"applicat");
+        Some(match (len, w | 0x2020_2020_2020_2020) {
+            (5, AUDIO) => MediaKind::Audio,
+            (5, VIDEO) => MediaKind::Video,
+            (5, IMAGE) => MediaKind::Image,
+            (4, TEXT) => MediaKind::Text,
+            (7, MESSAGE) => MediaKind::Message,
+            (11, APPLICAT) if token.eq_ignore_ascii_case(b"application") => MediaKind::Application,
             _ => return None,
-        };
-        s.eq_ignore_ascii_case(name).then_some(kind)
+        })
     }
 }
 
@@ -1275,19 +1286,35 @@ fn trim_slow(b: &[u8], r: Range<usize>) -> Range<usize> {
 }
 
 /// An `a=` value (the line after `a=`) whose attribute the model does not read at either
-/// level: `name:value` with a name that needs no trimming and whose length is none of the
-/// read ones (4 `rtcp`, 8 `rtcp-mux` and the directions, 9 `ike-setup`, 11 `fingerprint`,
-/// 15 `psk-fingerprint`; see [`Scanner::media_attribute`], [`Scanner::session_attribute`]).
-/// Most `a=` lines (`rtpmap`, `fmtp`, `ptime`...) are such: they are skipped without
-/// [`split_attribute`] and the attribute dispatch, ~70 instructions each.
+/// level: `name:value` with a name that needs no trimming, whose length is none of the read
+/// ones (4 `rtcp`, 8 `rtcp-mux` and the directions, 9 `ike-setup`, 11 `fingerprint`, 15
+/// `psk-fingerprint`; see [`Scanner::media_attribute`], [`Scanner::session_attribute`]), or
+/// of 4 bytes but not `rtcp`. Most `a=` lines (`rtpmap`, `fmtp`, `ptime`...) are such: they
+/// are skipped without [`split_attribute`] and the attribute dispatch, ~70 instructions each.
 fn unread_attribute(v: &[u8]) -> bool {
-    let Some(i) = find_colon(v) else {
+    const COLON: u64 = 0x3a3a_3a3a_3a3a_3a3a;
+    // As `find_colon`, keeping the word for the name compare below.
+    let w = word_at(v, 0, v.len());
+    let colons = zero_bytes(w ^ COLON);
+    let Some(i) = (if colons != 0 {
+        Some((colons.trailing_zeros() / 8) as usize)
+    } else {
+        find_colon(v)
+    }) else {
         return false;
     };
     // Trimmed bytes are all below 0x21: a name whose ends are above it is as written.
     let as_written = matches!((v.first(), i.checked_sub(1).and_then(|j| v.get(j))),
         (Some(&a), Some(&b)) if a > b' ' && b > b' ');
-    as_written && !matches!(i, 4 | 8 | 9 | 11 | 15)
+    // Setting bit 5 of `rtcp`'s letters in either case gives `rtcp`; a name that gives it
+    // otherwise (a control byte) only takes the general path.
+    let rtcp = (w | 0x2020_2020) as u32 == u32::from_le_bytes(*b"rtcp");
+    as_written
+        && match i {
+            4 => !rtcp,
+            8 | 9 | 11 | 15 => false,
+            _ => true,
+        }
 }
 
 /// RFC 8866 §5.13: `a=<attribute>` or `a=<attribute>:<value>`; the name ends at the first
@@ -1942,7 +1969,14 @@ impl<'a> Scanner<'a> {
             return Err(bad(at));
         }
         let [kind, port_token, proto, first_format, ..] = f;
-        let slash = find_byte(self.bytes(port_token.clone()), b'/');
+        // The port token is short: one word tells whether it has a `/count`.
+        let slash = if port_token.len() <= 8 {
+            let w = word_at(self.body, port_token.start, port_token.len());
+            let z = zero_bytes(w ^ splat(b'/'));
+            (z != 0).then(|| (z.trailing_zeros() / 8) as usize)
+        } else {
+            find_byte(self.bytes(port_token.clone()), b'/')
+        };
         let port_span = slash.map_or(port_token.clone(), |i| {
             port_token.start..port_token.start + i
         });
@@ -1952,7 +1986,8 @@ impl<'a> Scanner<'a> {
             Some(r) => self.number(r.clone()).ok_or(bad(at))?,
             None => 1,
         };
-        let kind = MediaKind::known(self.bytes(kind.clone()))
+        let kind_word = word_at(self.body, kind.start, kind.len());
+        let kind = MediaKind::known(kind.len(), kind_word, self.bytes(kind.clone()))
             .unwrap_or_else(|| MediaKind::Other(self.text(kind)));
         // Pushed here rather than returned, through `extend` of a `once_with`: it reserves
         // before building the section, which is then written in place (a `push` builds it on
