@@ -497,11 +497,12 @@ pub enum MediaKind<'a> {
 
 impl MediaKind<'_> {
     /// A known `<media>` token (case-insensitive) of `len` bytes, `w` its first 8 bytes as a
-    /// little-endian word with any byte past `len` a letter (see [`word_at`]); `None` for
-    /// another token. One word compare: every known name is letters only, so setting bit 5 of
-    /// each byte lowercases the token and a byte then equal to a lowercase letter was that
-    /// letter in either case (as [`Direction::from_name`]).
-    fn known(len: usize, w: u64, token: &[u8]) -> Option<MediaKind<'static>> {
+    /// little-endian word with any byte past `len` a letter (see [`word_at`]), `tail` its
+    /// last 8 bytes when it has 11; `None` for another token. One word compare: every known
+    /// name is letters only, so setting bit 5 of each byte lowercases the token and a byte
+    /// then equal to a lowercase letter was that letter in either case (as
+    /// [`Direction::from_name`]).
+    fn known(len: usize, w: u64, tail: u64) -> Option<MediaKind<'static>> {
         const fn word(s: &[u8; 8]) -> u64 {
             u64::from_le_bytes(*s)
         }
@@ -517,7 +518,9 @@ impl MediaKind<'_> {
             (5, IMAGE) => MediaKind::Image,
             (4, TEXT) => MediaKind::Text,
             (7, MESSAGE) => MediaKind::Message,
-            (11, APPLICAT) if token.eq_ignore_ascii_case(b"application") => MediaKind::Application,
+            (11, APPLICAT) if tail | 0x2020_2020_2020_2020 == word(b"lication") => {
+                MediaKind::Application
+            }
             _ => return None,
         })
     }
@@ -1077,19 +1080,9 @@ fn ipv4_octet(b: &[u8], i: usize) -> Option<(u32, usize)> {
 /// (or beyond `b`) read as `x` (a field byte).
 fn word_at(b: &[u8], at: usize, k: usize) -> u64 {
     const FILL: u64 = 0x7878_7878_7878_7878;
-    let w = match b.get(at..at.saturating_add(8)) {
-        Some(c) => {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(c);
-            u64::from_le_bytes(a)
-        }
-        None => {
-            let mut a = [b'x'; 8];
-            for (d, s) in a.iter_mut().zip(b.get(at..).unwrap_or_default()) {
-                *d = *s;
-            }
-            u64::from_le_bytes(a)
-        }
+    let w = match b.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        Some(c) => u64::from_le_bytes(*c),
+        None => word_at_end(b, at),
     };
     if k >= 8 {
         w
@@ -1097,6 +1090,18 @@ fn word_at(b: &[u8], at: usize, k: usize) -> u64 {
         let valid = (1u64 << (8 * k)) - 1;
         (w & valid) | (FILL & !valid)
     }
+}
+
+/// [`word_at`] where fewer than 8 bytes are left: the bytes from `at` then `x`s. Rare (short
+/// values at the end of the body), out of line so that `word_at` inlines small.
+#[cold]
+#[inline(never)]
+fn word_at_end(b: &[u8], at: usize) -> u64 {
+    let mut a = [b'x'; 8];
+    for (d, s) in a.iter_mut().zip(b.get(at..).unwrap_or_default()) {
+        *d = *s;
+    }
+    u64::from_le_bytes(a)
 }
 
 /// The 8 bytes of `line` at `at` (`at < line.len()`) as a little-endian word, and a mask of
@@ -1690,8 +1695,9 @@ impl<'a> Scanner<'a> {
     }
 
     /// A line before the first `m=` (RFC 8866 §5.2–§5.12), but `a=` and `s=` (read by
-    /// [`Scanner::run`]).
-    #[inline(never)]
+    /// [`Scanner::run`]). Inlined in its one caller: a dispatch of its own cost ~35
+    /// instructions per `o=` and `c=` line, and it only calls the line readers.
+    #[inline(always)]
     fn session_line(
         &self,
         sd: &mut SessionDescription<'a>,
@@ -1969,26 +1975,12 @@ impl<'a> Scanner<'a> {
             return Err(bad(at));
         }
         let [kind, port_token, proto, first_format, ..] = f;
-        // The port token is short: one word tells whether it has a `/count`.
-        let slash = if port_token.len() <= 8 {
-            let w = word_at(self.body, port_token.start, port_token.len());
-            let z = zero_bytes(w ^ splat(b'/'));
-            (z != 0).then(|| (z.trailing_zeros() / 8) as usize)
-        } else {
-            find_byte(self.bytes(port_token.clone()), b'/')
-        };
-        let port_span = slash.map_or(port_token.clone(), |i| {
-            port_token.start..port_token.start + i
-        });
-        let port_count_span = slash.map(|i| port_token.start + i + 1..port_token.end);
-        let port = self.number(port_span.clone()).ok_or(bad(at))?;
-        let port_count = match &port_count_span {
-            Some(r) => self.number(r.clone()).ok_or(bad(at))?,
-            None => 1,
-        };
-        let kind_word = word_at(self.body, kind.start, kind.len());
-        let kind = MediaKind::known(kind.len(), kind_word, self.bytes(kind.clone()))
-            .unwrap_or_else(|| MediaKind::Other(self.text(kind)));
+        let (port, port_count, port_count_span) = self.media_port(&port_token).ok_or(bad(at))?;
+        let port_span = port_token.start
+            ..port_count_span
+                .as_ref()
+                .map_or(port_token.end, |r| r.start - 1);
+        let kind = self.media_kind(kind);
         // Pushed here rather than returned, through `extend` of a `once_with`: it reserves
         // before building the section, which is then written in place (a `push` builds it on
         // the stack and copies its 300 bytes).
@@ -2018,6 +2010,51 @@ impl<'a> Scanner<'a> {
         }));
         Ok(())
     }
+}
+
+impl<'a> Scanner<'a> {
+    /// The `<port>[/<number of ports>]` field of `m=` (RFC 8866 §5.14): the port, the number
+    /// of ports (1 if absent) and the span of that number.
+    #[inline(always)]
+    fn media_port(&self, token: &Range<usize>) -> Option<(u16, u16, Option<Range<usize>>)> {
+        // The port token is short: one word tells whether it has a `/count`.
+        let slash = if token.len() <= 8 {
+            let z = zero_bytes(word_at(self.body, token.start, token.len()) ^ splat(b'/'));
+            (z != 0).then(|| (z.trailing_zeros() / 8) as usize)
+        } else {
+            find_slash_long(self.bytes(token.clone()))
+        };
+        match slash {
+            None => Some((self.number(token.clone())?, 1, None)),
+            Some(i) => {
+                let count = token.start + i + 1..token.end;
+                Some((
+                    self.number(token.start..token.start + i)?,
+                    self.number(count.clone())?,
+                    Some(count),
+                ))
+            }
+        }
+    }
+
+    /// The `<media>` field of `m=` (RFC 8866 §5.14).
+    #[inline(always)]
+    fn media_kind(&self, r: Range<usize>) -> MediaKind<'a> {
+        let w = word_at(self.body, r.start, r.len());
+        let tail = if r.len() == 11 {
+            word_at(self.body, r.start + 3, 8)
+        } else {
+            0
+        };
+        MediaKind::known(r.len(), w, tail).unwrap_or_else(|| MediaKind::Other(self.text(r)))
+    }
+}
+
+/// The first `/` of a port token longer than a word (leading zeros): rare, out of line.
+#[cold]
+#[inline(never)]
+fn find_slash_long(token: &[u8]) -> Option<usize> {
+    find_byte(token, b'/')
 }
 
 /// Completes an `m=` section with the values that depend on the whole section or on the
