@@ -844,6 +844,14 @@ fn is_checked_whole(key: u8) -> bool {
     matches!(key, b'b' | b't' | b'r' | b'z' | b'v')
 }
 
+/// A `v=` value other than `0`: `Some(irregular blanks)` when it is `0` with blanks around
+/// it (RFC 8866 §5.1; tolerated), `None` otherwise (an error). Rare, out of line.
+#[cold]
+#[inline(never)]
+fn version_blanks(v: &[u8]) -> Option<bool> {
+    (v.get(trim_in(v, 0..v.len())) == Some(&b"0"[..])).then(|| irregular_blanks(v))
+}
+
 /// Anything but single spaces between fields (a leading blank, a tab, two blanks in a row).
 /// `sdp-types` splits structured lines on single spaces. Only for the lines not split by
 /// [`Scanner::fields`] (which checks as it splits): short ones (`t=0 0`), so a plain loop.
@@ -1325,6 +1333,7 @@ fn unread_attribute(v: &[u8]) -> bool {
 /// RFC 8866 §5.13: `a=<attribute>` or `a=<attribute>:<value>`; the name ends at the first
 /// colon. Trimmed ranges within `v` (the line after `a=`); shared by the parser and
 /// [`AttributeIter`] so that both read the same names and values.
+#[inline(never)]
 fn split_attribute(v: &[u8]) -> (Range<usize>, Option<Range<usize>>) {
     match find_colon(v) {
         Some(i) => (trim_in(v, 0..i), Some(trim_in(v, i + 1..v.len()))),
@@ -1531,12 +1540,9 @@ impl<'a> Scanner<'a> {
                 if key != b'v' {
                     return Err(bad(0));
                 }
-                let v = self.bytes(value.clone());
+                let v = self.bytes(value);
                 if v != b"0" {
-                    if self.bytes(self.trim(value)) != b"0" {
-                        return Err(bad(start));
-                    }
-                    sd.normalized |= irregular_blanks(v);
+                    sd.normalized |= version_blanks(v).ok_or(bad(start))?;
                 }
                 continue;
             }
@@ -1678,7 +1684,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// Closes the level whose lines span `lines`: the session level before the first `m=`,
-    /// else the last section of `sd.media`.
+    /// else the last section of `sd.media`. One out-of-line copy for the two callers.
+    #[inline(never)]
     fn finish_level(&self, sd: &mut SessionDescription<'a>, lines: Range<usize>) {
         let attributes = Attributes {
             lines: self.bytes(lines),
