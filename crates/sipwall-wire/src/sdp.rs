@@ -1046,42 +1046,38 @@ fn parse_ipv6(b: &[u8]) -> Option<IpAddr> {
 
 /// RFC 8866 §9 `IP4-address = b1 3("." decimal-uchar)` with `decimal-uchar` 0 to 255 written
 /// without leading zeros, as `std`'s parser reads it (a proptest holds the two equal).
-/// Octet by octet: at most three digit tests each, no per-byte state to carry.
+/// One pass over the bytes with one digit test each; an octet is judged whole at its end
+/// ([`ipv4_octet_ok`]), which keeps the loop and the code small.
 fn parse_ipv4_strict(b: &[u8]) -> Option<std::net::Ipv4Addr> {
-    let mut addr = 0u32;
-    let mut i = 0usize;
-    for k in 0..4 {
-        if k > 0 {
-            if b.get(i) != Some(&b'.') {
-                return None;
-            }
-            i += 1;
-        }
-        let (v, n) = ipv4_octet(b, i)?;
-        addr = addr << 8 | v;
-        i += n;
+    // At most 15 bytes: the octet values below cannot wrap past a fourth digit.
+    if b.len() > 15 {
+        return None;
     }
-    (i == b.len()).then(|| std::net::Ipv4Addr::from(addr))
+    let (mut addr, mut octet, mut digits, mut dots) = (0u32, 0u32, 0u32, 0u32);
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            octet = octet.wrapping_mul(10).wrapping_add(u32::from(d));
+            digits += 1;
+        } else if c == b'.' && ipv4_octet_ok(octet, digits) {
+            addr = addr << 8 | octet;
+            (octet, digits, dots) = (0, 0, dots + 1);
+        } else {
+            return None;
+        }
+    }
+    (dots == 3 && ipv4_octet_ok(octet, digits)).then(|| std::net::Ipv4Addr::from(addr << 8 | octet))
 }
 
-/// One `decimal-uchar` at `b[i..]` (RFC 8866 §9: no leading zero, at most 255) and its
-/// length. A leading zero or a fourth digit is left for the caller, which then refuses
-/// what follows (it wants a dot or the end).
-fn ipv4_octet(b: &[u8], i: usize) -> Option<(u32, usize)> {
-    let digit = |i: usize| {
-        b.get(i)
-            .map(|c| u32::from(c.wrapping_sub(b'0')))
-            .filter(|&d| d < 10)
-    };
-    let d0 = digit(i)?;
-    let (v, n) = match (d0, digit(i + 1)) {
-        (0, _) | (_, None) => (d0, 1),
-        (_, Some(d1)) => match digit(i + 2) {
-            None => (d0 * 10 + d1, 2),
-            Some(d2) => (d0 * 100 + d1 * 10 + d2, 3),
-        },
-    };
-    (v <= 255).then_some((v, n))
+/// An octet of `digits` digits and value `v` is a `decimal-uchar` (RFC 8866 §9): 1 to 3
+/// digits, no leading zero (a 2- or 3-digit value below 10 or 100 had one), at most 255.
+fn ipv4_octet_ok(v: u32, digits: u32) -> bool {
+    match digits {
+        1 => true,
+        2 => v >= 10,
+        3 => (100..=255).contains(&v),
+        _ => false,
+    }
 }
 
 /// The `k` bytes of `b` at `at` (8 at most) as a little-endian word, the bytes beyond them
