@@ -1294,23 +1294,38 @@ fn trim_slow(b: &[u8], r: Range<usize>) -> Range<usize> {
     s..e
 }
 
-/// An `a=` value (the line after `a=`) whose attribute the model does not read at either
-/// level: `name:value` with a name that needs no trimming, whose length is none of the read
-/// ones (4 `rtcp`, 8 `rtcp-mux` and the directions, 9 `ike-setup`, 11 `fingerprint`, 15
-/// `psk-fingerprint`; see [`Scanner::media_attribute`], [`Scanner::session_attribute`]), or
-/// of 4 bytes but not `rtcp`. Most `a=` lines (`rtpmap`, `fmtp`, `ptime`...) are such: they
-/// are skipped without [`split_attribute`] and the attribute dispatch, ~70 instructions each.
-fn unread_attribute(v: &[u8]) -> bool {
+/// What [`Scanner::run`] does with an `a=` line, told from the first word of its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AttributeShape {
+    /// `name:value` with a name the model does not read at either level: a name that needs
+    /// no trimming, whose length is none of the read ones (4 `rtcp`, 8 `rtcp-mux` and the
+    /// directions, 9 `ike-setup`, 11 `fingerprint`, 15 `psk-fingerprint`; see
+    /// [`Scanner::media_attribute`], [`Scanner::session_attribute`]), or of 4 bytes but not
+    /// `rtcp`. Most `a=` lines (`rtpmap`, `fmtp`, `ptime`...): skipped without
+    /// [`split_attribute`] and the attribute dispatch (~70 instructions each).
+    Unread,
+    /// A flag of at most 8 bytes (`a=sendrecv`, `a=rtcp-mux`) that needs no trimming: the
+    /// whole value is the name, there is no value, [`split_attribute`] is not needed.
+    Flag,
+    /// Anything else: [`split_attribute`].
+    General,
+}
+
+/// The [`AttributeShape`] of an `a=` value `v` (the line after `a=`).
+fn attribute_shape(v: &[u8]) -> AttributeShape {
     const COLON: u64 = 0x3a3a_3a3a_3a3a_3a3a;
     // As `find_colon`, keeping the word for the name compare below.
     let w = word_at(v, 0, v.len());
     let colons = zero_bytes(w ^ COLON);
-    let Some(i) = (if colons != 0 {
-        Some((colons.trailing_zeros() / 8) as usize)
+    let (i, shape) = if colons != 0 {
+        (
+            (colons.trailing_zeros() / 8) as usize,
+            AttributeShape::Unread,
+        )
+    } else if v.len() <= 8 {
+        (v.len(), AttributeShape::Flag)
     } else {
-        find_colon(v)
-    }) else {
-        return false;
+        return AttributeShape::General;
     };
     // Trimmed bytes are all below 0x21: a name whose ends are above it is as written.
     let as_written = matches!((v.first(), i.checked_sub(1).and_then(|j| v.get(j))),
@@ -1318,12 +1333,16 @@ fn unread_attribute(v: &[u8]) -> bool {
     // Setting bit 5 of `rtcp`'s letters in either case gives `rtcp`; a name that gives it
     // otherwise (a control byte) only takes the general path.
     let rtcp = (w | 0x2020_2020) as u32 == u32::from_le_bytes(*b"rtcp");
-    as_written
-        && match i {
-            4 => !rtcp,
-            8 | 9 | 11 | 15 => false,
-            _ => true,
-        }
+    let read = match i {
+        4 => rtcp,
+        8 | 9 | 11 | 15 => true,
+        _ => false,
+    };
+    if !as_written || (shape == AttributeShape::Unread && read) {
+        AttributeShape::General
+    } else {
+        shape
+    }
 }
 
 /// RFC 8866 §5.13: `a=<attribute>` or `a=<attribute>:<value>`; the name ends at the first
@@ -1546,12 +1565,16 @@ impl<'a> Scanner<'a> {
             match key {
                 b'a' => {
                     let v = self.bytes(value.clone());
-                    if unread_attribute(v) {
-                        continue;
-                    }
-                    let (name, v) = split_attribute(v);
-                    let shift = |r: Range<usize>| value.start + r.start..value.start + r.end;
-                    let (name, v) = (shift(name), v.map(shift));
+                    let (name, v) = match attribute_shape(v) {
+                        AttributeShape::Unread => continue,
+                        AttributeShape::Flag => (value, None),
+                        AttributeShape::General => {
+                            let (name, v) = split_attribute(v);
+                            let shift =
+                                |r: Range<usize>| value.start + r.start..value.start + r.end;
+                            (shift(name), v.map(shift))
+                        }
+                    };
                     match sd.media.last_mut() {
                         Some(m) => self.media_attribute(m, name, v, &line),
                         None => self.session_attribute(sd, name, v),

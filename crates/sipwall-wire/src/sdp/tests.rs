@@ -976,7 +976,7 @@ mod reference_proptests {
             Just(&b"psk-fingerprint:sha-1 CD"[..]),
             Just(&b"ike-setup:actpass"[..]),
             Just(&b"T38FaxVersion:0"[..]),
-            // `unread_attribute`'s cases: names of each read length, in either case.
+            // `attribute_shape`'s cases: names of each read length, in either case.
             Just(&b"RTCP:9"[..]),
             Just(&b"fmtp:0 x"[..]),
             Just(&b"rtcp-MUX:1"[..]),
@@ -1072,7 +1072,7 @@ mod swar_proptests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The plain statement of `unread_attribute`: a `name:value` line whose trimmed name none
+    /// The plain statement of `AttributeShape::Unread`: a `name:value` line whose trimmed name none
     /// of the attribute readers looks at (lengths 8, 9, 11, 15 and `rtcp` in any case).
     fn unread_reference(v: &[u8]) -> bool {
         let (n, val) = split_attribute(v);
@@ -1082,9 +1082,9 @@ mod swar_proptests {
             && !name.eq_ignore_ascii_case(b"rtcp")
     }
 
-    /// `unread_attribute` only skips lines the general path ignores.
+    /// `attribute_shape` only skips lines the general path ignores.
     #[test]
-    fn unread_attribute_cases() {
+    fn attribute_shape_unread() {
         for (v, unread) in [
             (&b"rtpmap:0 PCMU/8000"[..], true),
             (b"fmtp:101 0-16", true),
@@ -1108,7 +1108,7 @@ mod swar_proptests {
             (b"rtcp-fb:96 nack", true),
         ] {
             assert_eq!(
-                unread_attribute(v),
+                attribute_shape(v) == AttributeShape::Unread,
                 unread,
                 "{:?}",
                 String::from_utf8_lossy(v)
@@ -1119,12 +1119,46 @@ mod swar_proptests {
         }
     }
 
+    /// `AttributeShape::Flag` is exactly what `split_attribute` makes of the value: the whole
+    /// of it as the name, no value.
+    #[test]
+    fn attribute_shape_flags() {
+        for (v, flag) in [
+            (&b"sendrecv"[..], true),
+            (b"rtcp-mux", true),
+            (b"x", true),
+            (b"sendrecv ", false),
+            (b" sendrecv", false),
+            (b"inactive\0", false),
+            (b"", false),
+            (b"sendrecv:", false),
+            (b"longer-flag", false),
+        ] {
+            assert_eq!(
+                attribute_shape(v) == AttributeShape::Flag,
+                flag,
+                "{:?}",
+                String::from_utf8_lossy(v)
+            );
+            if flag {
+                assert_eq!(split_attribute(v), (0..v.len(), None));
+            }
+        }
+    }
+
     proptest! {
+        #[test]
+        fn attribute_shape_flag_is_split_attribute(v in "[ \t]?[a-zA-Z:\t -]{0,10}[ \t]?") {
+            if attribute_shape(v.as_bytes()) == AttributeShape::Flag {
+                prop_assert_eq!(split_attribute(v.as_bytes()), (0..v.len(), None));
+            }
+        }
+
         #[test]
         fn unread_attribute_is_never_read(
             v in "[ \t]?(rtcp|RTCP|rtcp-mux|fmtp|rtpmap|ptime|x|sendrecv|fingerprint|[a-zA-Z:-]{0,17})[ \t]?(:[ -~]{0,12})?"
         ) {
-            if unread_attribute(v.as_bytes()) {
+            if attribute_shape(v.as_bytes()) == AttributeShape::Unread {
                 prop_assert!(unread_reference(v.as_bytes()), "{:?}", v);
             }
         }
