@@ -975,7 +975,8 @@ impl Split {
         // Of the bytes below 0x21, only SP has bit 5 set: shifted to bit 7.
         let spaces = below_21 & (w << 2);
         let pairs = spaces & ((spaces << 8) | self.space_before);
-        if below_21 != spaces || pairs != 0 {
+        // Another byte below 0x21, or a double space: one test for both.
+        if (below_21 ^ spaces) | pairs != 0 {
             return false;
         }
         let mut bits = spaces;
