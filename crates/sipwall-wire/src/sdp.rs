@@ -26,8 +26,10 @@
 //! only when shown); the lists the ALG rarely reads, [`Attributes`] and [`Formats`], are spans
 //! split on demand, and the first media section is stored inline ([`MediaList`]), so the
 //! common one-section parse allocates nothing; the `o=` address is parsed on demand
-//! ([`Origin::ip`]); the line loop calls one small out-of-line function per line type, rare
-//! forms (fingerprints, `a=ike-setup`, `a=rtcp` with an address, multicast suffixes, IPv6,
+//! ([`Origin::ip`]); the line loop calls one small out-of-line function per line type it
+//! reads, and none for the lines the model does not read (`t=`, and the `a=` lines whose
+//! name, seen in the first word, is none the model keeps: `rtpmap`, `fmtp`...); rare forms
+//! (fingerprints, `a=ike-setup`, `a=rtcp` with an address, multicast suffixes, IPv6,
 //! irregular blanks) are cold; the line ends and fields are found eight bytes at a time,
 //! stray bytes 32 at a time.
 //!
