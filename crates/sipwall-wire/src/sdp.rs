@@ -26,8 +26,10 @@
 //! only when shown); the lists the ALG rarely reads, [`Attributes`] and [`Formats`], are spans
 //! split on demand, and the first media section is stored inline ([`MediaList`]), so the
 //! common one-section parse allocates nothing; the `o=` address is parsed on demand
-//! ([`Origin::ip`]); the line loop calls one small out-of-line function per line type, rare
-//! forms (fingerprints, `a=ike-setup`, `a=rtcp` with an address, multicast suffixes, IPv6,
+//! ([`Origin::ip`]); the line loop calls one small out-of-line function per line type it
+//! reads, and none for the lines the model does not read (`t=`, and the `a=` lines whose
+//! name, seen in the first word, is none the model keeps: `rtpmap`, `fmtp`...); rare forms
+//! (fingerprints, `a=ike-setup`, `a=rtcp` with an address, multicast suffixes, IPv6,
 //! irregular blanks) are cold; the line ends and fields are found eight bytes at a time,
 //! stray bytes 32 at a time.
 //!
@@ -57,7 +59,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::error::{ErrorKind, ParseError};
-use crate::sip::text::{word_eq_ignore_case, zero_bytes};
+use crate::sip::text::{splat, word_eq_ignore_case, zero_bytes};
 
 /// Default maximum number of `m=` sections.
 pub const DEFAULT_MAX_MEDIA: usize = 32;
@@ -496,19 +498,33 @@ pub enum MediaKind<'a> {
 }
 
 impl MediaKind<'_> {
-    /// A known `<media>` token (case-insensitive); `None` for another one. Told apart by
-    /// length and first letter, then one compare.
-    fn known(s: &[u8]) -> Option<MediaKind<'static>> {
-        let (name, kind): (&[u8], _) = match (s.len(), s.first().map(u8::to_ascii_lowercase)) {
-            (5, Some(b'a')) => (b"audio", MediaKind::Audio),
-            (5, Some(b'v')) => (b"video", MediaKind::Video),
-            (5, Some(b'i')) => (b"image", MediaKind::Image),
-            (11, _) => (b"application", MediaKind::Application),
-            (4, _) => (b"text", MediaKind::Text),
-            (7, _) => (b"message", MediaKind::Message),
+    /// A known `<media>` token (case-insensitive) of `len` bytes, `w` its first 8 bytes as a
+    /// little-endian word with any byte past `len` a letter (see [`word_at`]), `tail` its
+    /// last 8 bytes when it has 11; `None` for another token. One word compare: every known
+    /// name is letters only, so setting bit 5 of each byte lowercases the token and a byte
+    /// then equal to a lowercase letter was that letter in either case (as
+    /// [`Direction::from_name`]).
+    fn known(len: usize, w: u64, tail: u64) -> Option<MediaKind<'static>> {
+        const fn word(s: &[u8; 8]) -> u64 {
+            u64::from_le_bytes(*s)
+        }
+        const AUDIO: u64 = word(b"audioxxx");
+        const VIDEO: u64 = word(b"videoxxx");
+        const IMAGE: u64 = word(b"imagexxx");
+        const TEXT: u64 = word(b"textxxxx");
+        const MESSAGE: u64 = word(b"messagex");
+        const APPLICAT: u64 = word(b"applicat");
+        Some(match (len, w | 0x2020_2020_2020_2020) {
+            (5, AUDIO) => MediaKind::Audio,
+            (5, VIDEO) => MediaKind::Video,
+            (5, IMAGE) => MediaKind::Image,
+            (4, TEXT) => MediaKind::Text,
+            (7, MESSAGE) => MediaKind::Message,
+            (11, APPLICAT) if tail | 0x2020_2020_2020_2020 == word(b"lication") => {
+                MediaKind::Application
+            }
             _ => return None,
-        };
-        s.eq_ignore_ascii_case(name).then_some(kind)
+        })
     }
 }
 
@@ -830,6 +846,14 @@ fn is_checked_whole(key: u8) -> bool {
     matches!(key, b'b' | b't' | b'r' | b'z' | b'v')
 }
 
+/// A `v=` value other than `0`: `Some(irregular blanks)` when it is `0` with blanks around
+/// it (RFC 8866 §5.1; tolerated), `None` otherwise (an error). Rare, out of line.
+#[cold]
+#[inline(never)]
+fn version_blanks(v: &[u8]) -> Option<bool> {
+    (v.get(trim_in(v, 0..v.len())) == Some(&b"0"[..])).then(|| irregular_blanks(v))
+}
+
 /// Anything but single spaces between fields (a leading blank, a tab, two blanks in a row).
 /// `sdp-types` splits structured lines on single spaces. Only for the lines not split by
 /// [`Scanner::fields`] (which checks as it splits): short ones (`t=0 0`), so a plain loop.
@@ -953,7 +977,8 @@ impl Split {
         // Of the bytes below 0x21, only SP has bit 5 set: shifted to bit 7.
         let spaces = below_21 & (w << 2);
         let pairs = spaces & ((spaces << 8) | self.space_before);
-        if below_21 != spaces || pairs != 0 {
+        // Another byte below 0x21, or a double space: one test for both.
+        if (below_21 ^ spaces) | pairs != 0 {
             return false;
         }
         let mut bits = spaces;
@@ -1024,61 +1049,47 @@ fn parse_ipv6(b: &[u8]) -> Option<IpAddr> {
 
 /// RFC 8866 §9 `IP4-address = b1 3("." decimal-uchar)` with `decimal-uchar` 0 to 255 written
 /// without leading zeros, as `std`'s parser reads it (a proptest holds the two equal).
-/// Octet by octet: at most three digit tests each, no per-byte state to carry.
+/// One pass over the bytes with one digit test each; an octet is judged whole at its end
+/// ([`ipv4_octet_ok`]), which keeps the loop and the code small.
 fn parse_ipv4_strict(b: &[u8]) -> Option<std::net::Ipv4Addr> {
-    let mut addr = 0u32;
-    let mut i = 0usize;
-    for k in 0..4 {
-        if k > 0 {
-            if b.get(i) != Some(&b'.') {
-                return None;
-            }
-            i += 1;
-        }
-        let (v, n) = ipv4_octet(b, i)?;
-        addr = addr << 8 | v;
-        i += n;
+    // At most 15 bytes: the octet values below cannot wrap past a fourth digit.
+    if b.len() > 15 {
+        return None;
     }
-    (i == b.len()).then(|| std::net::Ipv4Addr::from(addr))
+    let (mut addr, mut octet, mut digits, mut dots) = (0u32, 0u32, 0u32, 0u32);
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            octet = octet.wrapping_mul(10).wrapping_add(u32::from(d));
+            digits += 1;
+        } else if c == b'.' && ipv4_octet_ok(octet, digits) {
+            addr = addr << 8 | octet;
+            (octet, digits, dots) = (0, 0, dots + 1);
+        } else {
+            return None;
+        }
+    }
+    (dots == 3 && ipv4_octet_ok(octet, digits)).then(|| std::net::Ipv4Addr::from(addr << 8 | octet))
 }
 
-/// One `decimal-uchar` at `b[i..]` (RFC 8866 §9: no leading zero, at most 255) and its
-/// length. A leading zero or a fourth digit is left for the caller, which then refuses
-/// what follows (it wants a dot or the end).
-fn ipv4_octet(b: &[u8], i: usize) -> Option<(u32, usize)> {
-    let digit = |i: usize| {
-        b.get(i)
-            .map(|c| u32::from(c.wrapping_sub(b'0')))
-            .filter(|&d| d < 10)
-    };
-    let d0 = digit(i)?;
-    let (v, n) = match (d0, digit(i + 1)) {
-        (0, _) | (_, None) => (d0, 1),
-        (_, Some(d1)) => match digit(i + 2) {
-            None => (d0 * 10 + d1, 2),
-            Some(d2) => (d0 * 100 + d1 * 10 + d2, 3),
-        },
-    };
-    (v <= 255).then_some((v, n))
+/// An octet of `digits` digits and value `v` is a `decimal-uchar` (RFC 8866 §9): 1 to 3
+/// digits, no leading zero (a 2- or 3-digit value below 10 or 100 had one), at most 255.
+fn ipv4_octet_ok(v: u32, digits: u32) -> bool {
+    match digits {
+        1 => true,
+        2 => v >= 10,
+        3 => (100..=255).contains(&v),
+        _ => false,
+    }
 }
 
 /// The `k` bytes of `b` at `at` (8 at most) as a little-endian word, the bytes beyond them
 /// (or beyond `b`) read as `x` (a field byte).
 fn word_at(b: &[u8], at: usize, k: usize) -> u64 {
     const FILL: u64 = 0x7878_7878_7878_7878;
-    let w = match b.get(at..at.saturating_add(8)) {
-        Some(c) => {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(c);
-            u64::from_le_bytes(a)
-        }
-        None => {
-            let mut a = [b'x'; 8];
-            for (d, s) in a.iter_mut().zip(b.get(at..).unwrap_or_default()) {
-                *d = *s;
-            }
-            u64::from_le_bytes(a)
-        }
+    let w = match b.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        Some(c) => u64::from_le_bytes(*c),
+        None => word_at_end(b, at),
     };
     if k >= 8 {
         w
@@ -1086,6 +1097,18 @@ fn word_at(b: &[u8], at: usize, k: usize) -> u64 {
         let valid = (1u64 << (8 * k)) - 1;
         (w & valid) | (FILL & !valid)
     }
+}
+
+/// [`word_at`] where fewer than 8 bytes are left: the bytes from `at` then `x`s. Rare (short
+/// values at the end of the body), out of line so that `word_at` inlines small.
+#[cold]
+#[inline(never)]
+fn word_at_end(b: &[u8], at: usize) -> u64 {
+    let mut a = [b'x'; 8];
+    for (d, s) in a.iter_mut().zip(b.get(at..).unwrap_or_default()) {
+        *d = *s;
+    }
+    u64::from_le_bytes(a)
 }
 
 /// The 8 bytes of `line` at `at` (`at < line.len()`) as a little-endian word, and a mask of
@@ -1274,9 +1297,61 @@ fn trim_slow(b: &[u8], r: Range<usize>) -> Range<usize> {
     s..e
 }
 
+/// What [`Scanner::run`] does with an `a=` line, told from the first word of its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AttributeShape {
+    /// `name:value` with a name the model does not read at either level: a name that needs
+    /// no trimming, whose length is none of the read ones (4 `rtcp`, 8 `rtcp-mux` and the
+    /// directions, 9 `ike-setup`, 11 `fingerprint`, 15 `psk-fingerprint`; see
+    /// [`Scanner::media_attribute`], [`Scanner::session_attribute`]), or of 4 bytes but not
+    /// `rtcp`. Most `a=` lines (`rtpmap`, `fmtp`, `ptime`...): skipped without
+    /// [`split_attribute`] and the attribute dispatch (~70 instructions each).
+    Unread,
+    /// A flag of at most 8 bytes (`a=sendrecv`, `a=rtcp-mux`) that needs no trimming: the
+    /// whole value is the name, there is no value, [`split_attribute`] is not needed.
+    Flag,
+    /// Anything else: [`split_attribute`].
+    General,
+}
+
+/// The [`AttributeShape`] of an `a=` value `v` (the line after `a=`).
+fn attribute_shape(v: &[u8]) -> AttributeShape {
+    const COLON: u64 = 0x3a3a_3a3a_3a3a_3a3a;
+    // As `find_colon`, keeping the word for the name compare below.
+    let w = word_at(v, 0, v.len());
+    let colons = zero_bytes(w ^ COLON);
+    let (i, shape) = if colons != 0 {
+        (
+            (colons.trailing_zeros() / 8) as usize,
+            AttributeShape::Unread,
+        )
+    } else if v.len() <= 8 {
+        (v.len(), AttributeShape::Flag)
+    } else {
+        return AttributeShape::General;
+    };
+    // Trimmed bytes are all below 0x21: a name whose ends are above it is as written.
+    let as_written = matches!((v.first(), i.checked_sub(1).and_then(|j| v.get(j))),
+        (Some(&a), Some(&b)) if a > b' ' && b > b' ');
+    // Setting bit 5 of `rtcp`'s letters in either case gives `rtcp`; a name that gives it
+    // otherwise (a control byte) only takes the general path.
+    let rtcp = (w | 0x2020_2020) as u32 == u32::from_le_bytes(*b"rtcp");
+    let read = match i {
+        4 => rtcp,
+        8 | 9 | 11 | 15 => true,
+        _ => false,
+    };
+    if !as_written || (shape == AttributeShape::Unread && read) {
+        AttributeShape::General
+    } else {
+        shape
+    }
+}
+
 /// RFC 8866 §5.13: `a=<attribute>` or `a=<attribute>:<value>`; the name ends at the first
 /// colon. Trimmed ranges within `v` (the line after `a=`); shared by the parser and
 /// [`AttributeIter`] so that both read the same names and values.
+#[inline(never)]
 fn split_attribute(v: &[u8]) -> (Range<usize>, Option<Range<usize>>) {
     match find_colon(v) {
         Some(i) => (trim_in(v, 0..i), Some(trim_in(v, i + 1..v.len()))),
@@ -1483,21 +1558,26 @@ impl<'a> Scanner<'a> {
                 if key != b'v' {
                     return Err(bad(0));
                 }
-                let v = self.bytes(value.clone());
+                let v = self.bytes(value);
                 if v != b"0" {
-                    if self.bytes(self.trim(value)) != b"0" {
-                        return Err(bad(start));
-                    }
-                    sd.normalized |= irregular_blanks(v);
+                    sd.normalized |= version_blanks(v).ok_or(bad(start))?;
                 }
                 continue;
             }
 
             match key {
                 b'a' => {
-                    let (name, v) = split_attribute(self.bytes(value.clone()));
-                    let shift = |r: Range<usize>| value.start + r.start..value.start + r.end;
-                    let (name, v) = (shift(name), v.map(shift));
+                    let v = self.bytes(value.clone());
+                    let (name, v) = match attribute_shape(v) {
+                        AttributeShape::Unread => continue,
+                        AttributeShape::Flag => (value, None),
+                        AttributeShape::General => {
+                            let (name, v) = split_attribute(v);
+                            let shift =
+                                |r: Range<usize>| value.start + r.start..value.start + r.end;
+                            (shift(name), v.map(shift))
+                        }
+                    };
                     match sd.media.last_mut() {
                         Some(m) => self.media_attribute(m, name, v, &line),
                         None => self.session_attribute(sd, name, v),
@@ -1512,6 +1592,15 @@ impl<'a> Scanner<'a> {
                     media_seen = 0;
                     level_start = next;
                 }
+                // RFC 8866 §5.3: `s=<session name>`, free text, once (§5); read here rather
+                // than through `session_line` (a call for a store).
+                b's' if sd.media.is_empty() => {
+                    if session_seen & key_bit(b's') != 0 {
+                        return Err(bad(start));
+                    }
+                    session_seen |= key_bit(b's');
+                    sd.session_name = self.text(value);
+                }
                 _ => {
                     // `o=`, `c=` are checked by `fields` as they are split (but `o=` in a
                     // media section, which is not read); `a=` values are free text.
@@ -1519,6 +1608,10 @@ impl<'a> Scanner<'a> {
                         && irregular_blanks(self.bytes(value.clone()))
                     {
                         sd.normalized = true;
+                    }
+                    // Lines neither level reads (`t=`, `r=`, `e=`, `p=`...): no call.
+                    if !matches!(key, b'o' | b's' | b'i' | b'u' | b'c' | b'z' | b'k' | b'b') {
+                        continue;
                     }
                     match sd.media.last_mut() {
                         Some(m) => self.media_level_line(m, &mut media_seen, key, value, line)?,
@@ -1613,7 +1706,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// Closes the level whose lines span `lines`: the session level before the first `m=`,
-    /// else the last section of `sd.media`.
+    /// else the last section of `sd.media`. One out-of-line copy for the two callers.
+    #[inline(never)]
     fn finish_level(&self, sd: &mut SessionDescription<'a>, lines: Range<usize>) {
         let attributes = Attributes {
             lines: self.bytes(lines),
@@ -1629,8 +1723,10 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A line before the first `m=` (RFC 8866 §5.2–§5.12), but `a=`.
-    #[inline(never)]
+    /// A line before the first `m=` (RFC 8866 §5.2–§5.12), but `a=` and `s=` (read by
+    /// [`Scanner::run`]). Inlined in its one caller: a dispatch of its own cost ~35
+    /// instructions per `o=` and `c=` line, and it only calls the line readers.
+    #[inline(always)]
     fn session_line(
         &self,
         sd: &mut SessionDescription<'a>,
@@ -1640,7 +1736,7 @@ impl<'a> Scanner<'a> {
         line: Range<usize>,
     ) -> Result<(), ParseError> {
         // RFC 8866 §5: these appear at most once at session level.
-        if matches!(key, b'o' | b's' | b'i' | b'u' | b'c' | b'z' | b'k') {
+        if matches!(key, b'o' | b'i' | b'u' | b'c' | b'z' | b'k') {
             if *seen & key_bit(key) != 0 {
                 return Err(bad(line.start));
             }
@@ -1648,8 +1744,6 @@ impl<'a> Scanner<'a> {
         }
         match key {
             b'o' => self.origin(value, line, &mut sd.origin)?,
-            // RFC 8866 §5.3: `s=<session name>`, free text.
-            b's' => sd.session_name = self.text(value),
             b'c' => self.connection(value, line, &mut sd.connection)?,
             b'b' => sd.bandwidths.push(self.bandwidth(value, line.start)?),
             _ => {}
@@ -1910,18 +2004,12 @@ impl<'a> Scanner<'a> {
             return Err(bad(at));
         }
         let [kind, port_token, proto, first_format, ..] = f;
-        let slash = find_byte(self.bytes(port_token.clone()), b'/');
-        let port_span = slash.map_or(port_token.clone(), |i| {
-            port_token.start..port_token.start + i
-        });
-        let port_count_span = slash.map(|i| port_token.start + i + 1..port_token.end);
-        let port = self.number(port_span.clone()).ok_or(bad(at))?;
-        let port_count = match &port_count_span {
-            Some(r) => self.number(r.clone()).ok_or(bad(at))?,
-            None => 1,
-        };
-        let kind = MediaKind::known(self.bytes(kind.clone()))
-            .unwrap_or_else(|| MediaKind::Other(self.text(kind)));
+        let (port, port_count, port_count_span) = self.media_port(&port_token).ok_or(bad(at))?;
+        let port_span = port_token.start
+            ..port_count_span
+                .as_ref()
+                .map_or(port_token.end, |r| r.start - 1);
+        let kind = self.media_kind(kind);
         // Pushed here rather than returned, through `extend` of a `once_with`: it reserves
         // before building the section, which is then written in place (a `push` builds it on
         // the stack and copies its 300 bytes).
@@ -1951,6 +2039,51 @@ impl<'a> Scanner<'a> {
         }));
         Ok(())
     }
+}
+
+impl<'a> Scanner<'a> {
+    /// The `<port>[/<number of ports>]` field of `m=` (RFC 8866 §5.14): the port, the number
+    /// of ports (1 if absent) and the span of that number.
+    #[inline(always)]
+    fn media_port(&self, token: &Range<usize>) -> Option<(u16, u16, Option<Range<usize>>)> {
+        // The port token is short: one word tells whether it has a `/count`.
+        let slash = if token.len() <= 8 {
+            let z = zero_bytes(word_at(self.body, token.start, token.len()) ^ splat(b'/'));
+            (z != 0).then(|| (z.trailing_zeros() / 8) as usize)
+        } else {
+            find_slash_long(self.bytes(token.clone()))
+        };
+        match slash {
+            None => Some((self.number(token.clone())?, 1, None)),
+            Some(i) => {
+                let count = token.start + i + 1..token.end;
+                Some((
+                    self.number(token.start..token.start + i)?,
+                    self.number(count.clone())?,
+                    Some(count),
+                ))
+            }
+        }
+    }
+
+    /// The `<media>` field of `m=` (RFC 8866 §5.14).
+    #[inline(always)]
+    fn media_kind(&self, r: Range<usize>) -> MediaKind<'a> {
+        let w = word_at(self.body, r.start, r.len());
+        let tail = if r.len() == 11 {
+            word_at(self.body, r.start + 3, 8)
+        } else {
+            0
+        };
+        MediaKind::known(r.len(), w, tail).unwrap_or_else(|| MediaKind::Other(self.text(r)))
+    }
+}
+
+/// The first `/` of a port token longer than a word (leading zeros): rare, out of line.
+#[cold]
+#[inline(never)]
+fn find_slash_long(token: &[u8]) -> Option<usize> {
+    find_byte(token, b'/')
 }
 
 /// Completes an `m=` section with the values that depend on the whole section or on the

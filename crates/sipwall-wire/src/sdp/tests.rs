@@ -976,6 +976,23 @@ mod reference_proptests {
             Just(&b"psk-fingerprint:sha-1 CD"[..]),
             Just(&b"ike-setup:actpass"[..]),
             Just(&b"T38FaxVersion:0"[..]),
+            // `attribute_shape`'s cases: names of each read length, in either case.
+            Just(&b"RTCP:9"[..]),
+            Just(&b"fmtp:0 x"[..]),
+            Just(&b"rtcp-MUX:1"[..]),
+            Just(&b"ptime:20"[..]),
+            Just(&b"Inactive:"[..]),
+            Just(&b"candidate:1 1 UDP"[..]),
+            // `MediaKind::known`'s word compare: near misses and the 11-byte name.
+            Just(&b"AUDIO 4000/2 RTP/AVP 0"[..]),
+            Just(&b"audiox 1 RTP/AVP 0"[..]),
+            Just(&b"Application 9 TCP/DTLS x"[..]),
+            Just(&b"applicatioN 9 TCP x"[..]),
+            Just(&b"applicatiox 9 TCP x"[..]),
+            Just(&b"text 9 RTP/AVP 98"[..]),
+            Just(&b"message 9 TCP/MSRP *"[..]),
+            Just(&b"audi 9 RTP/AVP 0"[..]),
+            Just(&b"audio +0000049170/2 RTP/AVP 0"[..]),
             Just(&b"AS:64"[..]),
             Just(&b":"[..]),
             Just(&b" "[..]),
@@ -1054,6 +1071,98 @@ mod reference_proptests {
 mod swar_proptests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The plain statement of `AttributeShape::Unread`: a `name:value` line whose trimmed name none
+    /// of the attribute readers looks at (lengths 8, 9, 11, 15 and `rtcp` in any case).
+    fn unread_reference(v: &[u8]) -> bool {
+        let (n, val) = split_attribute(v);
+        let name = &v[n];
+        val.is_some()
+            && !matches!(name.len(), 8 | 9 | 11 | 15)
+            && !name.eq_ignore_ascii_case(b"rtcp")
+    }
+
+    /// `attribute_shape` only skips lines the general path ignores.
+    #[test]
+    fn attribute_shape_unread() {
+        for (v, unread) in [
+            (&b"rtpmap:0 PCMU/8000"[..], true),
+            (b"fmtp:101 0-16", true),
+            (b"ptime:20", true),
+            (b"rtcp:9", false),
+            (b"RtCp:9", false),
+            (b"rtcp-mux", false),
+            (b"rtcp-mux:1", false),
+            (b"sendrecv", false),
+            (b"fingerprint:sha-1 AB", false),
+            (b" fmtp:1", false),
+            (b"fmtp :1", false),
+            (b":x", false),
+            (b"", false),
+            (b"x", false),
+            (b"candidate:1", false),
+            (b"rtcp\r:1", false),
+            (b"rt\rp:1", true),
+            (b"rtCp:", false),
+            (b"maxptime:20", false),
+            (b"rtcp-fb:96 nack", true),
+        ] {
+            assert_eq!(
+                attribute_shape(v) == AttributeShape::Unread,
+                unread,
+                "{:?}",
+                String::from_utf8_lossy(v)
+            );
+            if unread {
+                assert!(unread_reference(v));
+            }
+        }
+    }
+
+    /// `AttributeShape::Flag` is exactly what `split_attribute` makes of the value: the whole
+    /// of it as the name, no value.
+    #[test]
+    fn attribute_shape_flags() {
+        for (v, flag) in [
+            (&b"sendrecv"[..], true),
+            (b"rtcp-mux", true),
+            (b"x", true),
+            (b"sendrecv ", false),
+            (b" sendrecv", false),
+            (b"inactive\0", false),
+            (b"", false),
+            (b"sendrecv:", false),
+            (b"longer-flag", false),
+        ] {
+            assert_eq!(
+                attribute_shape(v) == AttributeShape::Flag,
+                flag,
+                "{:?}",
+                String::from_utf8_lossy(v)
+            );
+            if flag {
+                assert_eq!(split_attribute(v), (0..v.len(), None));
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn attribute_shape_flag_is_split_attribute(v in "[ \t]?[a-zA-Z:\t -]{0,10}[ \t]?") {
+            if attribute_shape(v.as_bytes()) == AttributeShape::Flag {
+                prop_assert_eq!(split_attribute(v.as_bytes()), (0..v.len(), None));
+            }
+        }
+
+        #[test]
+        fn unread_attribute_is_never_read(
+            v in "[ \t]?(rtcp|RTCP|rtcp-mux|fmtp|rtpmap|ptime|x|sendrecv|fingerprint|[a-zA-Z:-]{0,17})[ \t]?(:[ -~]{0,12})?"
+        ) {
+            if attribute_shape(v.as_bytes()) == AttributeShape::Unread {
+                prop_assert!(unread_reference(v.as_bytes()), "{:?}", v);
+            }
+        }
+    }
 
     /// The plain statement of `irregular_blanks`.
     fn irregular_reference(v: &[u8]) -> bool {
