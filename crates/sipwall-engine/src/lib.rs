@@ -541,6 +541,13 @@ impl Engine {
                 if v.is_accept() {
                     Verdict::accept(reason)
                 } else {
+                    // The packet that would have opened the flow was refused (a malformed or
+                    // forbidden first SIP datagram, say): it leaves no state behind, so a
+                    // stream of refused first packets cannot fill the flow table. The serial
+                    // check keeps a slot reused meanwhile untouched.
+                    if self.flow_serial(id) == serial {
+                        self.close_flow(id, "refused");
+                    }
                     v
                 }
             }

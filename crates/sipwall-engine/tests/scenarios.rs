@@ -856,6 +856,62 @@ fn malformed_sip_is_dropped_with_a_reason() {
             ..
         }
     )));
+    // Each refused first datagram opened a flow and closed it at once: nothing stays.
+    assert_eq!(lab.engine.flow_count(), 0);
+    let refused = lab
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::FlowClose {
+                    reason: "refused",
+                    packets: [1, 0],
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(refused, 2);
+    // A good INVITE on the same 5-tuple then opens its flow as usual.
+    let good = request("INVITE", "m-2", 1, "a2", None, "", "UDP");
+    assert!(lab
+        .udp(PHONE, 5060, TRUNK, 5060, good.as_bytes())
+        .is_accept());
+    assert_eq!(lab.engine.flow_count(), 1);
+}
+
+#[test]
+fn refused_first_datagrams_leave_no_flows() {
+    // A flow table of 8 and ten times as many refused first datagrams (one source port
+    // each; no blocklist, which would otherwise stop the source before its flows are
+    // tried): none leaves its flow, so the table never fills and a good INVITE afterwards
+    // still gets its flow.
+    let limits = EngineLimits {
+        max_flows: 8,
+        ..EngineLimits::default()
+    };
+    let mut lab = lab_with(CONFIG, limits, |p| p.blocklist = None);
+    for port in 0..80u16 {
+        let v = lab.udp(
+            PHONE,
+            10000 + port,
+            TRUNK,
+            5060,
+            b"INVITE  sip:x@y  SIP/2.0\r\n\r\n",
+        );
+        assert_eq!(v.reason, Reason::Violation(Violation::SipMalformed));
+    }
+    assert_eq!(lab.engine.flow_count(), 0);
+    let good = request("INVITE", "after-flood", 1, "a1", None, "", "UDP");
+    assert!(lab
+        .udp(PHONE, 5060, TRUNK, 5060, good.as_bytes())
+        .is_accept());
+    assert_eq!(lab.engine.flow_count(), 1);
+    assert!(!lab
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::TableFull { .. })));
 }
 
 #[test]
@@ -1159,6 +1215,15 @@ fn fast_path_traffic_keeps_pinholes_alive() {
 
 /// A lab whose global parameter-map's SIP settings are changed by `f`.
 fn lab_with_sip(cfg: &str, f: impl FnOnce(&mut sipwall_config::SipParams)) -> Lab {
+    lab_with(cfg, EngineLimits::default(), f)
+}
+
+/// A lab whose global SIP parameters are changed by `f`, with engine `limits`.
+fn lab_with(
+    cfg: &str,
+    limits: EngineLimits,
+    f: impl FnOnce(&mut sipwall_config::SipParams),
+) -> Lab {
     let (mut config, _) = sipwall_config::parse(cfg, "test.cfg").expect("config");
     let global = config
         .parameter_maps
@@ -1167,7 +1232,7 @@ fn lab_with_sip(cfg: &str, f: impl FnOnce(&mut sipwall_config::SipParams)) -> La
     f(&mut global.sip);
     let t0 = origin();
     Lab {
-        engine: Engine::new(Arc::new(config), t0),
+        engine: Engine::with_limits(Arc::new(config), t0, limits),
         now: t0,
         t0,
         events: Vec::new(),
