@@ -27,6 +27,8 @@
 
 use std::fmt;
 
+use super::text::load_upto8;
+
 /// A header's name, classified. Unknown names are `Other`; the written name is kept in
 /// [`Header::name_raw`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -116,15 +118,7 @@ const FOLD: u64 = 0x2020_2020_2020_2020;
 
 /// Compile-time form of [`runtime_key`], for the known names (2..=20 bytes).
 const fn name_key(s: &[u8]) -> Key {
-    const fn word(s: &[u8], at: usize, len: usize) -> u64 {
-        let mut w = 0u64;
-        let mut i = 0;
-        while i < len {
-            w |= (s[at + i] as u64) << (8 * i);
-            i += 1;
-        }
-        w
-    }
+    use super::text::const_word as word;
     let n = s.len();
     let (a, b, c) = if n <= 8 {
         (word(s, 0, n), 0, 0)
@@ -137,30 +131,10 @@ const fn name_key(s: &[u8]) -> Key {
 }
 
 #[inline]
-fn load4(s: &[u8], at: usize) -> u64 {
-    s.get(at..at + 4)
-        .and_then(|b| <[u8; 4]>::try_from(b).ok())
-        .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
-}
-
-#[inline]
 fn load8(s: &[u8], at: usize) -> u64 {
     s.get(at..at + 8)
         .and_then(|b| <[u8; 8]>::try_from(b).ok())
         .map_or(0, u64::from_le_bytes)
-}
-
-/// `k` (0 to 8) bytes of `s` from `at` as a zero-padded little-endian word. From 4 bytes on,
-/// two 4-byte loads that overlap (the shared bytes OR onto themselves).
-#[inline]
-fn load_upto8(s: &[u8], at: usize, k: usize) -> u64 {
-    if k >= 4 {
-        load4(s, at) | (load4(s, at + k - 4) << (8 * (k - 4)))
-    } else {
-        (0..k).fold(0, |w, i| {
-            w | s.get(at + i).map_or(0, |&x| u64::from(x) << (8 * i))
-        })
-    }
 }
 
 /// [`name_key`] at run time (same words, read with unaligned loads).

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use super::text::load_upto8;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method<'a> {
     Invite,
@@ -33,14 +35,10 @@ impl<'a> Method<'a> {
     /// byte comparison per candidate, which keeps this small (it runs on every request).
     pub fn from_token(token: &'a [u8]) -> Method<'a> {
         let n = token.len();
-        let key = match token {
-            [a, b, c] => word(&[*a, *b, *c]),
-            _ => match (token.first_chunk::<4>(), token.last_chunk::<4>()) {
-                // The two halves overlap for 4 to 7 bytes: the shared bytes OR onto themselves.
-                (Some(lo), Some(hi)) if n <= 8 => word(lo) | (word(hi) << (8 * (n - 4))),
-                _ if token == b"SUBSCRIBE" => return Method::Subscribe,
-                _ => return Method::Other(token),
-            },
+        let key = match n {
+            3..=8 => load_upto8(token, 0, n),
+            _ if token == b"SUBSCRIBE" => return Method::Subscribe,
+            _ => return Method::Other(token),
         };
         match (n, key) {
             (6, keys::INVITE) => Method::Invite,
@@ -108,20 +106,13 @@ impl<'a> Method<'a> {
     }
 }
 
-/// Up to 8 bytes as a little-endian word, zero-padded.
-const fn word(s: &[u8]) -> u64 {
-    let mut w = 0u64;
-    let mut i = 0;
-    while i < s.len() && i < 8 {
-        w |= (s[i] as u64) << (8 * i);
-        i += 1;
-    }
-    w
-}
-
-/// The known method names (but SUBSCRIBE) as [`word`]s.
+/// The known method names (but SUBSCRIBE) as [`load_upto8`] reads them.
 mod keys {
-    use super::word;
+    use super::super::text::const_word;
+
+    const fn word(name: &[u8]) -> u64 {
+        const_word(name, 0, name.len())
+    }
     pub const INVITE: u64 = word(b"INVITE");
     pub const ACK: u64 = word(b"ACK");
     pub const BYE: u64 = word(b"BYE");

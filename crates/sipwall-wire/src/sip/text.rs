@@ -328,6 +328,41 @@ pub(crate) fn zero_bytes(x: u64) -> u64 {
     x.wrapping_sub(LO) & !x & HI
 }
 
+/// `len` (at most 8) bytes of `s` from `at` as a zero-padded little-endian word, at compile
+/// time: the constants that [`load_upto8`]'s words are compared with (header names, methods).
+/// For constants only (there, a range outside `s` is a compile error).
+pub(crate) const fn const_word(s: &[u8], at: usize, len: usize) -> u64 {
+    let mut w = 0u64;
+    let mut i = 0;
+    while i < len && i < 8 {
+        w |= (s[at + i] as u64) << (8 * i);
+        i += 1;
+    }
+    w
+}
+
+/// Four bytes of `s` from `at` as a little-endian word; 0 when they are not all there.
+#[inline]
+fn load4(s: &[u8], at: usize) -> u64 {
+    s.get(at..at + 4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+}
+
+/// `k` (0 to 8) bytes of `s` from `at` as a zero-padded little-endian word: [`const_word`] at
+/// run time. From 4 bytes on, two 4-byte loads that overlap (the shared bytes OR onto
+/// themselves).
+#[inline]
+pub(crate) fn load_upto8(s: &[u8], at: usize, k: usize) -> u64 {
+    if k >= 4 {
+        load4(s, at) | (load4(s, at + k - 4) << (8 * (k - 4)))
+    } else {
+        (0..k).fold(0, |w, i| {
+            w | s.get(at + i).map_or(0, |&x| u64::from(x) << (8 * i))
+        })
+    }
+}
+
 /// `b` in every byte of a word, for [`zero_bytes`] on `word ^ splat(b)`.
 #[inline]
 pub(crate) const fn splat(b: u8) -> u64 {
